@@ -1,0 +1,267 @@
+"""Every write to components goes through here."""
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import EventKind
+from events.services import Actor, emit_event, record_audit
+from pages.models import Page
+
+from .models import Component, ComponentGroup, ComponentStatus, ComponentStatusChange, StatusCause
+
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "group",
+    "position",
+    "showcase",
+    "only_show_if_degraded",
+    "start_date",
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A component's status as an update recorded it (Statuspage's `affected_components`)."""
+
+    code: str
+    name: str
+    old_status: str
+    new_status: str
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def validate_status(status: str) -> ComponentStatus:
+    try:
+        return ComponentStatus(status)
+    except ValueError:
+        choices = ", ".join(ComponentStatus.values)
+        raise ValidationError(
+            f"“{status}” is not a component status; use one of {choices}.", code="invalid_status"
+        ) from None
+
+
+def _snapshot(component: Component) -> dict[str, Any]:
+    return {
+        "name": component.name,
+        "description": component.description,
+        "group": component.group_id,
+        "position": component.position,
+        "showcase": component.showcase,
+        "only_show_if_degraded": component.only_show_if_degraded,
+        "start_date": component.start_date.isoformat() if component.start_date else None,
+        "status": component.status,
+    }
+
+
+def _check_group(page: Page, group: ComponentGroup | None) -> None:
+    if group is not None and group.page_id != page.pk:
+        raise ValidationError({"group": "That group belongs to another page."})
+
+
+@transaction.atomic
+def create_component(
+    *,
+    page: Page,
+    name: str,
+    actor: Actor,
+    group: ComponentGroup | None = None,
+    description: str = "",
+    position: int | None = None,
+    showcase: bool = True,
+    only_show_if_degraded: bool = False,
+    start_date: Any = None,
+    status: str = ComponentStatus.OPERATIONAL,
+) -> Component:
+    _check_group(page, group)
+    validate_status(status)
+    if position is None:
+        siblings = Component.objects.filter(page=page, group=group)
+        position = siblings.count() + 1 + (0 if group else page.groups.count())
+    component = Component(
+        page=page,
+        name=name,
+        group=group,
+        description=description,
+        position=position,
+        showcase=showcase,
+        only_show_if_degraded=only_show_if_degraded,
+        start_date=start_date or timezone.localdate(timezone=page.tz),
+        status=status,
+    )
+    component.full_clean()
+    component.save()
+    record_audit(page=page, actor=actor, action="create", obj=component, after=_snapshot(component))
+    emit_event(page=page, kind=EventKind.COMPONENTS_CHANGED, subject=component)
+    return component
+
+
+@transaction.atomic
+def update_component(*, component: Component, actor: Actor, **changes: Any) -> bool:
+    """Change a component's attributes (not its status). Returns False when nothing changed."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    component = Component.objects.select_for_update().get(pk=component.pk)
+    before = _snapshot(component)
+    if "group" in changes:
+        _check_group(component.page, changes["group"])
+    for field, value in changes.items():
+        setattr(component, field, value)
+    after = _snapshot(component)
+    if after == before:
+        return False
+    component.full_clean()
+    component.save()
+    record_audit(
+        page=component.page, actor=actor, action="update", obj=component, before=before, after=after
+    )
+    emit_event(page=component.page, kind=EventKind.COMPONENTS_CHANGED, subject=component)
+    return True
+
+
+@transaction.atomic
+def delete_component(*, component: Component, actor: Actor) -> None:
+    page = component.page
+    record_audit(
+        page=page, actor=actor, action="delete", obj=component, before=_snapshot(component)
+    )
+    emit_event(page=page, kind=EventKind.COMPONENTS_CHANGED, subject=component)
+    component.delete()
+
+
+def apply_status_changes(
+    *,
+    changes: Mapping[Component, str],
+    cause: StatusCause,
+    cause_id: str = "",
+    at: datetime | None = None,
+) -> list[Transition]:
+    """Set statuses and keep their history; for other services, inside their transaction.
+
+    Returns one transition per component named, unchanged ones included (old == new), in the
+    order given. Writes no outbox row: the calling service describes the whole change in its own.
+    """
+    at = at or timezone.now()
+    wanted = {component.pk: validate_status(status) for component, status in changes.items()}
+    locked = {c.pk: c for c in Component.objects.select_for_update().filter(pk__in=list(wanted))}
+    transitions = []
+    history = []
+    for component in changes:
+        current = locked.get(component.pk)
+        if current is None:
+            raise ValidationError(f"Component {component.pk} does not exist.")
+        new_status = wanted[component.pk]
+        transitions.append(
+            Transition(
+                code=current.pk,
+                name=current.name,
+                old_status=current.status,
+                new_status=new_status,
+            )
+        )
+        if current.status != new_status:
+            history.append(
+                ComponentStatusChange(
+                    component=current,
+                    old_status=current.status,
+                    new_status=new_status,
+                    changed_at=at,
+                    cause=cause,
+                    cause_id=cause_id,
+                )
+            )
+            current.status = new_status
+            current.save(update_fields=["status", "updated_at"])
+            component.status = new_status
+    ComponentStatusChange.objects.bulk_create(history)
+    return transitions
+
+
+@transaction.atomic
+def set_component_statuses(
+    *, page: Page, statuses: Mapping[Component, str], actor: Actor
+) -> list[Transition]:
+    """An operator sets statuses by hand (one component or many). No-op when nothing changes."""
+    for component in statuses:
+        if component.page_id != page.pk:
+            raise ValidationError("A component of another page was given.")
+    transitions = apply_status_changes(changes=statuses, cause=StatusCause.MANUAL)
+    changed = [t for t in transitions if t.old_status != t.new_status]
+    if not changed:
+        return []
+    by_pk = {c.pk: c for c in statuses}
+    for t in changed:
+        record_audit(
+            page=page,
+            actor=actor,
+            action="set_status",
+            obj=by_pk[t.code],
+            before={"status": t.old_status},
+            after={"status": t.new_status},
+        )
+    emit_event(
+        page=page,
+        kind=EventKind.COMPONENT_STATUS_CHANGED,
+        subject=by_pk[changed[0].code],
+        payload={"transitions": [t.as_json() for t in changed]},
+    )
+    return changed
+
+
+def set_component_status(*, component: Component, status: str, actor: Actor) -> bool:
+    return bool(
+        set_component_statuses(page=component.page, statuses={component: status}, actor=actor)
+    )
+
+
+@transaction.atomic
+def create_group(
+    *, page: Page, name: str, actor: Actor, description: str = "", position: int | None = None
+) -> ComponentGroup:
+    if position is None:
+        position = page.groups.count() + Component.objects.filter(page=page, group=None).count() + 1
+    group = ComponentGroup(page=page, name=name, description=description, position=position)
+    group.full_clean()
+    group.save()
+    record_audit(page=page, actor=actor, action="create", obj=group, after={"name": name})
+    emit_event(page=page, kind=EventKind.COMPONENTS_CHANGED, subject=group)
+    return group
+
+
+@transaction.atomic
+def update_group(*, group: ComponentGroup, actor: Actor, **changes: Any) -> bool:
+    unknown = set(changes) - {"name", "description", "position"}
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    group = ComponentGroup.objects.select_for_update().get(pk=group.pk)
+    before = {f: getattr(group, f) for f in ("name", "description", "position")}
+    for field, value in changes.items():
+        setattr(group, field, value)
+    after = {f: getattr(group, f) for f in ("name", "description", "position")}
+    if before == after:
+        return False
+    group.full_clean()
+    group.save()
+    record_audit(
+        page=group.page, actor=actor, action="update", obj=group, before=before, after=after
+    )
+    emit_event(page=group.page, kind=EventKind.COMPONENTS_CHANGED, subject=group)
+    return True
+
+
+@transaction.atomic
+def delete_group(*, group: ComponentGroup, actor: Actor) -> None:
+    """Delete a group; its components move to the top level."""
+    page = group.page
+    record_audit(page=page, actor=actor, action="delete", obj=group, before={"name": group.name})
+    emit_event(page=page, kind=EventKind.COMPONENTS_CHANGED, subject=group)
+    group.delete()

@@ -1,0 +1,440 @@
+"""Every write to incidents, their updates and postmortems goes through here."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from components.models import Component, ComponentStatus, StatusCause
+from components.services import Transition, apply_status_changes, validate_status
+from events.models import EventKind
+from events.services import Actor, actor_fields, emit_event, record_audit
+from pages.models import Page
+
+from .models import (
+    IMPACT_ORDER,
+    UNRESOLVED,
+    UPDATE_STATUSES,
+    Impact,
+    Incident,
+    IncidentStatus,
+    IncidentUpdate,
+    Postmortem,
+)
+
+IMPACT_OF_STATUS = {
+    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+}
+
+
+def impact_of(statuses: Iterable[str]) -> Impact:
+    """The impact components in these statuses amount to (Statuspage's rule)."""
+    impacts = [IMPACT_OF_STATUS.get(ComponentStatus(s), Impact.NONE) for s in statuses]
+    return max(impacts, key=IMPACT_ORDER.__getitem__, default=Impact.NONE)
+
+
+def _worse(a: str, b: str) -> Impact:
+    return max(Impact(a), Impact(b), key=IMPACT_ORDER.__getitem__)
+
+
+def _validate_update_status(status: str) -> IncidentStatus:
+    if status not in UPDATE_STATUSES:
+        choices = ", ".join(UPDATE_STATUSES)
+        raise ValidationError(
+            {"status": f"“{status}” is not an incident status; use one of {choices}."}
+        )
+    return IncidentStatus(status)
+
+
+def _validate_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write a message for this update."})
+    if len(body) > settings.MAX_BODY_CHARS:
+        raise ValidationError(
+            {
+                "body": f"The message is {len(body)} characters; the limit is {settings.MAX_BODY_CHARS}."
+            }
+        )
+    return body
+
+
+def _validate_impact(impact: str) -> str:
+    if impact and impact not in Impact.values:
+        raise ValidationError({"impact_override": f"“{impact}” is not an impact."})
+    return impact
+
+
+def _check_components(page: Page, components: Iterable[Component]) -> None:
+    for component in components:
+        if component.page_id != page.pk:
+            raise ValidationError({"components": "A component of another page was given."})
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    return {
+        "name": incident.name,
+        "status": incident.status,
+        "impact": incident.impact,
+        "impact_override": incident.impact_override,
+        "started_at": incident.started_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+    }
+
+
+def _record_update(
+    *,
+    incident: Incident,
+    status: IncidentStatus,
+    body: str,
+    actor: Actor,
+    component_statuses: Mapping[Component, str],
+    deliver_notifications: bool,
+    display_at: datetime,
+) -> tuple[IncidentUpdate, list[Transition]]:
+    _check_components(incident.page, component_statuses)
+    for new_status in component_statuses.values():
+        validate_status(new_status)
+    if incident.backfilled:
+        # History entered after the fact never moves today's component statuses.
+        transitions = [
+            Transition(c.pk, c.name, c.status, ComponentStatus(s))
+            for c, s in component_statuses.items()
+        ]
+    else:
+        transitions = apply_status_changes(
+            changes=component_statuses, cause=StatusCause.INCIDENT, cause_id=incident.pk
+        )
+    if component_statuses:
+        incident.components.add(*component_statuses)
+    incident.impact = _worse(incident.impact, impact_of(t.new_status for t in transitions))
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = display_at
+    if status == IncidentStatus.RESOLVED:
+        incident.resolved_at = display_at
+    incident.status = status
+    incident.save()
+    update = IncidentUpdate.objects.create(
+        incident=incident,
+        status=status,
+        body=body,
+        display_at=display_at,
+        affected_components=[t.as_json() for t in transitions] or None,
+        deliver_notifications=deliver_notifications and not incident.backfilled,
+        created_by=actor_fields(actor)["actor"],
+    )
+    return update, transitions
+
+
+@transaction.atomic
+def open_incident(
+    *,
+    page: Page,
+    name: str,
+    body: str,
+    actor: Actor,
+    status: str = IncidentStatus.INVESTIGATING,
+    component_statuses: Mapping[Component, str] | None = None,
+    impact_override: str = "",
+    started_at: datetime | None = None,
+    display_at: datetime | None = None,
+    deliver_notifications: bool = True,
+    backfilled: bool = False,
+) -> Incident:
+    """Declare an incident with its first update. A backfilled one notifies nobody."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the incident a name."})
+    update_status = _validate_update_status(status)
+    body = _validate_body(body)
+    now = timezone.now()
+    if started_at and started_at > now:
+        raise ValidationError({"started_at": "An incident cannot start in the future."})
+    display_at = display_at or started_at or now
+    incident = Incident(
+        page=page,
+        name=name,
+        status=update_status,
+        impact_override=_validate_impact(impact_override),
+        started_at=started_at or now,
+        backfilled=backfilled,
+    )
+    incident.full_clean(exclude=["components"])
+    incident.save()
+    update, _ = _record_update(
+        incident=incident,
+        status=update_status,
+        body=body,
+        actor=actor,
+        component_statuses=component_statuses or {},
+        deliver_notifications=deliver_notifications,
+        display_at=display_at,
+    )
+    record_audit(page=page, actor=actor, action="open", obj=incident, after=_snapshot(incident))
+    emit_event(
+        page=page,
+        kind=EventKind.INCIDENT_OPENED,
+        subject=incident,
+        notify=update.deliver_notifications,
+        payload={"update_id": update.pk},
+    )
+    return incident
+
+
+@transaction.atomic
+def post_incident_update(
+    *,
+    incident: Incident,
+    status: str,
+    body: str,
+    actor: Actor,
+    component_statuses: Mapping[Component, str] | None = None,
+    deliver_notifications: bool = True,
+    display_at: datetime | None = None,
+    reopen: bool = False,
+) -> IncidentUpdate:
+    """Post an update: new status, message and component statuses together.
+
+    A resolved incident only takes an update when the operator reopens it on purpose.
+    """
+    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    update_status = _validate_update_status(status)
+    body = _validate_body(body)
+    if incident.is_resolved:
+        if not reopen:
+            raise ValidationError(
+                "This incident is resolved. Reopen it to post another update.", code="resolved"
+            )
+        if update_status not in UNRESOLVED:
+            raise ValidationError({"status": "Reopening needs an unresolved status."})
+        incident.resolved_at = None
+    before = _snapshot(incident)
+    update, _ = _record_update(
+        incident=incident,
+        status=update_status,
+        body=body,
+        actor=actor,
+        component_statuses=component_statuses or {},
+        deliver_notifications=deliver_notifications,
+        display_at=display_at or timezone.now(),
+    )
+    record_audit(
+        page=incident.page,
+        actor=actor,
+        action="reopen" if reopen else "post_update",
+        obj=incident,
+        before=before,
+        after=_snapshot(incident) | {"update_id": update.pk},
+    )
+    emit_event(
+        page=incident.page,
+        kind=(
+            EventKind.INCIDENT_RESOLVED
+            if update_status == IncidentStatus.RESOLVED
+            else EventKind.INCIDENT_UPDATED
+        ),
+        subject=incident,
+        notify=update.deliver_notifications,
+        payload={"update_id": update.pk},
+    )
+    return update
+
+
+def resolve_incident(
+    *,
+    incident: Incident,
+    actor: Actor,
+    body: str = "This incident has been resolved.",
+    restore_components: bool = True,
+    deliver_notifications: bool = True,
+) -> IncidentUpdate:
+    """Resolve, by default setting the incident's components back to operational."""
+    statuses = (
+        dict.fromkeys(incident.components.all(), ComponentStatus.OPERATIONAL)
+        if restore_components
+        else {}
+    )
+    return post_incident_update(
+        incident=incident,
+        status=IncidentStatus.RESOLVED,
+        body=body,
+        actor=actor,
+        component_statuses=statuses,
+        deliver_notifications=deliver_notifications,
+    )
+
+
+@transaction.atomic
+def edit_incident_update(
+    *,
+    update: IncidentUpdate,
+    actor: Actor,
+    body: str | None = None,
+    display_at: datetime | None = None,
+) -> bool:
+    """Correct an update's text or time. A changed text is marked "edited" publicly."""
+    update = (
+        IncidentUpdate.objects.select_for_update()
+        .select_related("incident__page")
+        .get(pk=update.pk)
+    )
+    before = {"body": update.body, "display_at": update.display_at.isoformat()}
+    if body is not None:
+        body = _validate_body(body)
+        if body != update.body:
+            update.body = body
+            update.edited_at = timezone.now()
+    if display_at is not None:
+        update.display_at = display_at
+    after = {"body": update.body, "display_at": update.display_at.isoformat()}
+    if before == after:
+        return False
+    update.save()
+    incident = update.incident
+    incident.save(update_fields=["updated_at"])
+    record_audit(
+        page=incident.page,
+        actor=actor,
+        action="edit_update",
+        obj=update,
+        before=before,
+        after=after,
+    )
+    emit_event(
+        page=incident.page,
+        kind=EventKind.INCIDENT_UPDATE_EDITED,
+        subject=incident,
+        payload={"update_id": update.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def change_incident(
+    *,
+    incident: Incident,
+    actor: Actor,
+    name: str | None = None,
+    impact_override: str | None = None,
+    started_at: datetime | None = None,
+    components: Iterable[Component] | None = None,
+) -> bool:
+    """Change an incident's details (not its status: that takes an update)."""
+    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    before = _snapshot(incident) | {
+        "components": sorted(incident.components.values_list("pk", flat=True))
+    }
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": "Give the incident a name."})
+        incident.name = name
+    if impact_override is not None:
+        incident.impact_override = _validate_impact(impact_override)
+    if started_at is not None:
+        if started_at > timezone.now():
+            raise ValidationError({"started_at": "An incident cannot start in the future."})
+        incident.started_at = started_at
+    if components is not None:
+        components = list(components)
+        _check_components(incident.page, components)
+    after = _snapshot(incident) | {
+        "components": sorted(c.pk for c in components)
+        if components is not None
+        else before["components"]
+    }
+    if before == after:
+        return False
+    incident.full_clean(exclude=["components"])
+    incident.save()
+    if components is not None:
+        incident.components.set(components)
+    record_audit(
+        page=incident.page, actor=actor, action="change", obj=incident, before=before, after=after
+    )
+    emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
+    return True
+
+
+@transaction.atomic
+def save_postmortem(*, incident: Incident, body: str, actor: Actor) -> Postmortem:
+    """Write or revise the postmortem text. Publishing is a separate step."""
+    body = _validate_body(body)
+    postmortem, created = Postmortem.objects.select_for_update().get_or_create(
+        incident=incident, defaults={"body": body}
+    )
+    if not created and postmortem.body != body:
+        before = {"body": postmortem.body}
+        postmortem.body = body
+        postmortem.save()
+        record_audit(
+            page=incident.page,
+            actor=actor,
+            action="edit_postmortem",
+            obj=incident,
+            before=before,
+            after={"body": body},
+        )
+        if postmortem.is_published:
+            Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+            emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
+    elif created:
+        record_audit(
+            page=incident.page,
+            actor=actor,
+            action="draft_postmortem",
+            obj=incident,
+            after={"body": body},
+        )
+    return postmortem
+
+
+@transaction.atomic
+def publish_postmortem(
+    *, incident: Incident, actor: Actor, body: str | None = None, notify: bool = True
+) -> Postmortem:
+    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    if not incident.is_resolved:
+        raise ValidationError("Resolve the incident before publishing its postmortem.")
+    if body is not None:
+        save_postmortem(incident=incident, body=body, actor=actor)
+    try:
+        postmortem = Postmortem.objects.select_for_update().get(incident=incident)
+    except Postmortem.DoesNotExist:
+        raise ValidationError("Write the postmortem before publishing it.") from None
+    if postmortem.is_published:
+        return postmortem
+    postmortem.published_at = timezone.now()
+    postmortem.save()
+    incident.status = IncidentStatus.POSTMORTEM
+    incident.save()
+    record_audit(
+        page=incident.page,
+        actor=actor,
+        action="publish_postmortem",
+        obj=incident,
+        after={"published_at": postmortem.published_at.isoformat()},
+    )
+    emit_event(
+        page=incident.page,
+        kind=EventKind.POSTMORTEM_PUBLISHED,
+        subject=incident,
+        notify=notify and not incident.backfilled,
+    )
+    return postmortem
+
+
+@transaction.atomic
+def delete_incident(*, incident: Incident, actor: Actor) -> None:
+    page = incident.page
+    record_audit(page=page, actor=actor, action="delete", obj=incident, before=_snapshot(incident))
+    emit_event(
+        page=page, kind=EventKind.INCIDENT_CHANGED, subject=incident, payload={"deleted": True}
+    )
+    incident.delete()

@@ -1,0 +1,494 @@
+"""Every write to scheduled maintenance goes through here, including the scheduler's."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from components.models import Component, ComponentStatus, StatusCause
+from components.services import Transition, apply_status_changes
+from events.models import EventKind
+from events.services import Actor, actor_fields, emit_event, record_audit
+from incidents.services import _validate_body
+from pages.models import Page
+
+from .models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
+
+SCHEDULER = "scheduler"
+STARTED_TEXT = (
+    "Scheduled maintenance is currently in progress. We will provide updates as necessary."
+)
+VERIFYING_TEXT = "Maintenance work is done and we are verifying the results."
+COMPLETED_TEXT = "The scheduled maintenance has been completed."
+CANCELLED_TEXT = "This scheduled maintenance has been cancelled."
+
+# Allowed moves; an update may also repeat the current status (an informational update).
+NEXT_STATUSES = {
+    MaintenanceStatus.SCHEDULED: {MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.COMPLETED},
+    MaintenanceStatus.IN_PROGRESS: {MaintenanceStatus.VERIFYING, MaintenanceStatus.COMPLETED},
+    MaintenanceStatus.VERIFYING: {MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.COMPLETED},
+    MaintenanceStatus.COMPLETED: set(),
+}
+
+EVENT_OF_STATUS = {
+    MaintenanceStatus.IN_PROGRESS: EventKind.MAINTENANCE_STARTED,
+    MaintenanceStatus.COMPLETED: EventKind.MAINTENANCE_COMPLETED,
+}
+
+
+def _validate_window(scheduled_for: datetime | None, scheduled_until: datetime | None) -> None:
+    if scheduled_for is None or scheduled_until is None:
+        raise ValidationError({"scheduled_for": "Give the window a start and an end."})
+    if scheduled_until <= scheduled_for:
+        raise ValidationError({"scheduled_until": "The maintenance must end after it starts."})
+
+
+def _check_components(page: Page, components: Iterable[Component]) -> None:
+    for component in components:
+        if component.page_id != page.pk:
+            raise ValidationError({"components": "A component of another page was given."})
+
+
+def _snapshot(m: Maintenance) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "status": m.status,
+        "scheduled_for": m.scheduled_for.isoformat(),
+        "scheduled_until": m.scheduled_until.isoformat(),
+        "auto_start": m.auto_start,
+        "auto_complete": m.auto_complete,
+        "set_components_under_maintenance": m.set_components_under_maintenance,
+        "remind_minutes_before": m.remind_minutes_before,
+        "cancelled": m.cancelled_at is not None,
+    }
+
+
+def _unchanged(components: Iterable[Component]) -> list[dict[str, str]]:
+    return [Transition(c.pk, c.name, c.status, c.status).as_json() for c in components]
+
+
+@transaction.atomic
+def schedule_maintenance(
+    *,
+    page: Page,
+    name: str,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    body: str,
+    actor: Actor,
+    components: Iterable[Component] = (),
+    auto_start: bool = True,
+    auto_complete: bool = True,
+    set_components_under_maintenance: bool = True,
+    remind_minutes_before: int | None = None,
+    deliver_notifications: bool = True,
+) -> Maintenance:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the maintenance a name."})
+    _validate_window(scheduled_for, scheduled_until)
+    body = _validate_body(body)
+    components = list(components)
+    _check_components(page, components)
+    if remind_minutes_before is not None and remind_minutes_before <= 0:
+        raise ValidationError(
+            {"remind_minutes_before": "Remind a positive number of minutes before."}
+        )
+    maintenance = Maintenance(
+        page=page,
+        name=name,
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        auto_start=auto_start,
+        auto_complete=auto_complete,
+        set_components_under_maintenance=set_components_under_maintenance,
+        remind_minutes_before=remind_minutes_before,
+    )
+    maintenance.full_clean(exclude=["components"])
+    maintenance.save()
+    maintenance.components.set(components)
+    update = MaintenanceUpdate.objects.create(
+        maintenance=maintenance,
+        status=MaintenanceStatus.SCHEDULED,
+        body=body,
+        display_at=timezone.now(),
+        affected_components=_unchanged(components) or None,
+        deliver_notifications=deliver_notifications,
+        created_by=actor_fields(actor)["actor"],
+    )
+    record_audit(
+        page=page, actor=actor, action="schedule", obj=maintenance, after=_snapshot(maintenance)
+    )
+    emit_event(
+        page=page,
+        kind=EventKind.MAINTENANCE_SCHEDULED,
+        subject=maintenance,
+        notify=deliver_notifications,
+        payload={"update_id": update.pk},
+    )
+    return maintenance
+
+
+@transaction.atomic
+def change_maintenance(
+    *,
+    maintenance: Maintenance,
+    actor: Actor,
+    name: str | None = None,
+    scheduled_for: datetime | None = None,
+    scheduled_until: datetime | None = None,
+    components: Iterable[Component] | None = None,
+    auto_start: bool | None = None,
+    auto_complete: bool | None = None,
+    set_components_under_maintenance: bool | None = None,
+    remind_minutes_before: int | None | type[Ellipsis] = ...,
+) -> bool:
+    """Edit or reschedule. Moving the window raises the calendar sequence."""
+    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    if m.status == MaintenanceStatus.COMPLETED:
+        raise ValidationError("This maintenance is over and can no longer be changed.")
+    before = _snapshot(m) | {"components": sorted(m.components.values_list("pk", flat=True))}
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": "Give the maintenance a name."})
+        m.name = name.strip()
+    window_before = (m.scheduled_for, m.scheduled_until)
+    if scheduled_for is not None:
+        m.scheduled_for = scheduled_for
+    if scheduled_until is not None:
+        m.scheduled_until = scheduled_until
+    _validate_window(m.scheduled_for, m.scheduled_until)
+    for field, value in (
+        ("auto_start", auto_start),
+        ("auto_complete", auto_complete),
+        ("set_components_under_maintenance", set_components_under_maintenance),
+    ):
+        if value is not None:
+            setattr(m, field, value)
+    if remind_minutes_before is not ...:
+        if remind_minutes_before is not None and remind_minutes_before <= 0:  # type: ignore[operator]
+            raise ValidationError(
+                {"remind_minutes_before": "Remind a positive number of minutes before."}
+            )
+        m.remind_minutes_before = remind_minutes_before  # type: ignore[assignment]
+    if components is not None:
+        components = list(components)
+        _check_components(m.page, components)
+    after = _snapshot(m) | {
+        "components": sorted(c.pk for c in components)
+        if components is not None
+        else before["components"]
+    }
+    if before == after:
+        return False
+    rescheduled = (m.scheduled_for, m.scheduled_until) != window_before
+    if rescheduled:
+        m.sequence += 1
+        if m.status == MaintenanceStatus.SCHEDULED and m.scheduled_for > timezone.now():
+            m.reminded_at = None
+    m.full_clean(exclude=["components"])
+    m.save()
+    if components is not None:
+        m.components.set(components)
+    record_audit(page=m.page, actor=actor, action="change", obj=m, before=before, after=after)
+    emit_event(
+        page=m.page,
+        kind=EventKind.MAINTENANCE_RESCHEDULED if rescheduled else EventKind.MAINTENANCE_UPDATED,
+        subject=m,
+        notify=rescheduled,
+    )
+    return True
+
+
+def _enter_window(m: Maintenance, at: datetime) -> list[Transition]:
+    components = list(m.components.all())
+    if not m.set_components_under_maintenance or not components:
+        return [Transition(**t) for t in _unchanged(components)]
+    m.restore_statuses = {c.pk: c.status for c in components} | m.restore_statuses
+    return apply_status_changes(
+        changes=dict.fromkeys(components, ComponentStatus.UNDER_MAINTENANCE),
+        cause=StatusCause.MAINTENANCE,
+        cause_id=m.pk,
+        at=at,
+    )
+
+
+def _leave_window(m: Maintenance, at: datetime) -> list[Transition]:
+    # Only components still under maintenance are restored: an incident may have moved one.
+    components = Component.objects.filter(
+        pk__in=list(m.restore_statuses), status=ComponentStatus.UNDER_MAINTENANCE
+    )
+    transitions = apply_status_changes(
+        changes={c: m.restore_statuses[c.pk] for c in components},
+        cause=StatusCause.MAINTENANCE,
+        cause_id=m.pk,
+        at=at,
+    )
+    m.restore_statuses = {}
+    return transitions
+
+
+@transaction.atomic
+def post_maintenance_update(
+    *,
+    maintenance: Maintenance,
+    status: str,
+    body: str,
+    actor: Actor,
+    deliver_notifications: bool = True,
+    at: datetime | None = None,
+) -> MaintenanceUpdate:
+    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    try:
+        new_status = MaintenanceStatus(status)
+    except ValueError:
+        choices = ", ".join(MaintenanceStatus.values)
+        raise ValidationError(
+            {"status": f"“{status}” is not a maintenance status; use one of {choices}."}
+        ) from None
+    current = MaintenanceStatus(m.status)
+    if current == MaintenanceStatus.COMPLETED:
+        raise ValidationError("This maintenance is completed; it takes no more updates.")
+    if new_status != current and new_status not in NEXT_STATUSES[current]:
+        raise ValidationError(
+            {
+                "status": f"A maintenance cannot go from {current.label.lower()} to {new_status.label.lower()}."
+            }
+        )
+    body = _validate_body(body)
+    at = at or timezone.now()
+    before = _snapshot(m)
+    transitions: list[Transition] = []
+    if new_status != current:
+        if new_status == MaintenanceStatus.IN_PROGRESS and current == MaintenanceStatus.SCHEDULED:
+            m.started_at = at
+            transitions = _enter_window(m, at)
+        elif new_status == MaintenanceStatus.VERIFYING:
+            m.monitoring_at = m.monitoring_at or at
+        elif new_status == MaintenanceStatus.COMPLETED:
+            m.resolved_at = at
+            transitions = _leave_window(m, at)
+        m.status = new_status
+    m.save()
+    update = MaintenanceUpdate.objects.create(
+        maintenance=m,
+        status=new_status,
+        body=body,
+        display_at=at,
+        affected_components=[t.as_json() for t in transitions] or None,
+        deliver_notifications=deliver_notifications,
+        created_by=actor_fields(actor)["actor"],
+    )
+    record_audit(
+        page=m.page,
+        actor=actor,
+        action="post_update",
+        obj=m,
+        before=before,
+        after=_snapshot(m) | {"update_id": update.pk},
+    )
+    emit_event(
+        page=m.page,
+        kind=EVENT_OF_STATUS.get(new_status, EventKind.MAINTENANCE_UPDATED)
+        if new_status != current
+        else EventKind.MAINTENANCE_UPDATED,
+        subject=m,
+        notify=deliver_notifications,
+        payload={"update_id": update.pk},
+    )
+    return update
+
+
+@transaction.atomic
+def cancel_maintenance(
+    *, maintenance: Maintenance, actor: Actor, body: str = CANCELLED_TEXT, notify: bool = True
+) -> Maintenance:
+    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    if m.status != MaintenanceStatus.SCHEDULED or m.cancelled_at:
+        raise ValidationError("Only maintenance that has not started can be cancelled.")
+    body = _validate_body(body)
+    now = timezone.now()
+    m.cancelled_at = now
+    m.resolved_at = now
+    m.status = MaintenanceStatus.COMPLETED
+    m.sequence += 1
+    m.save()
+    MaintenanceUpdate.objects.create(
+        maintenance=m,
+        status=MaintenanceStatus.COMPLETED,
+        body=body,
+        display_at=now,
+        deliver_notifications=notify,
+        created_by=actor_fields(actor)["actor"],
+    )
+    record_audit(page=m.page, actor=actor, action="cancel", obj=m, after=_snapshot(m))
+    emit_event(page=m.page, kind=EventKind.MAINTENANCE_CANCELLED, subject=m, notify=notify)
+    return m
+
+
+@transaction.atomic
+def edit_maintenance_update(
+    *,
+    update: MaintenanceUpdate,
+    actor: Actor,
+    body: str | None = None,
+    display_at: datetime | None = None,
+) -> bool:
+    update = (
+        MaintenanceUpdate.objects.select_for_update()
+        .select_related("maintenance__page")
+        .get(pk=update.pk)
+    )
+    before = {"body": update.body, "display_at": update.display_at.isoformat()}
+    if body is not None:
+        body = _validate_body(body)
+        if body != update.body:
+            update.body = body
+            update.edited_at = timezone.now()
+    if display_at is not None:
+        update.display_at = display_at
+    after = {"body": update.body, "display_at": update.display_at.isoformat()}
+    if before == after:
+        return False
+    update.save()
+    m = update.maintenance
+    m.save(update_fields=["updated_at"])
+    record_audit(
+        page=m.page, actor=actor, action="edit_update", obj=update, before=before, after=after
+    )
+    emit_event(
+        page=m.page, kind=EventKind.MAINTENANCE_UPDATED, subject=m, payload={"update_id": update.pk}
+    )
+    return True
+
+
+@transaction.atomic
+def delete_maintenance(*, maintenance: Maintenance, actor: Actor) -> None:
+    m = maintenance
+    if m.status in ACTIVE:
+        raise ValidationError("Complete the maintenance before deleting it.")
+    record_audit(page=m.page, actor=actor, action="delete", obj=m, before=_snapshot(m))
+    emit_event(
+        page=m.page, kind=EventKind.MAINTENANCE_CANCELLED, subject=m, payload={"deleted": True}
+    )
+    m.delete()
+
+
+# Scheduled work. Each function locks the rows it acts on and re-checks their state, so running
+# it twice, or in two schedulers at once, changes nothing the second time.
+
+
+def start_due_maintenance(*, now: datetime | None = None) -> list[str]:
+    now = now or timezone.now()
+    started = []
+    due = Maintenance.objects.live().filter(
+        auto_start=True,
+        status=MaintenanceStatus.SCHEDULED,
+        scheduled_for__lte=now,
+        scheduled_until__gt=now,
+    )
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            m = (
+                Maintenance.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=MaintenanceStatus.SCHEDULED, cancelled_at__isnull=True)
+                .first()
+            )
+            if m is None:
+                continue
+            post_maintenance_update(
+                maintenance=m,
+                status=MaintenanceStatus.IN_PROGRESS,
+                body=STARTED_TEXT,
+                actor=SCHEDULER,
+                at=max(m.scheduled_for, now - timedelta(minutes=5)),
+            )
+            started.append(pk)
+    return started
+
+
+def complete_due_maintenance(*, now: datetime | None = None) -> list[str]:
+    now = now or timezone.now()
+    completed = []
+    due = Maintenance.objects.live().filter(
+        auto_complete=True, status__in=ACTIVE, scheduled_until__lte=now
+    )
+    # A window that opened and closed while the scheduler was away is started, then completed.
+    missed = Maintenance.objects.live().filter(
+        auto_start=True,
+        auto_complete=True,
+        status=MaintenanceStatus.SCHEDULED,
+        scheduled_until__lte=now,
+    )
+    for pk in list(missed.values_list("pk", flat=True)) + list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            m = (
+                Maintenance.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, cancelled_at__isnull=True)
+                .exclude(status=MaintenanceStatus.COMPLETED)
+                .first()
+            )
+            if m is None:
+                continue
+            if m.status == MaintenanceStatus.SCHEDULED:
+                post_maintenance_update(
+                    maintenance=m,
+                    status=MaintenanceStatus.IN_PROGRESS,
+                    body=STARTED_TEXT,
+                    actor=SCHEDULER,
+                    at=m.scheduled_for,
+                )
+            post_maintenance_update(
+                maintenance=m,
+                status=MaintenanceStatus.COMPLETED,
+                body=COMPLETED_TEXT,
+                actor=SCHEDULER,
+                at=max(m.scheduled_until, now - timedelta(minutes=5)),
+            )
+            completed.append(pk)
+    return completed
+
+
+def send_due_reminders(*, now: datetime | None = None) -> list[str]:
+    """Write one reminder event per maintenance, N minutes before it starts."""
+    now = now or timezone.now()
+    reminded = []
+    candidates = Maintenance.objects.live().filter(
+        status=MaintenanceStatus.SCHEDULED,
+        remind_minutes_before__isnull=False,
+        reminded_at__isnull=True,
+        scheduled_for__gt=now,
+    )
+    for m in candidates:
+        assert m.remind_minutes_before is not None
+        if m.scheduled_for - timedelta(minutes=m.remind_minutes_before) > now:
+            continue
+        with transaction.atomic():
+            locked = (
+                Maintenance.objects.select_for_update(skip_locked=True)
+                .filter(pk=m.pk, reminded_at__isnull=True)
+                .select_related("page")
+                .first()
+            )
+            if locked is None:
+                continue
+            locked.reminded_at = now
+            locked.save(update_fields=["reminded_at", "updated_at"])
+            record_audit(page=locked.page, actor=SCHEDULER, action="remind", obj=locked)
+            emit_event(
+                page=locked.page, kind=EventKind.MAINTENANCE_REMINDER, subject=locked, notify=True
+            )
+            reminded.append(m.pk)
+    return reminded
+
+
+def run_scheduled_maintenance(*, now: datetime | None = None) -> dict[str, list[str]]:
+    now = now or timezone.now()
+    return {
+        "reminded": send_due_reminders(now=now),
+        "started": start_due_maintenance(now=now),
+        "completed": complete_due_maintenance(now=now),
+    }

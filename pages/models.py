@@ -1,0 +1,78 @@
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from statuspage.ids import new_code
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones() and value != "UTC":
+        raise ValidationError(f"“{value}” is not a known IANA time zone, such as Europe/Paris.")
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, such as #1f6feb.")
+
+
+class PageQuerySet(models.QuerySet["Page"]):
+    def for_host(self, host: str) -> "Page | None":
+        """The page served at this host name, else the default page."""
+        host = host.split(":")[0].lower()
+        pages = list(self.filter(models.Q(domain=host) | models.Q(is_default=True)))
+        for page in pages:
+            if page.domain == host:
+                return page
+        return pages[0] if pages else None
+
+
+class Page(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+    name = models.CharField(max_length=100)
+    # Public URL of the page (custom domain), no trailing slash.
+    url = models.URLField("public URL", max_length=200)
+    # Host name requests for this page arrive at; blank for the default page only.
+    domain = models.CharField(max_length=200, blank=True, db_index=True)
+    is_default = models.BooleanField(default=False)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    brand_colour = models.CharField(max_length=7, default="#1f6feb", validators=[hex_colour])
+    support_url = models.URLField("support link", blank=True)
+    footer_links = models.JSONField(
+        default=list, blank=True, help_text='A list of {"label": ..., "url": ...} objects.'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_page"
+            ),
+            models.UniqueConstraint(
+                fields=["domain"], condition=~models.Q(domain=""), name="unique_page_domain"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.url = self.url.rstrip("/")
+        links = self.footer_links
+        if not isinstance(links, list) or not all(
+            isinstance(link, dict)
+            and isinstance(link.get("label"), str)
+            and isinstance(link.get("url"), str)
+            and link["url"].startswith(("https://", "http://", "mailto:"))
+            for link in links
+        ):
+            raise ValidationError(
+                {"footer_links": 'Use a list of {"label": "Docs", "url": "https://…"} objects.'}
+            )
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)

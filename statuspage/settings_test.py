@@ -1,0 +1,16 @@
+"""Test settings: the real PostgreSQL and Redis on this machine unless the environment says else."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/beacon")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("SECRET_KEY", "beacon-tests-only-not-a-secret-" + "x" * 40)
+os.environ.setdefault("BEACON_VAR_DIR", "/tmp/beacon-test-var")
+
+from .settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+WHITENOISE_USE_FINDERS = True
