@@ -85,7 +85,7 @@ class Component(models.Model):
         indexes = [models.Index(fields=["page", "position"])]
 
     def __str__(self) -> str:
-        return f"{self.group.name} › {self.name}" if self.group_id and self.group else self.name
+        return f"{self.group.name} / {self.name}" if self.group_id and self.group else self.name
 
 
 class StatusCause(models.TextChoices):

@@ -59,7 +59,8 @@ def _validate_body(body: str) -> str:
     if len(body) > settings.MAX_BODY_CHARS:
         raise ValidationError(
             {
-                "body": f"The message is {len(body)} characters; the limit is {settings.MAX_BODY_CHARS}."
+                "body": f"The message is {len(body)} characters; "
+                f"the limit is {settings.MAX_BODY_CHARS}."
             }
         )
     return body

@@ -18,6 +18,13 @@ from pages.models import Page
 from .models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
 
 SCHEDULER = "scheduler"
+
+
+class Unset:
+    """Marks an argument that was not given, where None is a meaningful value."""
+
+
+UNSET = Unset()
 STARTED_TEXT = (
     "Scheduled maintenance is currently in progress. We will provide updates as necessary."
 )
@@ -144,7 +151,7 @@ def change_maintenance(
     auto_start: bool | None = None,
     auto_complete: bool | None = None,
     set_components_under_maintenance: bool | None = None,
-    remind_minutes_before: int | None | type[Ellipsis] = ...,
+    remind_minutes_before: int | Unset | None = UNSET,
 ) -> bool:
     """Edit or reschedule. Moving the window raises the calendar sequence."""
     m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
@@ -168,12 +175,12 @@ def change_maintenance(
     ):
         if value is not None:
             setattr(m, field, value)
-    if remind_minutes_before is not ...:
-        if remind_minutes_before is not None and remind_minutes_before <= 0:  # type: ignore[operator]
+    if not isinstance(remind_minutes_before, Unset):
+        if remind_minutes_before is not None and remind_minutes_before <= 0:
             raise ValidationError(
                 {"remind_minutes_before": "Remind a positive number of minutes before."}
             )
-        m.remind_minutes_before = remind_minutes_before  # type: ignore[assignment]
+        m.remind_minutes_before = remind_minutes_before
     if components is not None:
         components = list(components)
         _check_components(m.page, components)
@@ -255,7 +262,8 @@ def post_maintenance_update(
     if new_status != current and new_status not in NEXT_STATUSES[current]:
         raise ValidationError(
             {
-                "status": f"A maintenance cannot go from {current.label.lower()} to {new_status.label.lower()}."
+                "status": f"A maintenance cannot go from {current.label.lower()} "
+                f"to {new_status.label.lower()}."
             }
         )
     body = _validate_body(body)

@@ -9,6 +9,7 @@ process with an error that names the variable, rather than running with a guess.
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -170,12 +171,14 @@ if EMBEDDED:
     }
 else:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast when PostgreSQL is down, so operators see a clear 503 within seconds.
+        _db.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+        _db["CONN_HEALTH_CHECKS"] = True
+    DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
