@@ -84,3 +84,120 @@ def test_backfilled_incidents_notify_nobody_and_leave_components_alone(page, api
     assert api.status == ComponentStatus.OPERATIONAL
     assert incident.impact == Impact.CRITICAL
     assert not OutboxEvent.objects.get(kind=EventKind.INCIDENT_OPENED).notify
+
+
+def test_the_impact_keeps_the_worst_the_components_reached(page, api, dashboard, alice):
+    incident = services.open_incident(
+        page=page,
+        name="Dashboard slow",
+        body="Slow.",
+        component_statuses={dashboard: ComponentStatus.DEGRADED_PERFORMANCE},
+        actor=alice,
+    )
+    assert incident.impact == Impact.MINOR
+    services.post_incident_update(
+        incident=incident,
+        status="identified",
+        body="API down too.",
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        actor=alice,
+    )
+    services.resolve_incident(incident=incident, actor=alice)
+    incident.refresh_from_db()
+    api.refresh_from_db()
+    dashboard.refresh_from_db()
+    assert incident.impact == Impact.CRITICAL
+    assert (api.status, dashboard.status) == ("operational", "operational")
+    assert incident.resolved_at is not None
+
+
+def test_an_operator_override_of_the_impact_wins(page, api, alice):
+    incident = services.open_incident(
+        page=page,
+        name="Minor blip",
+        body="Blip.",
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        impact_override="minor",
+        actor=alice,
+    )
+    assert incident.effective_impact == "minor"
+    with pytest.raises(ValidationError):
+        services.change_incident(incident=incident, impact_override="apocalyptic", actor=alice)
+
+
+def test_monitoring_is_timestamped_once(page, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    services.post_incident_update(
+        incident=incident, status="monitoring", body="Fixed?", actor=alice
+    )
+    incident.refresh_from_db()
+    first = incident.monitoring_at
+    services.post_incident_update(
+        incident=incident, status="monitoring", body="Still.", actor=alice
+    )
+    incident.refresh_from_db()
+    assert first is not None and incident.monitoring_at == first
+
+
+def test_a_quiet_update_writes_an_event_that_notifies_nobody(page, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    services.post_incident_update(
+        incident=incident,
+        status="identified",
+        body="Found it.",
+        deliver_notifications=False,
+        actor=alice,
+    )
+    event = OutboxEvent.objects.get(kind=EventKind.INCIDENT_UPDATED)
+    assert event.notify is False
+
+
+def test_a_postmortem_is_published_only_on_a_resolved_incident(page, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    services.save_postmortem(incident=incident, body="What happened.", actor=alice)
+    with pytest.raises(ValidationError, match="Resolve"):
+        services.publish_postmortem(incident=incident, actor=alice)
+    services.resolve_incident(incident=incident, actor=alice)
+    postmortem = services.publish_postmortem(incident=incident, actor=alice)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.POSTMORTEM
+    assert postmortem.published_at is not None
+    # Publishing twice is a no-op: one event only.
+    services.publish_postmortem(incident=incident, actor=alice)
+    assert OutboxEvent.objects.filter(kind=EventKind.POSTMORTEM_PUBLISHED).count() == 1
+
+
+def test_changing_nothing_about_an_incident_is_a_no_op(page, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    events_before = OutboxEvent.objects.count()
+    assert services.change_incident(incident=incident, name="Outage", actor=alice) is False
+    assert OutboxEvent.objects.count() == events_before
+    assert services.change_incident(incident=incident, name="API outage", actor=alice) is True
+
+
+def test_an_oversized_or_empty_message_is_refused(page, alice, settings):
+    with pytest.raises(ValidationError, match="Write a message"):
+        services.open_incident(page=page, name="Outage", body="   ", actor=alice)
+    with pytest.raises(ValidationError, match="limit"):
+        services.open_incident(
+            page=page, name="Outage", body="x" * (settings.MAX_BODY_CHARS + 1), actor=alice
+        )
+    assert not page.incidents.exists()
+
+
+def test_a_component_of_another_page_is_refused(page, alice):
+    from components.services import create_component
+    from pages.models import Page
+
+    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other.test")
+    foreign = create_component(page=other, name="Foreign", actor="tests")
+    with pytest.raises(ValidationError):
+        services.open_incident(
+            page=page,
+            name="Outage",
+            body="x",
+            component_statuses={foreign: "major_outage"},
+            actor=alice,
+        )
+    foreign.refresh_from_db()
+    assert foreign.status == "operational"
