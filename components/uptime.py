@@ -1,0 +1,193 @@
+"""Uptime bars: a pure computation from status history, in the page's time zone.
+
+Each day (local midnight to local midnight, so 23 or 25 hours on DST days) counts the minutes
+each component spent in each status. Downtime is weighted by status (settings
+UPTIME_WEIGHT_*); minutes under maintenance are left out of both the downtime and the time
+counted, so planned work never lowers uptime. Days before a component's start date have no
+data and are left out of the percentage.
+
+One query fetches every change in the window for all components; the status a component had
+when the window opened is the `old_status` of its first change in the window, or its current
+status when nothing changed since.
+"""
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from .models import Component, ComponentStatus, ComponentStatusChange
+
+DOWN_STATUSES = (
+    ComponentStatus.MAJOR_OUTAGE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.DEGRADED_PERFORMANCE,
+)
+LABELS = {
+    ComponentStatus.MAJOR_OUTAGE: "major outage",
+    ComponentStatus.PARTIAL_OUTAGE: "partial outage",
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded performance",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance",
+}
+
+
+def weights() -> dict[str, float]:
+    """The share of each status's minutes counted as downtime, from settings."""
+    return {
+        ComponentStatus.MAJOR_OUTAGE: settings.UPTIME_WEIGHT_MAJOR_OUTAGE,
+        ComponentStatus.PARTIAL_OUTAGE: settings.UPTIME_WEIGHT_PARTIAL_OUTAGE,
+        ComponentStatus.DEGRADED_PERFORMANCE: settings.UPTIME_WEIGHT_DEGRADED_PERFORMANCE,
+    }
+
+
+def format_percentage(value: float) -> str:
+    """99.123 -> "99.12"; rounded down, so any downtime never shows as 100."""
+    floored = math.floor(value * 100) / 100
+    return f"{floored:.2f}".rstrip("0").rstrip(".")
+
+
+def _minutes_text(minutes: float) -> str:
+    whole = max(1, round(minutes))
+    return f"{whole} minute{'s' if whole != 1 else ''}"
+
+
+@dataclass
+class UptimeDay:
+    day: date
+    has_data: bool
+    # Minutes spent in each non-operational status (maintenance included).
+    minutes: dict[str, float] = field(default_factory=dict)
+    counted_minutes: float = 0.0
+    downtime_minutes: float = 0.0
+
+    @property
+    def percentage(self) -> float | None:
+        if not self.has_data or self.counted_minutes <= 0:
+            return None
+        return 100.0 * (1 - self.downtime_minutes / self.counted_minutes)
+
+    @property
+    def level(self) -> str:
+        """A CSS class for the bar, from the weighted downtime minutes."""
+        if not self.has_data:
+            return "nodata"
+        if self.downtime_minutes <= 0:
+            return "up"
+        if self.downtime_minutes <= 30:
+            return "minor"
+        if self.downtime_minutes <= 240:
+            return "partial"
+        return "major"
+
+    @property
+    def label(self) -> str:
+        """Accessible text, such as "Nov 3: 42 minutes partial outage, 99.1%"."""
+        when = f"{self.day:%b} {self.day.day}"
+        if not self.has_data:
+            return f"{when}: no data"
+        parts = [
+            f"{_minutes_text(self.minutes[status])} {LABELS[status]}"
+            for status in (*DOWN_STATUSES, ComponentStatus.UNDER_MAINTENANCE)
+            if self.minutes.get(status, 0) > 0
+        ]
+        text = f"{when}: {', '.join(parts) if parts else 'no downtime'}"
+        percentage = self.percentage
+        if percentage is not None:
+            text += f", {format_percentage(percentage)}%"
+        return text
+
+
+@dataclass
+class ComponentUptime:
+    component_id: str
+    days: list[UptimeDay]
+
+    @property
+    def percentage(self) -> float | None:
+        counted = sum(d.counted_minutes for d in self.days if d.has_data)
+        if counted <= 0:
+            return None
+        down = sum(d.downtime_minutes for d in self.days if d.has_data)
+        return 100.0 * (1 - down / counted)
+
+    @property
+    def percentage_text(self) -> str:
+        percentage = self.percentage
+        return "no data" if percentage is None else f"{format_percentage(percentage)}%"
+
+
+def window_days(*, tz: ZoneInfo, now: datetime, days: int) -> list[date]:
+    today = now.astimezone(tz).date()
+    return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+
+
+def compute_uptime(
+    components: Sequence[Component],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    days: int | None = None,
+) -> dict[str, ComponentUptime]:
+    """Uptime of each component over the last `days` days (settings.UPTIME_DAYS), by day."""
+    days = days or settings.UPTIME_DAYS
+    calendar = window_days(tz=tz, now=now, days=days)
+    # Local midnights as aware datetimes; zoneinfo resolves DST so each day has its real length.
+    bounds = [datetime.combine(d, time(0), tzinfo=tz) for d in calendar]
+    bounds.append(min(now, datetime.combine(calendar[-1] + timedelta(days=1), time(0), tzinfo=tz)))
+    start = bounds[0]
+
+    changes: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    if components:
+        rows = (
+            ComponentStatusChange.objects.filter(
+                component_id__in=[c.pk for c in components], changed_at__gte=start
+            )
+            .order_by("component_id", "changed_at", "id")
+            .values_list("component_id", "changed_at", "old_status", "new_status")
+        )
+        for component_id, changed_at, old_status, new_status in rows:
+            changes[component_id].append((changed_at, old_status, new_status))
+
+    weight = weights()
+    result = {}
+    for component in components:
+        history = changes.get(component.pk, [])
+        status = history[0][1] if history else component.status
+        # Intervals of constant status from the window start to now.
+        intervals: list[tuple[datetime, datetime, str]] = []
+        cursor = start
+        for changed_at, _old, new_status in history:
+            changed_at = min(max(changed_at, start), bounds[-1])
+            if changed_at > cursor:
+                intervals.append((cursor, changed_at, status))
+                cursor = changed_at
+            status = new_status
+        if bounds[-1] > cursor:
+            intervals.append((cursor, bounds[-1], status))
+
+        uptime_days = [
+            UptimeDay(day=d, has_data=component.start_date is None or d >= component.start_date)
+            for d in calendar
+        ]
+        for begin, end, interval_status in intervals:
+            index = max(0, bisect_right(bounds, begin) - 1)
+            while index < len(calendar) and bounds[index] < end:
+                overlap = min(end, bounds[index + 1]) - max(begin, bounds[index])
+                minutes = overlap.total_seconds() / 60
+                day = uptime_days[index]
+                index += 1
+                if minutes <= 0 or not day.has_data:
+                    continue
+                if interval_status != ComponentStatus.OPERATIONAL:
+                    day.minutes[interval_status] = day.minutes.get(interval_status, 0.0) + minutes
+                if interval_status == ComponentStatus.UNDER_MAINTENANCE:
+                    continue
+                day.counted_minutes += minutes
+                day.downtime_minutes += minutes * weight.get(interval_status, 0.0)
+        result[component.pk] = ComponentUptime(component_id=component.pk, days=uptime_days)
+    return result

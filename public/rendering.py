@@ -1,0 +1,474 @@
+"""Template contexts for the public pages: pure functions of a page's data and "now".
+
+Nothing here looks at a request, a user, a session or a cookie, so the same output can be
+served to every visitor and pre-rendered by the snapshot publisher. Every function runs a
+fixed number of queries, however many components, incidents and updates the page has.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Min, Prefetch, Q
+from django.http import Http404
+from django.utils.safestring import SafeString
+
+from components.models import Component, ComponentGroup, ComponentStatus, worst_status
+from components.uptime import ComponentUptime, compute_uptime, weights
+from incidents.models import UNRESOLVED, Impact, Incident, IncidentStatus, IncidentUpdate
+from maintenance.models import OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
+from pages.models import Page
+from statuspage.markdown import render_markdown
+
+from .status import OverallStatus, overall_status
+from .timefmt import format_duration
+
+PAST_DAYS = 14
+MONTHS_PER_HISTORY_PAGE = 3
+
+
+# Components -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ComponentRow:
+    component: Component
+    uptime: ComponentUptime | None = None
+
+    @property
+    def status(self) -> str:
+        return self.component.status
+
+    @property
+    def status_label(self) -> str:
+        return ComponentStatus(self.component.status).label
+
+
+@dataclass
+class GroupRow:
+    group: ComponentGroup
+    children: list[ComponentRow] = field(default_factory=list)
+    is_group: bool = True
+
+    @property
+    def status(self) -> str:
+        return worst_status([row.status for row in self.children])
+
+    @property
+    def status_label(self) -> str:
+        return ComponentStatus(self.status).label
+
+
+def is_visible(component: Component) -> bool:
+    return not (component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL)
+
+
+def component_tree(
+    groups: list[ComponentGroup], components: list[Component]
+) -> list[GroupRow | ComponentRow]:
+    """Top-level rows in display order: groups (with visible children) and lone components."""
+    children: dict[str, list[ComponentRow]] = defaultdict(list)
+    top: list[tuple[int, str, GroupRow | ComponentRow]] = []
+    for component in sorted(components, key=lambda c: (c.position, c.name)):
+        if not is_visible(component):
+            continue
+        if component.group_id:
+            children[component.group_id].append(ComponentRow(component))
+        else:
+            top.append((component.position, component.name, ComponentRow(component)))
+    for group in groups:
+        if children.get(group.pk):
+            top.append((group.position, group.name, GroupRow(group, children[group.pk])))
+    return [row for _, _, row in sorted(top, key=lambda item: (item[0], item[1]))]
+
+
+def rows_of(tree: list[GroupRow | ComponentRow]) -> list[ComponentRow]:
+    rows: list[ComponentRow] = []
+    for item in tree:
+        rows.extend(item.children if isinstance(item, GroupRow) else [item])
+    return rows
+
+
+# Incidents and maintenance --------------------------------------------------------------------
+
+
+@dataclass
+class UpdateView:
+    status: str
+    label: str
+    body: SafeString
+    display_at: datetime
+    edited_at: datetime | None
+
+
+def update_views(updates: list[Any], labels: dict[str, str]) -> list[UpdateView]:
+    """Updates newest first; "Update" when an update repeats the status before it."""
+    oldest_first = sorted(updates, key=lambda u: (u.display_at, u.created_at))
+    views = []
+    previous = None
+    for update in oldest_first:
+        label = "Update" if update.status == previous else labels.get(update.status, "Update")
+        previous = update.status
+        views.append(
+            UpdateView(
+                status=update.status,
+                label=label,
+                body=render_markdown(update.body),
+                display_at=update.display_at,
+                edited_at=update.edited_at,
+            )
+        )
+    views.reverse()
+    return views
+
+
+INCIDENT_LABELS = dict(IncidentStatus.choices)
+MAINTENANCE_LABELS = dict(MaintenanceStatus.choices)
+
+
+def affected_summary(names: list[str]) -> str:
+    """ "This incident affected API and Dashboard and 1 more component." ("" when none)."""
+    if not names:
+        return ""
+    shown = " and ".join(names[:2])
+    rest = len(names) - 2
+    if rest > 0:
+        shown += f" and {rest} more component{'s' if rest != 1 else ''}"
+    return f"This incident affected {shown}."
+
+
+def components_by_group(components: list[Component]) -> list[str]:
+    """ "Core Services (API, Dashboard)", then ungrouped components by name."""
+    grouped: dict[str, list[Component]] = defaultdict(list)
+    groups: dict[str, ComponentGroup] = {}
+    lone = []
+    for component in components:
+        if component.group_id and component.group is not None:
+            grouped[component.group_id].append(component)
+            groups[component.group_id] = component.group
+        else:
+            lone.append(component)
+    parts = []
+    for group_id in sorted(groups, key=lambda g: (groups[g].position, groups[g].name)):
+        names = ", ".join(c.name for c in sorted(grouped[group_id], key=_display_key))
+        parts.append(f"{groups[group_id].name} ({names})")
+    parts.extend(c.name for c in sorted(lone, key=lambda c: c.name))
+    return parts
+
+
+def _display_key(component: Component) -> tuple[int, int, str]:
+    group_position = component.group.position if component.group_id and component.group else 0
+    return (group_position, component.position, component.name)
+
+
+@dataclass
+class IncidentView:
+    incident: Incident
+    updates: list[UpdateView]
+    summary: str
+    duration: str
+    postmortem: SafeString | None = None
+    postmortem_at: datetime | None = None
+
+    @property
+    def latest(self) -> UpdateView | None:
+        return self.updates[0] if self.updates else None
+
+    @property
+    def impact(self) -> str:
+        return self.incident.effective_impact
+
+    @property
+    def impact_label(self) -> str:
+        return Impact(self.impact).label
+
+
+def incident_view(incident: Incident, now: datetime) -> IncidentView:
+    """Needs `updates` and `components` (with groups) prefetched."""
+    components = sorted(incident.components.all(), key=_display_key)
+    if incident.is_resolved and incident.resolved_at:
+        duration = "Lasted " + format_duration(incident.resolved_at - incident.started_at)
+    else:
+        duration = "Ongoing for " + format_duration(now - incident.started_at)
+    return IncidentView(
+        incident=incident,
+        updates=update_views(list(incident.updates.all()), INCIDENT_LABELS),
+        summary=affected_summary([c.name for c in components]),
+        duration=duration,
+    )
+
+
+@dataclass
+class MaintenanceView:
+    maintenance: Maintenance
+    updates: list[UpdateView]
+    affected: list[str]
+
+    @property
+    def status_label(self) -> str:
+        if self.maintenance.cancelled_at:
+            return "Cancelled"
+        return MaintenanceStatus(self.maintenance.status).label
+
+    @property
+    def latest(self) -> UpdateView | None:
+        return self.updates[0] if self.updates else None
+
+
+def maintenance_view(maintenance: Maintenance) -> MaintenanceView:
+    """Needs `updates` and `components` (with groups) prefetched."""
+    return MaintenanceView(
+        maintenance=maintenance,
+        updates=update_views(list(maintenance.updates.all()), MAINTENANCE_LABELS),
+        affected=components_by_group(list(maintenance.components.all())),
+    )
+
+
+def _incident_prefetches() -> "list[Prefetch[Any]]":
+    return [
+        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("display_at", "created_at")),
+        Prefetch("components", queryset=Component.objects.select_related("group")),
+    ]
+
+
+def _maintenance_prefetches() -> "list[Prefetch[Any]]":
+    return [
+        Prefetch(
+            "updates", queryset=MaintenanceUpdate.objects.order_by("display_at", "created_at")
+        ),
+        Prefetch("components", queryset=Component.objects.select_related("group")),
+    ]
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+def base_context(page: Page, now: datetime) -> dict[str, Any]:
+    links = [
+        link
+        for link in (page.footer_links or [])
+        if isinstance(link, dict)
+        and isinstance(link.get("label"), str)
+        and str(link.get("url", "")).startswith(("https://", "http://", "mailto:"))
+    ]
+    return {"page": page, "tz": page.tz, "now": now, "footer_links": links}
+
+
+@dataclass
+class DayView:
+    day: date
+    incidents: list[IncidentView]
+    maintenances: list[MaintenanceView]
+
+
+def uptime_explanation() -> str:
+    weight = weights()
+
+    def pct(value: float) -> str:
+        return f"{value * 100:g}%"
+
+    return (
+        f"Uptime is the share of each day's minutes without an outage, over the last "
+        f"{settings.UPTIME_DAYS} days in the page's time zone. A minute of major outage counts "
+        f"{pct(weight[ComponentStatus.MAJOR_OUTAGE])} as downtime, partial outage "
+        f"{pct(weight[ComponentStatus.PARTIAL_OUTAGE])}, degraded performance "
+        f"{pct(weight[ComponentStatus.DEGRADED_PERFORMANCE])}. Time under maintenance is not "
+        f"counted at all; days before a component went live have no data."
+    )
+
+
+def home_context(page: Page, now: datetime) -> dict[str, Any]:
+    tz = page.tz
+    groups = list(ComponentGroup.objects.filter(page=page))
+    components = list(Component.objects.filter(page=page))
+    tree = component_tree(groups, components)
+    showcased = [row for row in rows_of(tree) if row.component.showcase]
+    uptimes = compute_uptime([row.component for row in showcased], tz=tz, now=now)
+    for row in showcased:
+        row.uptime = uptimes[row.component.pk]
+
+    today = now.astimezone(tz).date()
+    past_start = datetime.combine(today - timedelta(days=PAST_DAYS - 1), time(0), tzinfo=tz)
+    incidents = list(
+        Incident.objects.filter(page=page)
+        .filter(Q(status__in=UNRESOLVED) | Q(started_at__gte=past_start))
+        .prefetch_related(*_incident_prefetches())
+        .order_by("-started_at")
+    )
+    active = [incident_view(i, now) for i in incidents if not i.is_resolved]
+    maintenances = list(
+        Maintenance.objects.filter(page=page)
+        .filter(
+            Q(status__in=OPEN, cancelled_at__isnull=True)
+            | Q(scheduled_for__gte=past_start, scheduled_for__lte=now)
+        )
+        .prefetch_related(*_maintenance_prefetches())
+        .order_by("scheduled_for")
+    )
+    in_progress = [
+        maintenance_view(m)
+        for m in maintenances
+        if m.status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+        and not m.cancelled_at
+    ]
+    upcoming = [
+        maintenance_view(m)
+        for m in maintenances
+        if m.status == MaintenanceStatus.SCHEDULED and not m.cancelled_at
+    ]
+
+    by_day: dict[date, DayView] = {
+        today - timedelta(days=n): DayView(today - timedelta(days=n), [], [])
+        for n in range(PAST_DAYS)
+    }
+    for incident in incidents:
+        day = incident.started_at.astimezone(tz).date()
+        if day in by_day:
+            by_day[day].incidents.append(incident_view(incident, now))
+    for maintenance in reversed(maintenances):
+        day = maintenance.scheduled_for.astimezone(tz).date()
+        if day in by_day and maintenance.status == MaintenanceStatus.COMPLETED:
+            by_day[day].maintenances.append(maintenance_view(maintenance))
+
+    status = overall_status(
+        [c.status for c in components],
+        [view.incident.effective_impact for view in active],
+    )
+    return base_context(page, now) | {
+        "status": status,
+        "active_incidents": active,
+        "maintenance_in_progress": in_progress,
+        "upcoming_maintenance": upcoming,
+        "tree": tree,
+        "has_uptime": bool(showcased),
+        "uptime_days": settings.UPTIME_DAYS,
+        "uptime_explanation": uptime_explanation(),
+        "past_days": [by_day[d] for d in sorted(by_day, reverse=True)],
+    }
+
+
+def incident_context(page: Page, incident_id: str, now: datetime) -> dict[str, Any]:
+    incident = (
+        Incident.objects.filter(page=page, pk=incident_id)
+        .select_related("postmortem")
+        .prefetch_related(*_incident_prefetches())
+        .first()
+    )
+    if incident is None:
+        raise Http404("No incident with this id on this page.")
+    view = incident_view(incident, now)
+    postmortem = getattr(incident, "postmortem", None)
+    if postmortem is not None and postmortem.is_published:
+        view.postmortem = render_markdown(postmortem.body)
+        view.postmortem_at = postmortem.published_at
+    return base_context(page, now) | {"view": view, "incident": incident}
+
+
+def maintenance_context(page: Page, maintenance_id: str, now: datetime) -> dict[str, Any]:
+    maintenance = (
+        Maintenance.objects.filter(page=page, pk=maintenance_id)
+        .prefetch_related(*_maintenance_prefetches())
+        .first()
+    )
+    if maintenance is None:
+        raise Http404("No scheduled maintenance with this id on this page.")
+    return base_context(page, now) | {
+        "view": maintenance_view(maintenance),
+        "maintenance": maintenance,
+    }
+
+
+@dataclass
+class MonthView:
+    first_day: date
+    incidents: list[IncidentView]
+    maintenances: list[MaintenanceView]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.incidents and not self.maintenances
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def history_page_number(raw: str | None) -> int:
+    """The `?page=` value; anything but a positive whole number is a 404."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise Http404("The page number must be a whole number, 1 or more.")
+    return int(raw)
+
+
+def history_context(page: Page, number: int, now: datetime) -> dict[str, Any]:
+    """Incidents and past maintenance by month, newest month first, a few months per page."""
+    tz = page.tz
+    this_month = now.astimezone(tz).date().replace(day=1)
+    firsts = [
+        first
+        for first in (
+            Incident.objects.filter(page=page).aggregate(first=Min("started_at"))["first"],
+            Maintenance.objects.filter(page=page, scheduled_for__lte=now).aggregate(
+                first=Min("scheduled_for")
+            )["first"],
+        )
+        if first is not None
+    ]
+    oldest_month = min(firsts).astimezone(tz).date().replace(day=1) if firsts else this_month
+    month_count = (this_month.year - oldest_month.year) * 12 + this_month.month - oldest_month.month
+    month_count = max(month_count + 1, 1)
+    page_count = -(-month_count // MONTHS_PER_HISTORY_PAGE)
+    if number > page_count:
+        raise Http404(f"There is no page {number} of history; the last is {page_count}.")
+
+    newest = _add_months(this_month, -(number - 1) * MONTHS_PER_HISTORY_PAGE)
+    months = [
+        _add_months(newest, -n)
+        for n in range(MONTHS_PER_HISTORY_PAGE)
+        if (number - 1) * MONTHS_PER_HISTORY_PAGE + n < month_count
+    ]
+    begin = datetime.combine(months[-1], time(0), tzinfo=tz)
+    end = datetime.combine(_add_months(months[0], 1), time(0), tzinfo=tz)
+    incidents = (
+        Incident.objects.filter(page=page, started_at__gte=begin, started_at__lt=end)
+        .prefetch_related(*_incident_prefetches())
+        .order_by("-started_at")
+    )
+    maintenances = (
+        Maintenance.objects.filter(
+            page=page, scheduled_for__gte=begin, scheduled_for__lt=end, scheduled_for__lte=now
+        )
+        .prefetch_related(*_maintenance_prefetches())
+        .order_by("-scheduled_for")
+    )
+    by_month = {month: MonthView(month, [], []) for month in months}
+    for incident in incidents:
+        key = incident.started_at.astimezone(tz).date().replace(day=1)
+        by_month[key].incidents.append(incident_view(incident, now))
+    for maintenance in maintenances:
+        key = maintenance.scheduled_for.astimezone(tz).date().replace(day=1)
+        by_month[key].maintenances.append(maintenance_view(maintenance))
+    return base_context(page, now) | {
+        "months": [by_month[m] for m in months],
+        "number": number,
+        "page_count": page_count,
+        "newer": number - 1 if number > 1 else None,
+        "older": number + 1 if number < page_count else None,
+    }
+
+
+def overall(page: Page) -> OverallStatus:
+    """The page's overall status on its own (two queries), for other readers such as the API."""
+    statuses = Component.objects.filter(page=page).values_list("status", flat=True)
+    impacts = [
+        i.effective_impact
+        for i in Incident.objects.filter(page=page, status__in=UNRESOLVED).only(
+            "impact", "impact_override"
+        )
+    ]
+    return overall_status(list(statuses), impacts)
