@@ -83,6 +83,8 @@ class Component(models.Model):
     class Meta:
         ordering = ["position", "name"]
         indexes = [models.Index(fields=["page", "position"])]
+        # Incident responders may change statuses without editing components.
+        permissions = [("change_component_status", "Can change component statuses")]
 
     def __str__(self) -> str:
         return f"{self.group.name} / {self.name}" if self.group_id and self.group else self.name
