@@ -159,8 +159,10 @@ def components_by_group(components: list[Component]) -> list[str]:
 
 
 def _display_key(component: Component) -> tuple[int, int, str]:
-    group_position = component.group.position if component.group_id and component.group else 0
-    return (group_position, component.position, component.name)
+    """The order of the home page: top-level position, then position within the group."""
+    if component.group_id and component.group is not None:
+        return (component.group.position, component.position, component.name)
+    return (component.position, 0, component.name)
 
 
 @dataclass

@@ -1,0 +1,25 @@
+import re
+
+import pytest
+
+
+def section(html: str, heading_id: str) -> str:
+    """The HTML of the <section> labelled by this heading id."""
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    end = html.find("<section", start)
+    return html[start : end if end != -1 else len(html)]
+
+
+def text(html: str) -> str:
+    """Visible-ish text: tags removed, whitespace collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+@pytest.fixture
+def get(client):
+    def fetch(url: str, status: int = 200):
+        response = client.get(url)
+        assert response.status_code == status, response.content[:500]
+        return response.content.decode()
+
+    return fetch

@@ -1,0 +1,92 @@
+"""Incident history: by month, newest first, three months a page."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents import services as incident_services
+from maintenance import services as maintenance_services
+
+
+def months_ago(months: int) -> datetime:
+    now = timezone.now()
+    index = now.year * 12 + now.month - 1 - months
+    return datetime(index // 12, index % 12 + 1, 15, 12, 0, tzinfo=UTC)
+
+
+def backfill(page, name, started_at):
+    return incident_services.open_incident(
+        page=page,
+        name=name,
+        body=f"{name} is over.",
+        actor="tests",
+        status="resolved",
+        started_at=started_at,
+        backfilled=True,
+    )
+
+
+@pytest.fixture
+def spread(page):
+    backfill(page, "Recent outage", timezone.now() - timedelta(minutes=5))
+    backfill(page, "Older outage", months_ago(4))
+    backfill(page, "Oldest outage", months_ago(7))
+
+
+def test_history_lists_months_newest_first(get, spread):
+    html = get("/history")
+    this_month = timezone.now().strftime("%B %Y")
+
+    assert '<h1 class="page-title">Incident history</h1>' in html
+    assert html.index(this_month) < html.index(months_ago(1).strftime("%B %Y"))
+    assert "Recent outage" in html
+    assert "Older outage" not in html
+    assert "No incidents reported for this month." in html
+    assert "Page 1 of 3" in html
+    assert 'href="?page=2"' in html
+
+
+def test_older_months_are_on_later_pages(get, spread):
+    second = get("/history?page=2")
+    third = get("/history?page=3")
+
+    assert "Older outage" in second
+    assert months_ago(4).strftime("%B %Y") in second
+    assert "Recent outage" not in second
+    assert "Oldest outage" in third
+    assert 'href="?page=2"' in third
+    assert "Older →" not in third
+
+
+def test_past_maintenance_appears_in_its_month(get, page):
+    start = timezone.now() - timedelta(days=1)
+    maintenance = maintenance_services.schedule_maintenance(
+        page=page,
+        name="Router swap",
+        body="Planned.",
+        actor="tests",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        auto_start=False,
+    )
+    maintenance_services.post_maintenance_update(
+        maintenance=maintenance, status="completed", body="Done.", actor="tests"
+    )
+    assert "Router swap" in get("/history")
+
+
+def test_a_page_with_no_history_has_one_quiet_page(get, page):
+    html = get("/history")
+    assert "No incidents reported for this month." in html
+    assert "Page 1 of 1" in html
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "1.5", "99", "²"])
+def test_a_bad_or_missing_page_number_is_a_clear_404(client, spread, bad):
+    response = client.get("/history", {"page": bad})
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Page not found</h1>" in html
+    assert "page" in html.lower()

@@ -1,0 +1,157 @@
+"""Uptime bars: days in the page's zone, weighted outages, maintenance left out."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from components import services as component_services
+from components.models import StatusCause
+from components.uptime import compute_uptime
+
+# Nov 8, 2026 13:00 in Paris (CET, UTC+1).
+NOW = datetime(2026, 11, 8, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def search(page):
+    return component_services.create_component(
+        page=page, name="Search", actor="tests", start_date=date(2026, 1, 1)
+    )
+
+
+def set_status(component, status, at):
+    component_services.apply_status_changes(
+        changes={component: status}, cause=StatusCause.MANUAL, at=at
+    )
+
+
+def uptime_of(component, page, days=7):
+    return compute_uptime([component], tz=page.tz, now=NOW, days=days)[component.pk]
+
+
+def day_of(uptime, day):
+    return next(d for d in uptime.days if d.day == day)
+
+
+def test_an_outage_across_midnight_in_the_page_zone_is_split_between_the_two_days(page, search):
+    # 23:00 to 01:00 Paris time; in UTC this would all fall on Nov 5.
+    set_status(search, "major_outage", datetime(2026, 11, 5, 22, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 6, 0, 0, tzinfo=UTC))
+
+    uptime = uptime_of(search, page)
+
+    nov5, nov6 = day_of(uptime, date(2026, 11, 5)), day_of(uptime, date(2026, 11, 6))
+    assert nov5.minutes == {"major_outage": pytest.approx(60)}
+    assert nov6.minutes == {"major_outage": pytest.approx(60)}
+    assert nov5.label == "Nov 5: 60 minutes major outage, 95.83%"
+    assert day_of(uptime, date(2026, 11, 4)).label == "Nov 4: no downtime, 100%"
+
+
+def test_time_under_maintenance_counts_neither_as_downtime_nor_as_time(page, search):
+    set_status(search, "under_maintenance", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    set_status(search, "major_outage", datetime(2026, 11, 5, 11, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 5, 12, 0, tzinfo=UTC))
+
+    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
+
+    assert nov5.counted_minutes == pytest.approx(24 * 60 - 120)
+    assert nov5.downtime_minutes == pytest.approx(60)
+    assert nov5.label == "Nov 5: 60 minutes major outage, 120 minutes maintenance, 95.45%"
+
+
+def test_maintenance_alone_leaves_a_full_day_of_uptime(page, search):
+    set_status(search, "under_maintenance", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 5, 13, 0, tzinfo=UTC))
+
+    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
+
+    assert nov5.level == "up"
+    assert nov5.label == "Nov 5: 240 minutes maintenance, 100%"
+
+
+def test_a_partial_outage_counts_thirty_percent(page, search):
+    set_status(search, "partial_outage", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 5, 10, 40, tzinfo=UTC))
+
+    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
+
+    assert nov5.downtime_minutes == pytest.approx(30)
+    assert nov5.label == "Nov 5: 100 minutes partial outage, 97.91%"
+
+
+def test_degraded_performance_costs_no_uptime_but_is_still_told(page, search):
+    set_status(search, "degraded_performance", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 5, 9, 42, tzinfo=UTC))
+
+    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
+
+    assert nov5.level == "up"
+    assert nov5.label == "Nov 5: 42 minutes degraded performance, 100%"
+
+
+def test_the_weights_come_from_settings(page, search, settings):
+    settings.UPTIME_WEIGHT_PARTIAL_OUTAGE = 0.5
+    set_status(search, "partial_outage", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 5, 10, 40, tzinfo=UTC))
+
+    assert day_of(uptime_of(search, page), date(2026, 11, 5)).downtime_minutes == pytest.approx(50)
+
+
+def test_days_before_the_start_date_have_no_data_and_do_not_count(page):
+    fresh = component_services.create_component(
+        page=page, name="Fresh", actor="tests", start_date=date(2026, 11, 7)
+    )
+    set_status(fresh, "major_outage", datetime(2026, 11, 7, 11, 0, tzinfo=UTC))
+    set_status(fresh, "operational", datetime(2026, 11, 7, 12, 12, tzinfo=UTC))
+
+    uptime = uptime_of(fresh, page)
+
+    assert [d.level for d in uptime.days[:5]] == ["nodata"] * 5
+    assert uptime.days[0].label == "Nov 2: no data"
+    # Nov 7 (1440 minutes) and Nov 8 until 13:00 Paris (780 minutes); 72 minutes down.
+    assert uptime.percentage == pytest.approx(100 * (1 - 72 / (1440 + 780)))
+    assert uptime.percentage_text == "96.75%"
+
+
+def test_a_component_down_since_before_the_window_is_down_from_its_first_day(page, search):
+    set_status(search, "major_outage", datetime(2026, 10, 1, 0, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 11, 3, 23, 0, tzinfo=UTC))
+
+    uptime = uptime_of(search, page)
+
+    assert uptime.days[0].day == date(2026, 11, 2)
+    assert uptime.days[0].level == "major"
+    assert uptime.days[0].label.endswith(", 0%")
+    assert day_of(uptime, date(2026, 11, 4)).level == "up"
+
+
+def test_a_component_still_down_counts_until_now_only(page, search):
+    set_status(search, "major_outage", datetime(2026, 11, 8, 11, 0, tzinfo=UTC))
+
+    today = uptime_of(search, page).days[-1]
+
+    assert today.day == date(2026, 11, 8)
+    assert today.counted_minutes == pytest.approx(13 * 60)
+    assert today.minutes == {"major_outage": pytest.approx(60)}
+
+
+def test_the_day_clocks_go_back_has_twenty_five_hours(page, search):
+    set_status(search, "major_outage", datetime(2026, 10, 24, 22, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 10, 25, 23, 0, tzinfo=UTC))
+
+    uptime = compute_uptime([search], tz=page.tz, now=NOW, days=20)[search.pk]
+
+    assert day_of(uptime, date(2026, 10, 25)).minutes == {"major_outage": pytest.approx(25 * 60)}
+
+
+def test_all_components_take_one_query(page, search, django_assert_num_queries):
+    others = [
+        component_services.create_component(page=page, name=f"C{n}", actor="tests")
+        for n in range(5)
+    ]
+    set_status(others[0], "major_outage", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+
+    with django_assert_num_queries(1):
+        uptimes = compute_uptime([search, *others], tz=page.tz, now=NOW, days=7)
+
+    assert len(uptimes) == 6
