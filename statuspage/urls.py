@@ -1,8 +1,11 @@
-from django.contrib import admin
 from django.urls import include, path
 
+from statuspage.admin_site import site as admin_site
+from statuspage.health import healthz
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin_site.urls),
     path("", include("public.urls")),
 ]
 

@@ -1,0 +1,178 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from pages.lookup import page_for
+from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
+
+from . import services
+from .models import Component, ComponentGroup, ComponentStatus
+
+DISPLAY_ORDER = [F("group__position").asc(nulls_first=True), "group__name", "position", "name"]
+
+
+def status_badge(status: str, label: str) -> str:
+    return format_html('<span class="beacon-status {}">{}</span>', status, label)
+
+
+def _default_page_initial(request: HttpRequest) -> dict[str, Any]:
+    try:
+        return {"page": page_for(request).pk}
+    except Exception:  # no page yet: the operator picks one
+        return {}
+
+
+def _status_action(status: ComponentStatus) -> Any:
+    def action(modeladmin: "ComponentAdmin", request: HttpRequest, queryset: QuerySet) -> None:
+        changed = 0
+        by_page: dict[Any, list[Component]] = {}
+        for component in queryset.select_related("page"):
+            by_page.setdefault(component.page, []).append(component)
+        try:
+            for page, components in by_page.items():
+                changed += len(
+                    services.set_component_statuses(
+                        page=page, statuses=dict.fromkeys(components, status), actor=request.user
+                    )
+                )
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        if changed:
+            modeladmin.message_user(
+                request, f"{changed} component(s) set to {status.label.lower()}.", messages.SUCCESS
+            )
+        else:
+            modeladmin.message_user(
+                request, f"Those components were already {status.label.lower()}.", messages.INFO
+            )
+
+    action.__name__ = f"set_status_{status.value}"
+    return admin.action(
+        description=f"Set status to: {status.label.lower()}",
+        permissions=["change_status"],
+    )(action)
+
+
+@admin.register(Component, site=site)
+class ComponentAdmin(ServiceModelAdmin):
+    list_display = ["name", "group", "status_display", "position", "showcase"]
+    list_display_links = ["name"]
+    list_filter = ["status", "group"]
+    search_fields = ["name"]
+    actions = [_status_action(status) for status in ComponentStatus]
+    fields = [
+        "page",
+        "name",
+        "description",
+        "group",
+        "position",
+        "status",
+        "showcase",
+        "only_show_if_degraded",
+        "start_date",
+    ]
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, obj: Component) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("group", "page")
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        return DISPLAY_ORDER
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = ["page"] if obj else []
+        if obj and not self.has_change_status_permission(request):
+            readonly.append("status")
+        return readonly
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return _default_page_initial(request) | super().get_changeform_initial_data(request)
+
+    def has_change_status_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("components.change_component_status")
+
+    def save_model(self, request: HttpRequest, obj: Component, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        fields = {f: data[f] for f in services.EDITABLE_FIELDS if f in data}
+        try:
+            if change:
+                changes = {f: v for f, v in fields.items() if f in form.changed_data}
+                services.update_component(component=obj, actor=request.user, **changes)
+                if "status" in form.changed_data and "status" in data:
+                    services.set_component_status(
+                        component=obj, status=data["status"], actor=request.user
+                    )
+            else:
+                created = services.create_component(
+                    page=data["page"],
+                    actor=request.user,
+                    status=data.get("status") or ComponentStatus.OPERATIONAL,
+                    **fields,
+                )
+                obj.pk = created.pk
+                obj._state.adding = False
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+
+    def delete_model(self, request: HttpRequest, obj: Component) -> None:
+        try:
+            services.delete_component(component=obj, actor=request.user)
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for component in queryset:
+            services.delete_component(component=component, actor=request.user)
+
+
+@admin.register(ComponentGroup, site=site)
+class ComponentGroupAdmin(ServiceModelAdmin):
+    list_display = ["name", "page", "position"]
+    fields = ["page", "name", "description", "position"]
+    ordering = ["position", "name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["page"] if obj else []
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return _default_page_initial(request) | super().get_changeform_initial_data(request)
+
+    def save_model(
+        self, request: HttpRequest, obj: ComponentGroup, form: Any, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        try:
+            if change:
+                changes = {
+                    f: data[f]
+                    for f in ("name", "description", "position")
+                    if f in form.changed_data
+                }
+                services.update_group(group=obj, actor=request.user, **changes)
+            else:
+                created = services.create_group(
+                    page=data["page"],
+                    name=data["name"],
+                    description=data.get("description", ""),
+                    position=data.get("position"),
+                    actor=request.user,
+                )
+                obj.pk = created.pk
+                obj._state.adding = False
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+
+    def delete_model(self, request: HttpRequest, obj: ComponentGroup) -> None:
+        services.delete_group(group=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for group in queryset:
+            services.delete_group(group=group, actor=request.user)

@@ -1,0 +1,156 @@
+"""Admin forms for the incident write path: each maps onto one service call."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from components.models import Component
+from pages.models import Page
+from statuspage.forms import ComponentStatusesMixin, ZonedDateTimeField, component_field_name
+
+from .models import UNRESOLVED, UPDATE_STATUSES, Impact, Incident, IncidentStatus, IncidentTemplate
+
+UPDATE_STATUS_CHOICES = [(s.value, s.label) for s in UPDATE_STATUSES]
+IMPACT_CHOICES = [("", "Automatic, from the component statuses"), *Impact.choices]
+RESOLVED_TEXT = "This incident has been resolved."
+
+# Service errors name model fields; these forms call the body "message".
+FIELD_MAP = {"body": "message", "impact_override": "impact_override", "started_at": "started_at"}
+
+
+def message_field(**kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        max_length=settings.MAX_BODY_CHARS,
+        help_text="Markdown. Shown on the status page and sent to subscribers.",
+        **kwargs,
+    )
+
+
+def page_components(page: Page) -> list[Component]:
+    return list(Component.objects.for_page(page).in_display_order())
+
+
+def template_initial(template: IncidentTemplate | None, *, opening: bool) -> dict[str, Any]:
+    if template is None:
+        return {}
+    initial: dict[str, Any] = {"message": template.body}
+    if template.status and template.status in [s.value for s in UPDATE_STATUSES]:
+        initial["status"] = template.status
+    if opening and template.title:
+        initial["name"] = template.title
+    return initial
+
+
+class OpenIncidentForm(ComponentStatusesMixin):
+    name = forms.CharField(max_length=255)
+    status = forms.ChoiceField(choices=UPDATE_STATUS_CHOICES, initial=IncidentStatus.INVESTIGATING)
+    message = message_field()
+    impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
+    notify = forms.BooleanField(
+        required=False, initial=True, label="Notify subscribers", help_text="Email and webhooks."
+    )
+    backfilled = forms.BooleanField(
+        required=False,
+        label="Backfilled",
+        help_text="A past incident entered after the fact: notifies nobody and leaves today's "
+        "component statuses alone.",
+    )
+
+    def __init__(self, *args: Any, page: Page, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.fields["started_at"] = ZonedDateTimeField(
+            tz=page.tz, required=False, label="Started at"
+        )
+        self.fields["started_at"].help_text += " Leave blank for now; set it to back-date."
+        self.add_component_fields(page_components(page))
+
+
+class PostUpdateForm(ComponentStatusesMixin):
+    status = forms.ChoiceField(choices=UPDATE_STATUS_CHOICES)
+    message = message_field()
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+    def __init__(
+        self,
+        *args: Any,
+        incident: Incident,
+        resolve: bool = False,
+        template: IncidentTemplate | None = None,
+        **kwargs: Any,
+    ) -> None:
+        affected = {c.pk: c for c in incident.components.all()}
+        components = page_components(incident.page)
+        initial = kwargs.pop("initial", None) or {}
+        initial.setdefault(
+            "status", incident.status if incident.status in UPDATE_STATUSES else "resolved"
+        )
+        for component in components:
+            if component.pk in affected:
+                initial[component_field_name(component)] = (
+                    "operational" if resolve else component.status
+                )
+        if resolve:
+            initial.update(status=IncidentStatus.RESOLVED, message=RESOLVED_TEXT)
+        initial.update(template_initial(template, opening=False))
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        self.affected = affected
+        self.add_component_fields(components, not_affected="Not affected (unchanged)")
+        if incident.status not in UNRESOLVED:
+            self.fields["reopen"] = forms.BooleanField(
+                required=False,
+                label="Reopen this incident",
+                help_text="This incident is resolved; tick to post an unresolved update.",
+            )
+
+
+class EditUpdateForm(forms.Form):
+    message = message_field()
+
+    def __init__(self, *args: Any, page: Page, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_at"] = ZonedDateTimeField(tz=page.tz, label="Shown as posted at")
+
+
+class IncidentDetailsForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
+    components = forms.ModelMultipleChoiceField(
+        queryset=Component.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Which components this incident is about. Statuses change through updates.",
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": incident.name,
+                "impact_override": incident.impact_override,
+                "started_at": incident.started_at,
+                "components": list(incident.components.all()),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["started_at"] = ZonedDateTimeField(tz=incident.page.tz, label="Started at")
+        self.fields["components"].queryset = Component.objects.for_page(  # type: ignore[attr-defined]
+            incident.page
+        ).in_display_order()
+
+
+class PostmortemForm(forms.Form):
+    body = forms.CharField(
+        label="Postmortem",
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
+        max_length=settings.MAX_BODY_CHARS,
+        help_text="Markdown. Save a draft as often as you like; publishing shows it publicly.",
+    )
+    notify = forms.BooleanField(
+        required=False, initial=True, label="Notify subscribers when publishing"
+    )
