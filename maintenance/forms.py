@@ -1,0 +1,136 @@
+"""Admin forms for scheduled maintenance. Windows are typed in the page's time zone."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from components.models import Component
+from pages.models import Page
+from statuspage.forms import ZonedDateTimeField
+
+from .models import Maintenance, MaintenanceStatus
+from .services import CANCELLED_TEXT, COMPLETED_TEXT, STARTED_TEXT, VERIFYING_TEXT
+
+FIELD_MAP = {"body": "message"}
+UPDATE_STATUS_CHOICES = [
+    (s.value, s.label)
+    for s in (
+        MaintenanceStatus.IN_PROGRESS,
+        MaintenanceStatus.VERIFYING,
+        MaintenanceStatus.COMPLETED,
+    )
+]
+DEFAULT_TEXT = {
+    MaintenanceStatus.IN_PROGRESS: STARTED_TEXT,
+    MaintenanceStatus.VERIFYING: VERIFYING_TEXT,
+    MaintenanceStatus.COMPLETED: COMPLETED_TEXT,
+}
+
+
+def message_field(**kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=settings.MAX_BODY_CHARS,
+        help_text="Markdown. Shown on the status page and sent to subscribers.",
+        **kwargs,
+    )
+
+
+class WindowForm(forms.Form):
+    """Name, window, components and flags: shared by scheduling and rescheduling."""
+
+    name = forms.CharField(max_length=255)
+    components = forms.ModelMultipleChoiceField(
+        queryset=Component.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    auto_start = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Start automatically",
+        help_text="When the window opens.",
+    )
+    auto_complete = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Complete automatically",
+        help_text="When the window closes.",
+    )
+    set_components_under_maintenance = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Set components under maintenance",
+        help_text="During the window; their statuses are restored afterwards.",
+    )
+    remind_minutes_before = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Remind subscribers",
+        help_text="Minutes before the start; leave blank for no reminder.",
+    )
+
+    def __init__(self, *args: Any, page: Page, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.fields["scheduled_for"] = ZonedDateTimeField(tz=page.tz, label="Starts")
+        self.fields["scheduled_until"] = ZonedDateTimeField(tz=page.tz, label="Ends")
+        self.fields["components"].queryset = Component.objects.for_page(  # type: ignore[attr-defined]
+            page
+        ).in_display_order()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("scheduled_for"), cleaned.get("scheduled_until")
+        if start and end and end <= start:
+            self.add_error("scheduled_until", "The maintenance must end after it starts.")
+        return cleaned
+
+
+class ScheduleMaintenanceForm(WindowForm):
+    message = message_field()
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+
+class RescheduleForm(WindowForm):
+    def __init__(self, *args: Any, maintenance: Maintenance, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": maintenance.name,
+                "scheduled_for": maintenance.scheduled_for,
+                "scheduled_until": maintenance.scheduled_until,
+                "components": list(maintenance.components.all()),
+                "auto_start": maintenance.auto_start,
+                "auto_complete": maintenance.auto_complete,
+                "set_components_under_maintenance": maintenance.set_components_under_maintenance,
+                "remind_minutes_before": maintenance.remind_minutes_before,
+            },
+        )
+        super().__init__(*args, page=maintenance.page, **kwargs)
+
+
+class MaintenanceUpdateForm(forms.Form):
+    status = forms.ChoiceField(choices=UPDATE_STATUS_CHOICES)
+    message = message_field()
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+    def __init__(
+        self, *args: Any, maintenance: Maintenance, status: str = "", **kwargs: Any
+    ) -> None:
+        current = MaintenanceStatus(maintenance.status)
+        if status not in DEFAULT_TEXT:
+            status = {
+                MaintenanceStatus.SCHEDULED: MaintenanceStatus.IN_PROGRESS,
+                MaintenanceStatus.IN_PROGRESS: MaintenanceStatus.COMPLETED,
+                MaintenanceStatus.VERIFYING: MaintenanceStatus.COMPLETED,
+            }.get(current, MaintenanceStatus.COMPLETED)
+        kwargs.setdefault(
+            "initial", {"status": status, "message": DEFAULT_TEXT[MaintenanceStatus(status)]}
+        )
+        super().__init__(*args, **kwargs)
+
+
+class CancelForm(forms.Form):
+    message = message_field(initial=CANCELLED_TEXT)
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
