@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from components import services as components
-from components.models import Component, ComponentStatus, StatusCause
+from components.models import Component, ComponentGroup, ComponentStatus, StatusCause
 from incidents import services as incidents
 from incidents.models import Incident, IncidentStatus, IncidentTemplate
 from maintenance import services as maintenance
@@ -95,35 +95,27 @@ class Command(BaseCommand):
             description="Notifications we send on your behalf.",
             actor=ACTOR,
         )
-        specs = [
-            ("API", core, "REST and GraphQL API at api.example.com.", {}),
-            ("Dashboard", core, "The web app at app.example.com.", {}),
-            ("Webhooks", core, "Event deliveries to your endpoints.", {}),
-            ("Email", messaging, "Transactional email.", {}),
-            (
-                "Push notifications",
-                messaging,
-                "iOS and Android push notifications.",
-                {"showcase": False},
-            ),
-            ("Website", None, "example.com and the documentation.", {}),
-            (
-                "Status API",
-                None,
-                "The machine-readable feed of this page.",
-                {"only_show_if_degraded": True},
-            ),
+        # name, group, description, showcase, only_show_if_degraded
+        specs: list[tuple[str, ComponentGroup | None, str, bool, bool]] = [
+            ("API", core, "REST and GraphQL API at api.example.com.", True, False),
+            ("Dashboard", core, "The web app at app.example.com.", True, False),
+            ("Webhooks", core, "Event deliveries to your endpoints.", True, False),
+            ("Email", messaging, "Transactional email.", True, False),
+            ("Push notifications", messaging, "iOS and Android push notifications.", False, False),
+            ("Website", None, "example.com and the documentation.", True, False),
+            ("Status API", None, "The machine-readable feed of this page.", True, True),
         ]
         created = {}
-        for name, group, description, extra in specs:
+        for name, group, description, showcase, only_if_degraded in specs:
             created[name] = components.create_component(
                 page=page,
                 name=name,
                 group=group,
                 description=description,
+                showcase=showcase,
+                only_show_if_degraded=only_if_degraded,
                 start_date=start,
                 actor=ACTOR,
-                **extra,
             )
         return created
 
