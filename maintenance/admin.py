@@ -71,7 +71,8 @@ class MaintenanceAdmin(ServiceModelAdmin):
 
     @admin.display(description="window", ordering="scheduled_for")
     def window_display(self, obj: Maintenance) -> str:
-        return f"{in_page_time(obj.scheduled_for, obj.page)} → {in_page_time(obj.scheduled_until, obj.page)}"
+        start = in_page_time(obj.scheduled_for, obj.page)
+        return f"{start} → {in_page_time(obj.scheduled_until, obj.page)}"
 
     @admin.display(description="components")
     def components_display(self, obj: Maintenance) -> str:
