@@ -29,68 +29,76 @@ DEFAULT_BRAND = "#1f6feb"
 View = Callable[..., HttpResponse]
 
 
-def public(view: View) -> View:
+def public(max_age: int) -> Callable[[View], View]:
     """GET/HEAD only, and cacheable for a few seconds by browsers, proxies and CDNs."""
 
-    @require_safe
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=10,
-            s_maxage=10,
-            stale_while_revalidate=30,
-            stale_if_error=86400,
-        )
-        return response
+    def decorator(view: View) -> View:
+        @require_safe
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            patch_cache_control(
+                response,
+                public=True,
+                max_age=max_age,
+                s_maxage=5,
+                stale_while_revalidate=30,
+                stale_if_error=86400,
+            )
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# Fragments are polled every 10 s: a browser-cached copy would only delay the news.
+PAGE = public(max_age=10)
+FRAGMENT = public(max_age=0)
 
 
 def _html(template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     return HttpResponse(render_to_string(template, context), status=status)
 
 
-@public
+@PAGE
 def home(request: HttpRequest) -> HttpResponse:
     context = rendering.home_context(page_for(request), timezone.now())
     return _html("public/home.html", context)
 
 
-@public
+@FRAGMENT
 def home_fragment(request: HttpRequest) -> HttpResponse:
     context = rendering.home_context(page_for(request), timezone.now())
     return _html("public/home.html#live", context)
 
 
-@public
+@PAGE
 def incident(request: HttpRequest, incident_id: str) -> HttpResponse:
     context = rendering.incident_context(page_for(request), incident_id, timezone.now())
     return _html("public/incident.html", context)
 
 
-@public
+@FRAGMENT
 def incident_fragment(request: HttpRequest, incident_id: str) -> HttpResponse:
     context = rendering.incident_context(page_for(request), incident_id, timezone.now())
     return _html("public/incident.html#live", context)
 
 
-@public
+@PAGE
 def maintenance(request: HttpRequest, maintenance_id: str) -> HttpResponse:
     context = rendering.maintenance_context(page_for(request), maintenance_id, timezone.now())
     return _html("public/maintenance.html", context)
 
 
-@public
+@PAGE
 def history(request: HttpRequest) -> HttpResponse:
     number = rendering.history_page_number(request.GET.get("page"))
     context = rendering.history_context(page_for(request), number, timezone.now())
     return _html("public/history.html", context)
 
 
-@public
+@PAGE
 def brand_css(request: HttpRequest) -> HttpResponse:
     """The page's brand colour as a CSS variable, so no inline style is ever needed."""
     colour = page_for(request).brand_colour
