@@ -5,6 +5,7 @@ served to every visitor and pre-rendered by the snapshot publisher. Every functi
 fixed number of queries, however many components, incidents and updates the page has.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -351,7 +352,12 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     }
 
 
+PUBLIC_ID = re.compile(r"^[0-9a-z]{1,12}$")
+
+
 def incident_context(page: Page, incident_id: str, now: datetime) -> dict[str, Any]:
+    if not PUBLIC_ID.match(incident_id):
+        raise Http404("No incident with this id on this page.")
     incident = (
         Incident.objects.filter(page=page, pk=incident_id)
         .select_related("postmortem")
@@ -369,6 +375,8 @@ def incident_context(page: Page, incident_id: str, now: datetime) -> dict[str, A
 
 
 def maintenance_context(page: Page, maintenance_id: str, now: datetime) -> dict[str, Any]:
+    if not PUBLIC_ID.match(maintenance_id):
+        raise Http404("No scheduled maintenance with this id on this page.")
     maintenance = (
         Maintenance.objects.filter(page=page, pk=maintenance_id)
         .prefetch_related(*_maintenance_prefetches())

@@ -210,3 +210,10 @@ def test_an_incident_of_another_page_is_not_found_here(client, page):
     other = Page.objects.create(name="Other", url="https://other.example", domain="other.test")
     incident = incident_services.open_incident(page=other, name="Elsewhere", body="x", actor="t")
     assert client.get(f"/incidents/{incident.pk}").status_code == 404
+
+
+def test_a_malformed_incident_id_is_a_404_not_an_error(client, page):
+    for bad in ["%00", "a%00b", "x" * 300, "ÉÉÉ", "1;drop"]:
+        response = client.get(f"/incidents/{bad}")
+        assert response.status_code == 404, bad
+        assert "Page not found" in response.content.decode()

@@ -93,3 +93,7 @@ def test_an_unknown_maintenance_is_a_404(client, page):
     response = client.get("/maintenance/nothinghere")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_a_malformed_maintenance_id_is_a_404_not_an_error(client, page):
+    assert client.get("/maintenance/%00").status_code == 404
