@@ -33,8 +33,9 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _keys(request: HttpRequest, username: str) -> list[str]:
-    keys = ["ip:" + client_address(request)]
+def throttle_keys(address: str, username: str) -> list[str]:
+    """Cache key prefixes for an address and, when given, a username."""
+    keys = ["ip:" + address]
     if username:
         keys.append("user:" + username.strip().lower())
     # Hashed so that any typed text makes a valid, bounded cache key.
@@ -43,7 +44,7 @@ def _keys(request: HttpRequest, username: str) -> list[str]:
 
 def seconds_until_allowed(request: HttpRequest, username: str) -> int:
     """0 when a login attempt may go ahead, else how long until the window closes."""
-    keys = _keys(request, username)
+    keys = throttle_keys(client_address(request), username)
     try:
         values = cache.get_many([k + ":count" for k in keys] + [k + ":since" for k in keys])
     except Exception:
@@ -62,7 +63,7 @@ def seconds_until_allowed(request: HttpRequest, username: str) -> int:
 def record_failed_login(request: HttpRequest, username: str) -> None:
     window = settings.LOGIN_ATTEMPTS_WINDOW
     try:
-        for key in _keys(request, username):
+        for key in throttle_keys(client_address(request), username):
             # add() only sets a missing key, so the window starts at the first failure.
             cache.add(key + ":since", time.time(), window)
             cache.add(key + ":count", 0, window)
@@ -78,7 +79,7 @@ def clear_failed_logins(request: HttpRequest, username: str) -> None:
     """After a successful login only the username's count is cleared, not the address's."""
     if not username:
         return
-    key = _keys(request, username)[1]
+    key = throttle_keys(client_address(request), username)[1]
     try:
         cache.delete_many([key + ":count", key + ":since"])
     except Exception:

@@ -1,0 +1,90 @@
+"""The two operator roles, as Django groups with permissions.
+
+Incident responders run incidents and maintenance and set component statuses; page admins can
+change everything about the page, its components, templates and users. The data migration
+creates both groups; `assign_role` is what `manage.py` commands use to give someone a role.
+"""
+
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.db.models import Q
+
+RESPONDER = "Incident responders"
+PAGE_ADMIN = "Page admins"
+ROLES = {"responder": RESPONDER, "admin": PAGE_ADMIN}
+
+RESPONDER_PERMISSIONS = [
+    "pages.view_page",
+    "components.view_component",
+    "components.view_componentgroup",
+    "components.change_component_status",
+    "incidents.add_incident",
+    "incidents.change_incident",
+    "incidents.view_incident",
+    "incidents.add_incidentupdate",
+    "incidents.change_incidentupdate",
+    "incidents.view_incidentupdate",
+    "incidents.add_postmortem",
+    "incidents.change_postmortem",
+    "incidents.view_postmortem",
+    "incidents.view_incidenttemplate",
+    "maintenance.add_maintenance",
+    "maintenance.change_maintenance",
+    "maintenance.view_maintenance",
+    "maintenance.add_maintenanceupdate",
+    "maintenance.change_maintenanceupdate",
+    "maintenance.view_maintenanceupdate",
+    "events.view_auditentry",
+]
+
+# Page admins hold every permission of these apps, plus the ones below.
+PAGE_ADMIN_APPS = ["pages", "components", "incidents", "maintenance"]
+PAGE_ADMIN_EXTRA = [
+    "events.view_auditentry",
+    "events.view_outboxevent",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.delete_user",
+    "auth.view_user",
+    "auth.view_group",
+]
+
+
+def _by_names(names: list[str]) -> Q:
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def sync_roles(apps: Any = global_apps) -> dict[str, Any]:
+    """Create the role groups if needed and give them exactly their permissions.
+
+    Takes the migration's historical `apps` too. Returns {role: group}.
+    """
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    responder, _ = Group.objects.get_or_create(name=RESPONDER)
+    responder.permissions.set(Permission.objects.filter(_by_names(RESPONDER_PERMISSIONS)))
+    page_admin, _ = Group.objects.get_or_create(name=PAGE_ADMIN)
+    page_admin.permissions.set(
+        Permission.objects.filter(
+            Q(content_type__app_label__in=PAGE_ADMIN_APPS)
+            | _by_names(PAGE_ADMIN_EXTRA + RESPONDER_PERMISSIONS)
+        )
+    )
+    return {"responder": responder, "admin": page_admin}
+
+
+def assign_role(user: Any, role: str) -> None:
+    """Make `user` an operator with this role ("responder" or "admin"), replacing the other."""
+    if role not in ROLES:
+        raise ValueError(f"“{role}” is not a role; use one of {', '.join(ROLES)}.")
+    groups = sync_roles()
+    user.groups.remove(*[g for name, g in groups.items() if name != role])
+    user.groups.add(groups[role])
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
