@@ -116,9 +116,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     message = ""
     if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
         message = exception.args[0]
-    context = {
-        "page": page,
-        "tz": page.tz if page else zoneinfo.ZoneInfo("UTC"),
-        "message": message,
-    }
+    context: dict[str, Any]
+    if page is not None:
+        context = rendering.base_context(page, timezone.now())
+    else:
+        context = {"page": None, "tz": zoneinfo.ZoneInfo("UTC"), "footer_links": []}
+    context["message"] = message
     return _html("404.html", context, status=404)

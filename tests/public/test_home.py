@@ -180,3 +180,16 @@ def test_the_brand_colour_is_served_as_a_stylesheet(client, page):
 
     assert response["Content-Type"].startswith("text/css")
     assert response.content.decode().strip() == ":root{--brand:#ff5500}"
+
+
+def test_before_any_page_exists_the_site_says_so_with_a_404(client, db):
+    response = client.get("/")
+    assert response.status_code == 404
+    assert "No status page has been set up yet." in response.content.decode()
+
+
+def test_the_404_page_keeps_the_page_footer_links(client, page):
+    page.footer_links = [{"label": "Privacy", "url": "https://example.com/privacy"}]
+    page.save()
+    html = client.get("/incidents/unknown").content.decode()
+    assert '<a href="https://example.com/privacy" rel="noopener">Privacy</a>' in html
