@@ -193,7 +193,12 @@ class IncidentAdmin(ServiceModelAdmin):
         can_change = self.has_change_permission(request, incident)
         page = incident.page
         action = request.POST.get("action", "") if request.method == "POST" else ""
+        can_postmortem = can_change and request.user.has_perms(
+            ["incidents.add_postmortem", "incidents.change_postmortem"]
+        )
         if action and not can_change:
+            raise PermissionDenied
+        if action in ("save_postmortem", "publish_postmortem") and not can_postmortem:
             raise PermissionDenied
         data = request.POST if action else None
 
@@ -287,6 +292,7 @@ class IncidentAdmin(ServiceModelAdmin):
             incident=incident,
             page=page,
             can_change=can_change,
+            can_postmortem=can_postmortem,
             update_form=update_form,
             details_form=details_form,
             postmortem=postmortem,

@@ -66,6 +66,7 @@ class WindowForm(forms.Form):
     remind_minutes_before = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=60 * 24 * 90,
         label="Remind subscribers",
         help_text="Minutes before the start; leave blank for no reminder.",
     )

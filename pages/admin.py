@@ -44,5 +44,16 @@ class PageAdmin(admin.ModelAdmin):
         emit_event(page=obj, kind=EventKind.PAGE_CHANGED, subject=obj)
 
 
-site.register(User, UserAdmin)
+@admin.register(User, site=site)
+class BeaconUserAdmin(UserAdmin):
+    """Page admins manage operators and their roles, but cannot make anyone a superuser or
+    hand out permissions outside the roles."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+
 site.register(Group, GroupAdmin)

@@ -163,3 +163,23 @@ def test_the_list_shows_in_progress_then_upcoming_then_past(client, alice, page)
     response = client.get("/admin/maintenance/maintenance/")
     listed = [m.pk for m in response.context["cl"].result_list]
     assert listed == [active.pk, soon.pk, later.pk, past.pk]
+
+
+def test_deleting_maintenance_in_progress_is_refused_with_a_message(client, alice, page):
+    maintenance = scheduled(page, alice)
+    services.post_maintenance_update(
+        maintenance=maintenance, status="in_progress", body="Going.", actor=alice
+    )
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:maintenance_maintenance_delete", args=[maintenance.pk]),
+        {"post": "yes"},
+        follow=True,
+    )
+    assert "Complete the maintenance before deleting it." in response.content.decode()
+    assert Maintenance.objects.filter(pk=maintenance.pk).exists()
+
+
+def test_the_list_offers_to_schedule_maintenance(client, alice, page):
+    client.force_login(alice)
+    assert "Schedule maintenance" in client.get("/admin/maintenance/maintenance/").content.decode()

@@ -147,3 +147,11 @@ def test_the_audit_log_is_read_only(client, carol, page, alice):
     assert "Outage" in response.content.decode()
     assert client.get("/admin/events/auditentry/add/").status_code == 403
     assert client.get("/admin/events/outboxevent/add/").status_code == 403
+
+
+def test_a_page_admin_cannot_make_anyone_a_superuser(client, carol, bob):
+    client.force_login(carol)
+    url = reverse("admin:auth_user_change", args=[bob.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert 'name="is_superuser"' not in response.content.decode()
