@@ -14,3 +14,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise warns about a missing STATIC_ROOT; tests serve static files from the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,181 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from components import services as component_services
+from components.models import ComponentStatus
+from events.models import EventKind, OutboxEvent
+from incidents import services as incident_services
+from maintenance import services
+from maintenance.models import Maintenance, MaintenanceStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def now():
+    return timezone.now().replace(microsecond=0)
+
+
+def schedule(page, components, start, *, hours=2, **extra) -> Maintenance:
+    return services.schedule_maintenance(
+        page=page,
+        name="Database upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=hours),
+        body="We are upgrading the database.",
+        components=components,
+        actor="tests",
+        **extra,
+    )
+
+
+def events(kind: str) -> int:
+    return OutboxEvent.objects.filter(kind=kind).count()
+
+
+def test_scheduling_announces_the_maintenance_once(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=2))
+    assert m.status == MaintenanceStatus.SCHEDULED
+    assert list(m.components.all()) == [api]
+    assert m.updates.get().status == MaintenanceStatus.SCHEDULED
+    assert events(EventKind.MAINTENANCE_SCHEDULED) == 1
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(page, api, now):
+    with pytest.raises(ValidationError, match="end after it starts"):
+        services.schedule_maintenance(
+            page=page,
+            name="Backwards",
+            scheduled_for=now + timedelta(hours=3),
+            scheduled_until=now + timedelta(hours=1),
+            body="Oops.",
+            actor="tests",
+        )
+    assert not Maintenance.objects.exists()
+
+
+def test_starting_puts_the_components_under_maintenance(page, api, dashboard, now):
+    m = schedule(page, [api, dashboard], now + timedelta(hours=1))
+    services.post_maintenance_update(
+        maintenance=m, status="in_progress", body="Starting now.", actor="tests"
+    )
+    api.refresh_from_db()
+    dashboard.refresh_from_db()
+    assert api.status == dashboard.status == ComponentStatus.UNDER_MAINTENANCE
+    assert events(EventKind.MAINTENANCE_STARTED) == 1
+
+
+def test_completing_restores_the_statuses_the_components_had(page, api, dashboard, now):
+    component_services.set_component_status(
+        component=dashboard, status="degraded_performance", actor="tests"
+    )
+    m = schedule(page, [api, dashboard], now)
+    services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
+    services.post_maintenance_update(maintenance=m, status="completed", body="Done.", actor="t")
+    api.refresh_from_db()
+    dashboard.refresh_from_db()
+    assert api.status == ComponentStatus.OPERATIONAL
+    assert dashboard.status == ComponentStatus.DEGRADED_PERFORMANCE
+    m.refresh_from_db()
+    assert m.status == MaintenanceStatus.COMPLETED and m.resolved_at is not None
+
+
+def test_completing_leaves_alone_a_component_an_incident_moved_meanwhile(page, api, dashboard, now):
+    m = schedule(page, [api, dashboard], now)
+    services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
+    incident_services.open_incident(
+        page=page,
+        name="API down after the upgrade",
+        body="Investigating.",
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        actor="tests",
+    )
+    services.post_maintenance_update(maintenance=m, status="completed", body="Done.", actor="t")
+    api.refresh_from_db()
+    dashboard.refresh_from_db()
+    assert api.status == ComponentStatus.MAJOR_OUTAGE
+    assert dashboard.status == ComponentStatus.OPERATIONAL
+
+
+def test_cancelling_closes_the_maintenance_and_tells_subscribers(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=1))
+    services.cancel_maintenance(maintenance=m, actor="tests")
+    m.refresh_from_db()
+    assert m.cancelled_at is not None
+    assert m.status == MaintenanceStatus.COMPLETED
+    assert not Maintenance.objects.upcoming().exists()
+    assert OutboxEvent.objects.get(kind=EventKind.MAINTENANCE_CANCELLED).notify
+
+
+def test_a_started_maintenance_cannot_be_cancelled(page, api, now):
+    m = schedule(page, [api], now)
+    services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
+    with pytest.raises(ValidationError, match="not started"):
+        services.cancel_maintenance(maintenance=m, actor="tests")
+
+
+def test_rescheduling_raises_the_calendar_sequence(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=1))
+    changed = services.change_maintenance(
+        maintenance=m,
+        scheduled_for=now + timedelta(days=2),
+        scheduled_until=now + timedelta(days=2, hours=1),
+        actor="tests",
+    )
+    assert changed is True
+    m.refresh_from_db()
+    assert m.sequence == 1
+    assert OutboxEvent.objects.get(kind=EventKind.MAINTENANCE_RESCHEDULED).notify
+
+
+def test_renaming_does_not_count_as_rescheduling(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=1))
+    services.change_maintenance(maintenance=m, name="Database upgrade, part 1", actor="tests")
+    m.refresh_from_db()
+    assert m.sequence == 0
+    assert events(EventKind.MAINTENANCE_RESCHEDULED) == 0
+
+
+def test_the_reminder_is_written_once(page, api, now):
+    m = schedule(page, [api], now + timedelta(minutes=30), remind_minutes_before=60)
+    assert services.send_due_reminders(now=now) == [m.pk]
+    assert services.send_due_reminders(now=now + timedelta(minutes=1)) == []
+    assert events(EventKind.MAINTENANCE_REMINDER) == 1
+
+
+def test_no_reminder_before_its_time(page, api, now):
+    schedule(page, [api], now + timedelta(hours=3), remind_minutes_before=60)
+    assert services.send_due_reminders(now=now) == []
+    assert events(EventKind.MAINTENANCE_REMINDER) == 0
+
+
+def test_running_the_scheduler_twice_gives_the_same_state_and_one_event_each(
+    page, api, dashboard, now
+):
+    due_to_start = schedule(page, [api], now - timedelta(minutes=1))
+    due_to_end = schedule(page, [dashboard], now - timedelta(hours=3), hours=1)
+    reminder = schedule(page, [], now + timedelta(minutes=10), remind_minutes_before=15)
+
+    first = services.run_scheduled_maintenance(now=now)
+    second = services.run_scheduled_maintenance(now=now)
+
+    assert first == {
+        "reminded": [reminder.pk],
+        "started": [due_to_start.pk],
+        "completed": [due_to_end.pk],
+    }
+    assert second == {"reminded": [], "started": [], "completed": []}
+    due_to_start.refresh_from_db()
+    due_to_end.refresh_from_db()
+    api.refresh_from_db()
+    dashboard.refresh_from_db()
+    assert due_to_start.status == MaintenanceStatus.IN_PROGRESS
+    assert due_to_end.status == MaintenanceStatus.COMPLETED
+    assert api.status == ComponentStatus.UNDER_MAINTENANCE
+    assert dashboard.status == ComponentStatus.OPERATIONAL
+    assert events(EventKind.MAINTENANCE_STARTED) == 2  # one each: the live one, the missed one
+    assert events(EventKind.MAINTENANCE_COMPLETED) == 1
+    assert events(EventKind.MAINTENANCE_REMINDER) == 1
