@@ -36,7 +36,8 @@ def test_renaming_a_component_is_saved_and_audited(api, alice):
     api.refresh_from_db()
     assert api.name == "Public API"
     entry = AuditEntry.objects.get(action="update", object_id=api.pk)
-    assert entry.before["name"] == "API" and entry.after["name"] == "Public API"
+    assert (entry.before or {})["name"] == "API"
+    assert (entry.after or {})["name"] == "Public API"
 
 
 def test_saving_a_component_unchanged_is_a_no_op(api, alice):
