@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from components.admin import status_badge
+from components.models import ComponentStatus
 from pages.lookup import page_for
 from pages.models import Page
 from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, in_page_time, site
@@ -38,6 +39,15 @@ def _template_from(request: HttpRequest, page: Page) -> IncidentTemplate | None:
     if template is None:
         messages.warning(request, "That incident template does not exist; the form is blank.")
     return template
+
+
+def _transitions_text(update: IncidentUpdate) -> str:
+    """ "API: major outage, Dashboard: operational" for an update's component statuses."""
+    labels = dict(ComponentStatus.choices)
+    return ", ".join(
+        f"{t.get('name', '?')}: {labels.get(t.get('new_status', ''), t.get('new_status', '?'))}"
+        for t in update.affected_components or []
+    )
 
 
 @admin.register(Incident, site=site)
@@ -297,7 +307,7 @@ class IncidentAdmin(ServiceModelAdmin):
             details_form=details_form,
             postmortem=postmortem,
             postmortem_form=postmortem_form,
-            updates=[(u, in_page_time(u.display_at, page)) for u in updates],
+            updates=[(u, in_page_time(u.display_at, page), _transitions_text(u)) for u in updates],
             templates=IncidentTemplate.objects.filter(page=page),
             started=in_page_time(incident.started_at, page),
             has_delete_permission=self.has_delete_permission(request, incident),
