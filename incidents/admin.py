@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -27,7 +27,7 @@ from .forms import (
     PostUpdateForm,
     template_initial,
 )
-from .models import UNRESOLVED, Incident, IncidentTemplate, IncidentUpdate, Postmortem
+from .models import UNRESOLVED, Impact, Incident, IncidentTemplate, IncidentUpdate, Postmortem
 
 
 def _template_from(request: HttpRequest, page: Page) -> IncidentTemplate | None:
@@ -50,6 +50,23 @@ def _transitions_text(update: IncidentUpdate) -> str:
     )
 
 
+class ImpactFilter(admin.SimpleListFilter):
+    """By the impact readers see: the override when there is one, else the computed one."""
+
+    title = "impact"
+    parameter_name = "impact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(Impact.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        if self.value() not in Impact.values:
+            return queryset
+        return queryset.filter(
+            Q(impact_override=self.value()) | Q(impact_override="", impact=self.value())
+        )
+
+
 @admin.register(Incident, site=site)
 class IncidentAdmin(ServiceModelAdmin):
     list_display = [
@@ -60,7 +77,7 @@ class IncidentAdmin(ServiceModelAdmin):
         "started_display",
         "last_update_display",
     ]
-    list_filter = ["status", "impact"]
+    list_filter = ["status", ImpactFilter]
     search_fields = ["name"]
     list_per_page = 50
 

@@ -273,3 +273,32 @@ def test_publishing_a_postmortem(client, alice, page):
     assert incident.status == IncidentStatus.POSTMORTEM
     assert incident.postmortem.body == "What happened."
     assert incident.postmortem.is_published
+
+
+def test_a_start_time_that_is_ambiguous_at_the_dst_change_is_a_form_error(
+    client, alice, page, api, dashboard, website
+):
+    client.force_login(alice)
+    # 02:30 happened twice in Paris on 26 October 2025.
+    response = client.post(
+        ADD_URL, open_form(api, dashboard, website, started_at="2025-10-26T02:30")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["started_at"]
+    assert not Incident.objects.exists()
+
+
+def test_the_impact_filter_follows_the_override(client, alice, page, api):
+    services.open_incident(
+        page=page,
+        name="Looks minor",
+        body="Looking.",
+        component_statuses={api: "degraded_performance"},
+        impact_override="critical",
+        actor=alice,
+    )
+    client.force_login(alice)
+    critical = client.get(LIST_URL + "?impact=critical").context["cl"].result_list
+    minor = client.get(LIST_URL + "?impact=minor").context["cl"].result_list
+    assert [i.name for i in critical] == ["Looks minor"]
+    assert list(minor) == []
