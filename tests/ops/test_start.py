@@ -74,6 +74,9 @@ def test_start_runs_the_site_and_the_scheduler_and_stops_cleanly(beacon):
         log=log,
     )
 
+    # The file broker keeps all its state under the var directory.
+    assert any((var_dir / "broker" / "control").iterdir())
+
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0, log.read_text()
     assert "Beacon stopped." in log.read_text()
