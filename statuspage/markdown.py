@@ -19,6 +19,7 @@ ALLOWED_TAGS = {
     "li",
     "blockquote",
     "hr",
+    "h2",
     "h3",
     "h4",
     "h5",
