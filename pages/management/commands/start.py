@@ -89,8 +89,9 @@ class Command(BaseCommand):
     def ensure_admin(self) -> str:
         """Create the `admin` superuser when there is no superuser; describe how to log in."""
         User = get_user_model()
-        if User.objects.filter(is_superuser=True).exists():
-            return "log in with your existing superuser account"
+        existing = User.objects.filter(is_superuser=True).order_by("pk").first()
+        if existing is not None:
+            return f"user {existing.get_username()} (the account exists; its password is unchanged)"
         from_env = os.environ.get("BEACON_ADMIN_PASSWORD", "")
         password = from_env or secrets.token_urlsafe(12)
         user = User.objects.filter(username=ADMIN_USERNAME).first()
@@ -106,7 +107,7 @@ class Command(BaseCommand):
             pass
         else:
             assign_role(user, "admin")
-        shown = "the one in BEACON_ADMIN_PASSWORD" if from_env else password
+        shown = "from BEACON_ADMIN_PASSWORD" if from_env else password
         return f"user {ADMIN_USERNAME}, password {shown}"
 
     def children(self, bind: str, concurrency: int) -> list[Child]:
