@@ -3,15 +3,13 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.db import transaction
 from django.http import HttpRequest
 
-from events.models import EventKind
-from events.services import emit_event, record_audit
 from statuspage.admin_site import site
 
 from .forms import PageForm
 from .models import Page
+from .services import save_page
 
 PAGE_FIELDS = PageForm.Meta.fields
 
@@ -27,21 +25,8 @@ class PageAdmin(admin.ModelAdmin):
         ("Branding", {"fields": ["logo", "brand_colour", "support_url", "footer_links"]}),
     ]
 
-    @transaction.atomic
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:
-        # Pages have no service module of their own: the change, its audit row and the outbox
-        # row that re-renders the public page are written together here.
-        before = {f: str(form.initial.get(f, "")) for f in form.changed_data} if change else None
-        obj.save()
-        record_audit(
-            page=obj,
-            actor=request.user,
-            action="update" if change else "create",
-            obj=obj,
-            before=before,
-            after={f: str(form.cleaned_data.get(f, "")) for f in form.changed_data},
-        )
-        emit_event(page=obj, kind=EventKind.PAGE_CHANGED, subject=obj)
+        save_page(page=obj, actor=request.user)
 
 
 @admin.register(User, site=site)

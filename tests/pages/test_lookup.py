@@ -33,3 +33,15 @@ def test_footer_links_must_be_labelled_web_addresses(page):
         page.full_clean()
     page.footer_links = [{"label": "Docs", "url": "https://docs.example.com"}]
     page.full_clean()
+
+
+def test_saving_a_page_records_who_changed_what_and_a_no_op_records_nothing(page, alice):
+    from events.models import AuditEntry, EventKind, OutboxEvent
+    from pages.services import save_page
+
+    assert save_page(page=page, actor=alice) is False
+    page.brand_colour = "#aa3300"
+    assert save_page(page=page, actor=alice) is True
+    entry = AuditEntry.objects.get(action="update", object_type="page")
+    assert (entry.before["brand_colour"], entry.after["brand_colour"]) == ("#1f6feb", "#aa3300")
+    assert OutboxEvent.objects.filter(kind=EventKind.PAGE_CHANGED).count() == 1

@@ -1,0 +1,52 @@
+"""Writes to a page's own settings."""
+
+from typing import Any
+
+from django.db import transaction
+
+from events.models import EventKind
+from events.services import Actor, emit_event, record_audit
+
+from .models import Page
+
+PAGE_FIELDS = (
+    "name",
+    "url",
+    "domain",
+    "is_default",
+    "time_zone",
+    "logo",
+    "brand_colour",
+    "support_url",
+    "footer_links",
+)
+
+
+def _snapshot(page: Page) -> dict[str, Any]:
+    values = {field: getattr(page, field) for field in PAGE_FIELDS}
+    values["logo"] = page.logo.name or ""
+    return values
+
+
+@transaction.atomic
+def save_page(*, page: Page, actor: Actor) -> bool:
+    """Create a page, or store the changes already set on it. False when nothing changed."""
+    stored = None
+    if not page._state.adding:
+        stored = Page.objects.select_for_update().filter(pk=page.pk).first()
+    before = _snapshot(stored) if stored else None
+    page.full_clean()
+    after = _snapshot(page)
+    if before == after:
+        return False
+    page.save()
+    record_audit(
+        page=page,
+        actor=actor,
+        action="update" if before else "create",
+        obj=page,
+        before=before,
+        after=after,
+    )
+    emit_event(page=page, kind=EventKind.PAGE_CHANGED, subject=page)
+    return True
