@@ -23,8 +23,9 @@ def worker(transactional_db, tmp_path):
     db = connection.settings_dict
     # A queue of our own: another test run sharing this Redis must not take our task.
     queue = f"beacon-test-{uuid.uuid4().hex[:8]}"
+    credentials = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
     env = child_env(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        DATABASE_URL=f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL=settings.REDIS_URL,
         SECRET_KEY=settings.SECRET_KEY,
         BEACON_VAR_DIR=str(tmp_path),
