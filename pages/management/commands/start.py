@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from pages.models import Page
 
@@ -75,8 +76,6 @@ class Command(BaseCommand):
             call_command("load_demo", stdout=self.stdout)
         login = self.ensure_admin()
         # The children open their own connections; do not hold one open for hours.
-        from django.db import connections
-
         connections.close_all()
 
         children = self.children(bind, options["concurrency"])
