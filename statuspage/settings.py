@@ -118,6 +118,11 @@ INSTALLED_APPS = [
     "incidents",
     "maintenance",
     "public",
+    "subscribers",
+    "api",
+    "operator_api",
+    "hooks",
+    "snapshots",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,10 @@ from statuspage.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin_site.urls),
+    path("", include("api.urls")),
+    path("", include("operator_api.urls")),
+    path("", include("hooks.urls")),
+    path("", include("subscribers.urls")),
     path("", include("public.urls")),
 ]
 

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class OperatorApiConfig(AppConfig):
+    name = "operator_api"
