@@ -439,3 +439,29 @@ def delete_incident(*, incident: Incident, actor: Actor) -> None:
         page=page, kind=EventKind.INCIDENT_CHANGED, subject=incident, payload={"deleted": True}
     )
     incident.delete()
+
+
+@transaction.atomic
+def unpublish_postmortem(*, incident: Incident, actor: Actor) -> bool:
+    """Take a published postmortem back to a draft; the incident reads as resolved again."""
+    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    postmortem = Postmortem.objects.select_for_update().filter(incident=incident).first()
+    if postmortem is None or not postmortem.is_published:
+        return False
+    postmortem.published_at = None
+    postmortem.save()
+    if incident.status == IncidentStatus.POSTMORTEM:
+        incident.status = IncidentStatus.RESOLVED
+    incident.save()
+    record_audit(page=incident.page, actor=actor, action="unpublish_postmortem", obj=incident)
+    emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
+    return True
+
+
+@transaction.atomic
+def delete_postmortem(*, incident: Incident, actor: Actor) -> bool:
+    unpublish_postmortem(incident=incident, actor=actor)
+    deleted, _ = Postmortem.objects.filter(incident=incident).delete()
+    if deleted:
+        record_audit(page=incident.page, actor=actor, action="delete_postmortem", obj=incident)
+    return bool(deleted)
