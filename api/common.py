@@ -1,0 +1,84 @@
+"""Helpers shared by every public document: timestamps, the page's last change, links.
+
+Kept apart from `documents.py` so the feed, calendar and badge modules can use them while
+`documents.py` imports those modules for its registry.
+"""
+
+from datetime import UTC, datetime, tzinfo
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from components.models import Component, ComponentGroup
+from events.models import EventKind, OutboxEvent
+from incidents.models import Incident, IncidentUpdate
+from maintenance.models import Maintenance, MaintenanceUpdate
+from pages.models import Page
+
+# Zones written with a "Z", as the original service does; any other zone gets its offset.
+UTC_ZONE_NAMES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
+)
+
+
+def is_utc(tz: tzinfo) -> bool:
+    return tz is UTC or getattr(tz, "key", None) in UTC_ZONE_NAMES
+
+
+def timestamp(dt: datetime, tz: tzinfo) -> str:
+    """ "2026-09-01T10:42:17.731Z" or "2022-02-15T13:21:55.183-08:00": exactly three
+    fractional digits and an explicit offset, in the page's zone (statuspage-api-v2.md §9)."""
+    local = dt.astimezone(tz)
+    text = (
+        f"{local.year:04d}-{local.month:02d}-{local.day:02d}T"
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
+    )
+    offset = local.utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
+    if minutes == 0 and is_utc(tz):
+        return text + "Z"
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+
+
+def page_url(page: Page) -> str:
+    return page.url.rstrip("/")
+
+
+def shortlink(page: Page, public_id: str) -> str:
+    """Incidents and maintenance alike: `/incidents/<maintenance id>` redirects to its page."""
+    return f"{page_url(page)}/incidents/{public_id}"
+
+
+# Reminders change nothing a reader sees.
+_INVISIBLE_EVENTS = (EventKind.MAINTENANCE_REMINDER,)
+
+
+def _latest(queryset: QuerySet, column: str = "updated_at") -> Subquery:
+    return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+
+
+def page_updated_at(page: Page) -> datetime:
+    """The latest change to anything on the page, in one query.
+
+    Deletions leave no row behind but do leave an outbox event, which is why events count.
+    Every term falls back to the page's own `updated_at`: SQLite's MAX() of a NULL is NULL.
+    """
+    here = OuterRef("pk")
+    terms = [
+        _latest(Component.objects.filter(page=here)),
+        _latest(ComponentGroup.objects.filter(page=here)),
+        _latest(Incident.objects.filter(page=here)),
+        _latest(IncidentUpdate.objects.filter(incident__page=here)),
+        _latest(Maintenance.objects.filter(page=here)),
+        _latest(MaintenanceUpdate.objects.filter(maintenance__page=here)),
+        _latest(
+            OutboxEvent.objects.filter(page=here).exclude(kind__in=_INVISIBLE_EVENTS), "created_at"
+        ),
+    ]
+    latest = Greatest(F("updated_at"), *(Coalesce(term, F("updated_at")) for term in terms))
+    value = (
+        Page.objects.filter(pk=page.pk).annotate(latest=latest).values_list("latest", flat=True)
+    ).first()
+    return value or page.updated_at

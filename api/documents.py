@@ -1,0 +1,433 @@
+"""The public API v2 documents (statuspage-api-v2.md): pure functions of a page's data and "now".
+
+The object builders (`page_json`, `component_json`, `incident_json`, `maintenance_json`) are
+shared with anything else that speaks Statuspage's shapes, such as webhook payloads. The
+document builders (`summary_document` ...) return plain dicts; the `render_*` functions return
+the bytes served, and `DOCUMENTS` maps every public document's path to its renderer and
+content type, so the snapshot publisher can pre-render them all.
+
+Each document runs a fixed number of queries, however many components, incidents and updates
+the page has.
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch
+
+from components.models import Component, ComponentGroup, ComponentStatus, worst_status
+from incidents.models import UNRESOLVED, Incident, IncidentUpdate
+from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
+from pages.models import Page
+from public.status import overall_status
+
+from .common import page_updated_at, shortlink, timestamp
+
+__all__ = [
+    "DOCUMENTS",
+    "Document",
+    "PageComponents",
+    "component_json",
+    "group_json",
+    "incident_json",
+    "maintenance_json",
+    "page_components",
+    "page_json",
+    "timestamp",
+    "update_json",
+]
+
+JSON_TYPE = "application/json; charset=utf-8"
+LIST_LIMIT = 50
+COMPONENT_STATUSES = frozenset(ComponentStatus.values)
+
+JSONDict = dict[str, Any]
+
+
+# Page -----------------------------------------------------------------------------------------
+
+
+def page_json(page: Page, *, updated_at: datetime | None = None) -> JSONDict:
+    """The `page` object. `updated_at` is looked up (one query) unless given."""
+    if updated_at is None:
+        updated_at = page_updated_at(page)
+    return {
+        "id": page.pk,
+        "name": page.name,
+        "url": page.url.rstrip("/"),
+        "time_zone": page.time_zone,
+        "updated_at": timestamp(updated_at, page.tz),
+    }
+
+
+# Components -----------------------------------------------------------------------------------
+
+
+def _order_key(item: Component | ComponentGroup) -> tuple[int, str, str]:
+    return (item.position, item.name, item.pk)
+
+
+def _rank(items: Iterable[Component | ComponentGroup]) -> dict[str, int]:
+    """1-based positions within one parent, whatever gaps or ties the stored positions have."""
+    return {item.pk: n for n, item in enumerate(sorted(items, key=_order_key), start=1)}
+
+
+def _description(text: str) -> str | None:
+    return text or None
+
+
+def component_json(component: Component, page: Page, *, position: int | None = None) -> JSONDict:
+    """An ordinary component. Without `position`, its rank among its siblings is looked up."""
+    if position is None:
+        siblings = Component.objects.filter(page=page, group_id=component.group_id)
+        if component.group_id is None:
+            position = _rank([*siblings, *ComponentGroup.objects.filter(page=page)])[component.pk]
+        else:
+            position = _rank(siblings)[component.pk]
+    return {
+        "id": component.pk,
+        "name": component.name,
+        "status": component.status,
+        "created_at": timestamp(component.created_at, page.tz),
+        "updated_at": timestamp(component.updated_at, page.tz),
+        "position": position,
+        "description": _description(component.description),
+        "showcase": component.showcase,
+        "start_date": component.start_date.isoformat() if component.start_date else None,
+        "group_id": component.group_id,
+        "page_id": page.pk,
+        "group": False,
+        "only_show_if_degraded": component.only_show_if_degraded,
+    }
+
+
+def group_json(
+    group: ComponentGroup, children: list[Component], page: Page, *, position: int
+) -> JSONDict:
+    """A group as Statuspage shows it: a component with `group: true`, its worst child's
+    status and the ids of its children (`children` in position order)."""
+    updated_at = max([group.updated_at, *(child.updated_at for child in children)])
+    return {
+        "id": group.pk,
+        "name": group.name,
+        "status": worst_status([child.status for child in children]),
+        "created_at": timestamp(group.created_at, page.tz),
+        "updated_at": timestamp(updated_at, page.tz),
+        "position": position,
+        "description": _description(group.description),
+        "showcase": False,
+        "start_date": None,
+        "group_id": None,
+        "page_id": page.pk,
+        "group": True,
+        "only_show_if_degraded": False,
+        "components": [child.pk for child in children],
+    }
+
+
+@dataclass
+class PageComponents:
+    """Every component and group of a page, as JSON, in the API's order."""
+
+    ordered: list[JSONDict]
+    by_id: dict[str, JSONDict]
+    statuses: list[str]  # of ordinary components, for the rollup
+
+    def of(self, components: Iterable[Component]) -> list[JSONDict]:
+        """These components' JSON, in the page's order."""
+        wanted = {c.pk for c in components}
+        return [item for item in self.ordered if item["id"] in wanted]
+
+
+def page_components(page: Page) -> PageComponents:
+    """Two queries. Positions are per parent, so the flat list interleaves levels: every
+    first entry (top level before group children), then every second, and so on."""
+    groups = list(ComponentGroup.objects.filter(page=page))
+    components = list(Component.objects.filter(page=page))
+    group_ids = {g.pk for g in groups}
+    children: dict[str, list[Component]] = {g.pk: [] for g in groups}
+    top: list[Component | ComponentGroup] = [*groups]
+    for component in sorted(components, key=_order_key):
+        if component.group_id in group_ids:
+            children[component.group_id].append(component)
+        else:
+            top.append(component)
+    top_rank = _rank(top)
+
+    entries: list[tuple[tuple[int, int, str, str], JSONDict]] = []
+    for item in top:
+        position = top_rank[item.pk]
+        if isinstance(item, ComponentGroup):
+            data = group_json(item, children[item.pk], page, position=position)
+        else:
+            data = component_json(item, page, position=position)
+        entries.append(((position, 0, item.name, item.pk), data))
+    for group in groups:
+        for position, child in enumerate(children[group.pk], start=1):
+            data = component_json(child, page, position=position)
+            entries.append(((position, top_rank[group.pk], child.name, child.pk), data))
+    ordered = [data for _, data in sorted(entries, key=lambda entry: entry[0])]
+    return PageComponents(
+        ordered=ordered,
+        by_id={item["id"]: item for item in ordered},
+        statuses=[c.status for c in components],
+    )
+
+
+# Incidents and maintenance --------------------------------------------------------------------
+
+
+def _affected(value: Any) -> list[dict[str, str]] | None:
+    """Recorded component transitions; anything not in the documented shape is left out."""
+    if not isinstance(value, list):
+        return None
+    entries = [
+        {key: entry[key] for key in ("code", "name", "old_status", "new_status")}
+        for entry in value
+        if isinstance(entry, dict)
+        and all(isinstance(entry.get(key), str) for key in ("code", "name"))
+        and entry.get("old_status") in COMPONENT_STATUSES
+        and entry.get("new_status") in COMPONENT_STATUSES
+    ]
+    return entries or None
+
+
+def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page) -> JSONDict:
+    return {
+        "id": update.pk,
+        "status": update.status,
+        "body": update.body,
+        "incident_id": parent_id,
+        "created_at": timestamp(update.created_at, page.tz),
+        "updated_at": timestamp(update.updated_at, page.tz),
+        "display_at": timestamp(update.display_at, page.tz),
+        "affected_components": _affected(update.affected_components),
+        "deliver_notifications": update.deliver_notifications,
+        "custom_tweet": None,
+        "tweet_id": None,
+    }
+
+
+def _newest_first(updates: Iterable[Any]) -> list[Any]:
+    return sorted(updates, key=lambda u: (u.display_at, u.created_at, u.pk), reverse=True)
+
+
+def _components_of(
+    item: Incident | Maintenance, page: Page, components: PageComponents | None
+) -> list[JSONDict]:
+    if components is None:
+        components = page_components(page)
+    return components.of(item.components.all())
+
+
+def incident_json(
+    incident: Incident, page: Page, *, components: PageComponents | None = None
+) -> JSONDict:
+    """An incident with its updates (newest first) and its components' current JSON.
+
+    Prefetch `updates` and `components` when rendering many; pass `components` (from
+    `page_components`) to share one lookup of the page's components.
+    """
+    tz = page.tz
+    return {
+        "id": incident.pk,
+        "name": incident.name,
+        "status": incident.status,
+        "impact": incident.effective_impact,
+        "created_at": timestamp(incident.created_at, tz),
+        "updated_at": timestamp(incident.updated_at, tz),
+        "monitoring_at": timestamp(incident.monitoring_at, tz) if incident.monitoring_at else None,
+        "resolved_at": timestamp(incident.resolved_at, tz) if incident.resolved_at else None,
+        "started_at": timestamp(incident.started_at, tz),
+        "shortlink": shortlink(page, incident.pk),
+        "page_id": page.pk,
+        "incident_updates": [
+            update_json(u, incident.pk, page) for u in _newest_first(incident.updates.all())
+        ],
+        "components": _components_of(incident, page, components),
+    }
+
+
+def maintenance_json(
+    maintenance: Maintenance, page: Page, *, components: PageComponents | None = None
+) -> JSONDict:
+    """A scheduled maintenance in the incident shape, plus its window (§8)."""
+    tz = page.tz
+    m = maintenance
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "status": m.status,
+        "impact": "maintenance",
+        "created_at": timestamp(m.created_at, tz),
+        "updated_at": timestamp(m.updated_at, tz),
+        "monitoring_at": timestamp(m.monitoring_at, tz) if m.monitoring_at else None,
+        "resolved_at": timestamp(m.resolved_at, tz) if m.resolved_at else None,
+        # The original service's started_at is the creation time, not the window's start.
+        "started_at": timestamp(m.created_at, tz),
+        "shortlink": shortlink(page, m.pk),
+        "page_id": page.pk,
+        "incident_updates": [update_json(u, m.pk, page) for u in _newest_first(m.updates.all())],
+        "components": _components_of(m, page, components),
+        "scheduled_for": timestamp(m.scheduled_for, tz),
+        "scheduled_until": timestamp(m.scheduled_until, tz),
+    }
+
+
+def _incidents(page: Page) -> Any:
+    return (
+        Incident.objects.filter(page=page)
+        .prefetch_related("updates", Prefetch("components", Component.objects.only("pk")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _maintenances(page: Page) -> Any:
+    return Maintenance.objects.filter(page=page).prefetch_related(
+        "updates", Prefetch("components", Component.objects.only("pk"))
+    )
+
+
+def _unresolved(page: Page) -> list[Incident]:
+    return list(_incidents(page).filter(status__in=UNRESOLVED))
+
+
+def _open_maintenances(page: Page, statuses: Iterable[str]) -> list[Maintenance]:
+    return list(
+        _maintenances(page)
+        .filter(status__in=list(statuses), cancelled_at__isnull=True)
+        .order_by("scheduled_for", "created_at", "pk")
+    )
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+def summary_document(page: Page, now: datetime) -> JSONDict:
+    components = page_components(page)
+    incidents = _unresolved(page)
+    maintenances = _open_maintenances(page, OPEN)
+    status = overall_status(components.statuses, [i.effective_impact for i in incidents])
+    return {
+        "page": page_json(page),
+        "components": components.ordered,
+        "incidents": [incident_json(i, page, components=components) for i in incidents],
+        "scheduled_maintenances": [
+            maintenance_json(m, page, components=components) for m in maintenances
+        ],
+        "status": status.as_json(),
+    }
+
+
+def status_document(page: Page, now: datetime) -> JSONDict:
+    statuses = Component.objects.filter(page=page).values_list("status", flat=True)
+    impacts = [
+        i.effective_impact
+        for i in Incident.objects.filter(page=page, status__in=UNRESOLVED).only(
+            "impact", "impact_override"
+        )
+    ]
+    return {"page": page_json(page), "status": overall_status(statuses, impacts).as_json()}
+
+
+def components_document(page: Page, now: datetime) -> JSONDict:
+    return {"page": page_json(page), "components": page_components(page).ordered}
+
+
+def incidents_document(page: Page, now: datetime) -> JSONDict:
+    components = page_components(page)
+    incidents = _incidents(page)[:LIST_LIMIT]
+    return {
+        "page": page_json(page),
+        "incidents": [incident_json(i, page, components=components) for i in incidents],
+    }
+
+
+def unresolved_incidents_document(page: Page, now: datetime) -> JSONDict:
+    components = page_components(page)
+    return {
+        "page": page_json(page),
+        "incidents": [incident_json(i, page, components=components) for i in _unresolved(page)],
+    }
+
+
+def maintenances_document(page: Page, now: datetime) -> JSONDict:
+    components = page_components(page)
+    maintenances = _maintenances(page).order_by("-scheduled_for", "-created_at", "-pk")[:LIST_LIMIT]
+    return {
+        "page": page_json(page),
+        "scheduled_maintenances": [
+            maintenance_json(m, page, components=components) for m in maintenances
+        ],
+    }
+
+
+def upcoming_maintenances_document(page: Page, now: datetime) -> JSONDict:
+    components = page_components(page)
+    maintenances = _open_maintenances(page, [MaintenanceStatus.SCHEDULED])
+    return {
+        "page": page_json(page),
+        "scheduled_maintenances": [
+            maintenance_json(m, page, components=components) for m in maintenances
+        ],
+    }
+
+
+def active_maintenances_document(page: Page, now: datetime) -> JSONDict:
+    components = page_components(page)
+    maintenances = _open_maintenances(page, ACTIVE)
+    return {
+        "page": page_json(page),
+        "scheduled_maintenances": [
+            maintenance_json(m, page, components=components) for m in maintenances
+        ],
+    }
+
+
+def as_json_bytes(document: JSONDict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _json_renderer(
+    build: Callable[[Page, datetime], JSONDict],
+) -> Callable[[Page, datetime], bytes]:
+    def render(page: Page, now: datetime) -> bytes:
+        return as_json_bytes(build(page, now))
+
+    render.__name__ = render.__qualname__ = "render_" + build.__name__.removesuffix("_document")
+    render.__doc__ = f"`{build.__name__}` as the UTF-8 JSON served."
+    return render
+
+
+render_summary = _json_renderer(summary_document)
+render_status = _json_renderer(status_document)
+render_components = _json_renderer(components_document)
+render_incidents = _json_renderer(incidents_document)
+render_unresolved_incidents = _json_renderer(unresolved_incidents_document)
+render_maintenances = _json_renderer(maintenances_document)
+render_upcoming_maintenances = _json_renderer(upcoming_maintenances_document)
+render_active_maintenances = _json_renderer(active_maintenances_document)
+
+
+@dataclass(frozen=True)
+class Document:
+    render: Callable[[Page, datetime], bytes]
+    content_type: str
+
+
+# Path (no leading slash) → how to render it. Every public document a snapshot can hold.
+DOCUMENTS: dict[str, Document] = {
+    "api/v2/summary.json": Document(render_summary, JSON_TYPE),
+    "api/v2/status.json": Document(render_status, JSON_TYPE),
+    "api/v2/components.json": Document(render_components, JSON_TYPE),
+    "api/v2/incidents.json": Document(render_incidents, JSON_TYPE),
+    "api/v2/incidents/unresolved.json": Document(render_unresolved_incidents, JSON_TYPE),
+    "api/v2/scheduled-maintenances.json": Document(render_maintenances, JSON_TYPE),
+    "api/v2/scheduled-maintenances/upcoming.json": Document(
+        render_upcoming_maintenances, JSON_TYPE
+    ),
+    "api/v2/scheduled-maintenances/active.json": Document(render_active_maintenances, JSON_TYPE),
+}
