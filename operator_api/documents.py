@@ -1,0 +1,285 @@
+"""The v1 objects: Statuspage's management API shapes built from Beacon's rows.
+
+Realtime incidents and scheduled maintenance are two models in Beacon and one `Incident`
+object in v1; maintenance-only fields are null (or false) on incidents and the other way round.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from components.models import Component, ComponentGroup, worst_status
+from incidents.models import Incident, IncidentStatus, IncidentUpdate, Postmortem
+from maintenance.models import Maintenance, MaintenanceUpdate
+from pages.models import Page
+
+
+def timestamp(value: datetime | None, tz: ZoneInfo) -> str | None:
+    """ISO 8601 with exactly three fractional digits and an explicit offset (Z for UTC)."""
+    if value is None:
+        return None
+    local = value.astimezone(tz)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+    offset = local.utcoffset()
+    if not offset:
+        return text + "Z"
+    return text + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+
+
+def page_json(page: Page) -> dict[str, Any]:
+    tz = page.tz
+    return {
+        "id": page.pk,
+        "created_at": timestamp(page.created_at, tz),
+        "updated_at": timestamp(page.updated_at, tz),
+        "name": page.name,
+        "page_description": None,
+        "headline": None,
+        "branding": "basic",
+        "subdomain": None,
+        "domain": page.domain or None,
+        "url": page.url,
+        "support_url": page.support_url or None,
+        "hidden_from_search": False,
+        "allow_page_subscribers": True,
+        "allow_incident_subscribers": False,
+        "allow_email_subscribers": True,
+        "allow_sms_subscribers": False,
+        "allow_rss_atom_feeds": True,
+        "allow_webhook_subscribers": True,
+        "notifications_from_email": None,
+        "notifications_email_footer": None,
+        "activity_score": 0,
+        "twitter_username": None,
+        "viewers_must_be_team_members": False,
+        "ip_restrictions": None,
+        "city": None,
+        "state": None,
+        "country": None,
+        "time_zone": page.time_zone,
+        "css_body_background_color": None,
+        "css_font_color": None,
+        "css_light_font_color": None,
+        "css_greens": None,
+        "css_yellows": None,
+        "css_oranges": None,
+        "css_blues": page.brand_colour,
+        "css_reds": None,
+        "css_border_color": None,
+        "css_graph_color": None,
+        "css_link_color": page.brand_colour,
+        "css_no_data": None,
+        "favicon_logo": None,
+        "transactional_logo": None,
+        "hero_cover": None,
+        "email_logo": None,
+        "twitter_logo": None,
+    }
+
+
+def component_json(component: Component, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": component.pk,
+        "page_id": component.page_id,
+        "group_id": component.group_id,
+        "created_at": timestamp(component.created_at, tz),
+        "updated_at": timestamp(component.updated_at, tz),
+        "group": False,
+        "name": component.name,
+        "description": component.description or None,
+        "position": component.position,
+        "status": component.status,
+        "showcase": component.showcase,
+        "only_show_if_degraded": component.only_show_if_degraded,
+        "automation_email": None,
+        "start_date": component.start_date.isoformat() if component.start_date else None,
+    }
+
+
+def group_container_json(
+    group: ComponentGroup, children: list[Component], tz: ZoneInfo
+) -> dict[str, Any]:
+    """A group as the component list shows it (`group: true`), as in the public API."""
+    return {
+        "id": group.pk,
+        "page_id": group.page_id,
+        "group_id": None,
+        "created_at": timestamp(group.created_at, tz),
+        "updated_at": timestamp(group.updated_at, tz),
+        "group": True,
+        "name": group.name,
+        "description": group.description or None,
+        "position": group.position,
+        "status": worst_status([c.status for c in children]),
+        "showcase": False,
+        "only_show_if_degraded": False,
+        "automation_email": None,
+        "start_date": None,
+        "components": [c.pk for c in children],
+    }
+
+
+def group_json(group: ComponentGroup, children: list[Component], tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": group.pk,
+        "page_id": group.page_id,
+        "name": group.name,
+        "description": group.description or None,
+        "components": [c.pk for c in children],
+        "position": group.position,
+        "created_at": timestamp(group.created_at, tz),
+        "updated_at": timestamp(group.updated_at, tz),
+    }
+
+
+def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, tz: ZoneInfo) -> dict:
+    return {
+        "id": update.pk,
+        "status": update.status,
+        "body": update.body,
+        "incident_id": parent_id,
+        "created_at": timestamp(update.created_at, tz),
+        "updated_at": timestamp(update.updated_at, tz),
+        "display_at": timestamp(update.display_at, tz),
+        "affected_components": update.affected_components,
+        "deliver_notifications": update.deliver_notifications,
+        "custom_tweet": None,
+        "tweet_id": None,
+        "twitter_updated_at": None,
+        "wants_twitter_update": False,
+    }
+
+
+def _updates(updates: list[Any], parent_id: str, tz: ZoneInfo) -> list[dict[str, Any]]:
+    ordered = sorted(updates, key=lambda u: (u.display_at, u.created_at), reverse=True)
+    return [update_json(u, parent_id, tz) for u in ordered]
+
+
+def _postmortem(incident: Incident) -> Postmortem | None:
+    try:
+        return incident.postmortem
+    except Postmortem.DoesNotExist:
+        return None
+
+
+NO_SCHEDULE = {
+    "scheduled_for": None,
+    "scheduled_until": None,
+    "scheduled_remind_prior": False,
+    "scheduled_reminded_at": None,
+    "scheduled_auto_in_progress": False,
+    "scheduled_auto_completed": False,
+    "auto_transition_to_maintenance_state": False,
+    "auto_transition_to_operational_state": False,
+    "auto_transition_deliver_notifications_at_start": False,
+    "auto_transition_deliver_notifications_at_end": False,
+}
+
+
+def incident_json(incident: Incident, tz: ZoneInfo) -> dict[str, Any]:
+    """Needs `updates`, `components` and `postmortem` loaded (or it queries for them)."""
+    postmortem = _postmortem(incident)
+    published = postmortem is not None and postmortem.is_published
+    status = incident.status
+    # v1's status enum has no `postmortem`: publication shows in postmortem_published_at.
+    if status == IncidentStatus.POSTMORTEM:
+        status = IncidentStatus.RESOLVED
+    return {
+        "id": incident.pk,
+        "name": incident.name,
+        "status": status,
+        "impact": incident.effective_impact,
+        "impact_override": incident.impact_override or None,
+        "created_at": timestamp(incident.created_at, tz),
+        "updated_at": timestamp(incident.updated_at, tz),
+        "monitoring_at": timestamp(incident.monitoring_at, tz),
+        "resolved_at": timestamp(incident.resolved_at, tz),
+        "started_at": timestamp(incident.started_at, tz),
+        "shortlink": f"{incident.page.url}/incidents/{incident.pk}",
+        "page_id": incident.page_id,
+        "backfilled": incident.backfilled,
+        "incident_updates": _updates(list(incident.updates.all()), incident.pk, tz),
+        "components": [component_json(c, tz) for c in _ordered(incident.components.all())],
+        "metadata": {},
+        "reminder_intervals": None,
+        **NO_SCHEDULE,
+        "postmortem_body": postmortem.body if published and postmortem else None,
+        "postmortem_body_last_updated_at": timestamp(postmortem.updated_at, tz)
+        if postmortem
+        else None,
+        "postmortem_ignored": False,
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        "postmortem_published_at": timestamp(postmortem.published_at, tz) if postmortem else None,
+    }
+
+
+def maintenance_json(m: Maintenance, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "status": m.status,
+        "impact": "maintenance",
+        "impact_override": None,
+        "created_at": timestamp(m.created_at, tz),
+        "updated_at": timestamp(m.updated_at, tz),
+        "monitoring_at": timestamp(m.monitoring_at, tz),
+        "resolved_at": timestamp(m.resolved_at, tz),
+        "started_at": timestamp(m.created_at, tz),
+        "shortlink": f"{m.page.url}/incidents/{m.pk}",
+        "page_id": m.page_id,
+        "backfilled": False,
+        "incident_updates": _updates(list(m.updates.all()), m.pk, tz),
+        "components": [component_json(c, tz) for c in _ordered(m.components.all())],
+        "metadata": {},
+        "reminder_intervals": None,
+        "scheduled_for": timestamp(m.scheduled_for, tz),
+        "scheduled_until": timestamp(m.scheduled_until, tz),
+        "scheduled_remind_prior": m.remind_minutes_before is not None,
+        "scheduled_reminded_at": timestamp(m.reminded_at, tz),
+        "scheduled_auto_in_progress": m.auto_start,
+        "scheduled_auto_completed": m.auto_complete,
+        # Beacon restores the statuses from before the window, which is operational in the
+        # usual case; the two flags are one setting here.
+        "auto_transition_to_maintenance_state": m.set_components_under_maintenance,
+        "auto_transition_to_operational_state": m.set_components_under_maintenance,
+        "auto_transition_deliver_notifications_at_start": True,
+        "auto_transition_deliver_notifications_at_end": True,
+        "postmortem_body": None,
+        "postmortem_body_last_updated_at": None,
+        "postmortem_ignored": False,
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        "postmortem_published_at": None,
+    }
+
+
+def any_incident_json(obj: Incident | Maintenance, tz: ZoneInfo) -> dict[str, Any]:
+    if isinstance(obj, Maintenance):
+        return maintenance_json(obj, tz)
+    return incident_json(obj, tz)
+
+
+def postmortem_json(postmortem: Postmortem, tz: ZoneInfo) -> dict[str, Any]:
+    published = postmortem.is_published
+    return {
+        "preview_key": postmortem.incident_id,
+        "body": postmortem.body if published else None,
+        "body_updated_at": timestamp(postmortem.updated_at, tz) if published else None,
+        "body_draft": postmortem.body,
+        "body_draft_updated_at": timestamp(postmortem.updated_at, tz),
+        "published_at": timestamp(postmortem.published_at, tz),
+        "notify_subscribers": False,
+        "notify_twitter": False,
+        "custom_tweet": None,
+        "created_at": timestamp(postmortem.created_at, tz),
+        "updated_at": timestamp(postmortem.updated_at, tz),
+    }
+
+
+def _ordered(components: Any) -> list[Component]:
+    return sorted(components, key=lambda c: (c.position, c.name))
+
+
+def utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)

@@ -1,0 +1,308 @@
+"""Request and response plumbing for the operator API: auth, bodies, errors, pagination.
+
+The API is for scripts and SDKs written against Statuspage's management API, so it is liberal
+in what it reads (JSON with or without a content type, Rails-style bracketed forms, `.json`
+suffixes) and strict in what it writes (bare objects and arrays, documented error bodies).
+"""
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from pages.models import Page
+
+from .models import ApiKey, prefix_of
+from .services import touch_api_key
+
+NOT_AUTHENTICATED = "Could not authenticate"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> JsonResponse:
+    # The spec names `message`; some clients read `error` first, so both are sent.
+    return JsonResponse({"error": message, "message": message}, status=status)
+
+
+def validation_message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        parts = []
+        for field, errors in error.message_dict.items():
+            text = " ".join(errors)
+            parts.append(text if field == "__all__" else f"{field}: {text}")
+        return " ".join(parts)
+    return " ".join(error.messages)
+
+
+# Authentication -------------------------------------------------------------------------------
+
+
+def key_from(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("oauth", "bearer") and value.strip():
+        return value.strip()
+    return request.GET.get("api_key", "").strip()
+
+
+def authenticate(key: str) -> ApiKey:
+    prefix = prefix_of(key)
+    if prefix is None:
+        raise ApiError(401, NOT_AUTHENTICATED)
+    api_key = ApiKey.objects.active().select_related("page").filter(prefix=prefix).first()
+    if api_key is None or not api_key.matches(key):
+        raise ApiError(401, NOT_AUTHENTICATED)
+    touch_api_key(api_key)
+    return api_key
+
+
+# Bodies ---------------------------------------------------------------------------------------
+
+BRACKETS = re.compile(r"\[([^\]]*)\]")
+
+
+def parse_form(text: str) -> dict[str, Any]:
+    """Rails bracket notation: a[b]=1, a[c][]=x, a[d][k]=v into nested dicts and lists."""
+    result: dict[str, Any] = {}
+    for raw_key, value in parse_qsl(text, keep_blank_values=True, max_num_fields=1000):
+        head = raw_key.split("[", 1)[0]
+        parts = [head, *BRACKETS.findall(raw_key[len(head) :])]
+        node: Any = result
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            following = None if last else parts[i + 1]
+            if isinstance(node, list):
+                raise ApiError(400, f"Cannot read the form field “{raw_key}”.")
+            if last:
+                if part == "":
+                    raise ApiError(400, f"Cannot read the form field “{raw_key}”.")
+                node[part] = value
+            elif following == "":
+                existing = node.setdefault(part, [])
+                if not isinstance(existing, list):
+                    raise ApiError(400, f"The form field “{raw_key}” mixes a list and a value.")
+                existing.append(value)
+                break
+            else:
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    raise ApiError(400, f"The form field “{raw_key}” mixes a map and a value.")
+                node = child
+    return result
+
+
+def parse_body(request: HttpRequest) -> dict[str, Any]:
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        return {}
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(413, "The request body is too large.") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "The request body is not valid UTF-8.") from None
+    content_type = request.content_type or ""
+    stripped = text.lstrip()
+    if not stripped:
+        return {}
+    # Some WSGI servers fill in text/plain when a client sent no Content-Type at all.
+    if content_type == "text/plain":
+        content_type = ""
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            return parse_form(text)
+        except ValueError as error:
+            raise ApiError(400, f"Cannot read the form body: {error}") from None
+    if content_type in ("application/json", "") or content_type.endswith("+json"):
+        if content_type == "" and not stripped.startswith(("{", "[")):
+            raise ApiError(400, "Send the body as JSON or as a form (with its Content-Type).")
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise ApiError(400, f"The body is not valid JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The body must be a JSON object.")
+        return data
+    raise ApiError(
+        415,
+        f"Cannot read a {content_type} body; send application/json "
+        "or application/x-www-form-urlencoded.",
+    )
+
+
+def envelope(body: dict[str, Any], name: str, required: bool = True) -> dict[str, Any]:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ApiError(400, f'Put the fields under “{name}”, e.g. {{"{name}": {{…}}}}.')
+        return {}
+    if not isinstance(value, dict):
+        raise ApiError(400, f"“{name}” must be an object.")
+    return value
+
+
+# Field readers: each raises a 422 that names the field --------------------------------------
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, f"{field}: {message}")
+
+
+def read_str(data: dict[str, Any], field: str, max_length: int | None = None) -> str | None:
+    if field not in data or data[field] is None:
+        return None
+    value = data[field]
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise invalid(field, "must be a string.")
+    value = str(value)
+    if "\x00" in value:
+        raise invalid(field, "must not contain NUL characters.")
+    if max_length is not None and len(value) > max_length:
+        raise invalid(field, f"is {len(value)} characters; the limit is {max_length}.")
+    return value
+
+
+def read_bool(data: dict[str, Any], field: str) -> bool | None:
+    if field not in data or data[field] is None:
+        return None
+    value = data[field]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
+        return value.lower() in ("true", "1")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise invalid(field, "must be true or false.")
+
+
+def read_choice(data: dict[str, Any], field: str, choices: list[str]) -> str | None:
+    value = read_str(data, field)
+    if value is not None and value not in choices:
+        raise invalid(field, f"“{value}” is not one of {', '.join(c or '“”' for c in choices)}.")
+    return value
+
+
+def read_datetime(data: dict[str, Any], field: str) -> datetime | None:
+    value = read_str(data, field)
+    if value is None or value == "":
+        return None
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise invalid(field, f"“{value}” is not a timestamp such as 2026-09-05T02:00:00Z.")
+    if parsed.tzinfo is None:
+        raise invalid(field, f"“{value}” has no offset; add Z or one such as +02:00.")
+    return parsed
+
+
+def read_date(data: dict[str, Any], field: str) -> date | None:
+    value = read_str(data, field)
+    if value is None or value == "":
+        return None
+    try:
+        parsed = parse_date(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise invalid(field, f"“{value}” is not a date such as 2026-09-05.")
+    return parsed
+
+
+def read_ids(data: dict[str, Any], field: str) -> list[str] | None:
+    if field not in data or data[field] is None:
+        return None
+    value = data[field]
+    if isinstance(value, str):
+        value = [value] if value else []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(field, "must be a list of ids.")
+    return list(dict.fromkeys(value))
+
+
+def read_int(request: HttpRequest, name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a whole number.") from None
+    if value < minimum:
+        raise ApiError(400, f"{name} must be at least {minimum}.")
+    return min(value, maximum)
+
+
+# Views ----------------------------------------------------------------------------------------
+
+View = Callable[..., Any]
+
+
+def api_view(*methods: str) -> Callable[[View], View]:
+    """Authenticate, check the page, parse the body, turn errors into documented responses.
+
+    The wrapped view gets (request, api_key, body, **kwargs) and returns a JSON-able value
+    or an HttpResponse. Writes run in one transaction: a failure leaves nothing half-saved.
+    """
+    allowed = {m.upper() for m in methods}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            try:
+                api_key = authenticate(key_from(request))
+                if request.method not in allowed:
+                    response = error_response(405, f"{request.method} is not allowed here.")
+                    response["Allow"] = ", ".join(sorted(allowed))
+                    return response
+                page_id = kwargs.pop("page_id", None)
+                if page_id is not None and page_id != api_key.page_id:
+                    raise ApiError(404, "No such page.")
+                body = parse_body(request)
+                if request.method in ("GET", "HEAD"):
+                    result = view(request, api_key, body, **kwargs)
+                else:
+                    with transaction.atomic():
+                        result = view(request, api_key, body, **kwargs)
+            except ApiError as error:
+                return error_response(error.status, error.message)
+            except Http404 as error:
+                return error_response(404, str(error) or "Not found.")
+            except ValidationError as error:
+                return error_response(422, validation_message(error))
+            except (DataError, IntegrityError) as error:
+                return error_response(422, f"The values were not accepted: {error}".strip())
+            except DatabaseError:
+                return error_response(503, "The database is unavailable; try again shortly.")
+            if isinstance(result, HttpResponse):
+                return result
+            status = 201 if request.method == "POST" else 200
+            return JsonResponse(result, status=status, safe=False)
+
+        return wrapper
+
+    return decorate
+
+
+def page_of(api_key: ApiKey) -> Page:
+    return api_key.page

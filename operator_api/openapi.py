@@ -1,0 +1,486 @@
+"""The OpenAPI 3 description of the operator API, written by hand from what views.py serves."""
+
+from typing import Any
+
+TIMESTAMP = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$",
+}
+NULLABLE_TIMESTAMP = {"anyOf": [TIMESTAMP, {"type": "null"}]}
+COMPONENT_STATUS = [
+    "operational",
+    "under_maintenance",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+]
+INCIDENT_STATUS = [
+    "investigating",
+    "identified",
+    "monitoring",
+    "resolved",
+    "scheduled",
+    "in_progress",
+    "verifying",
+    "completed",
+]
+IMPACT = ["none", "maintenance", "minor", "major", "critical"]
+
+
+def _string(nullable: bool = False, **extra: Any) -> dict[str, Any]:
+    schema = {"type": "string", **extra}
+    return {"anyOf": [schema, {"type": "null"}]} if nullable else schema
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+BOOL = {"type": "boolean"}
+BOOLISH = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}]}
+ID = {"type": "string", "pattern": "^[0-9a-z]{1,40}$"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object({"error": {"type": "string"}, "message": {"type": "string"}}, ["message"]),
+    "Page": _object(
+        {
+            "id": ID,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "name": {"type": "string"},
+            "url": {"type": "string"},
+            "domain": _string(nullable=True),
+            "time_zone": {"type": "string"},
+            "support_url": _string(nullable=True),
+            "allow_page_subscribers": BOOL,
+            "allow_incident_subscribers": BOOL,
+            "allow_email_subscribers": BOOL,
+            "allow_sms_subscribers": BOOL,
+            "allow_rss_atom_feeds": BOOL,
+            "allow_webhook_subscribers": BOOL,
+        },
+        ["id", "name", "url", "time_zone", "created_at", "updated_at"],
+    ),
+    "PageIn": _object(
+        {
+            "page": _object(
+                {
+                    "name": {"type": "string", "maxLength": 100},
+                    "domain": {"type": "string", "maxLength": 200},
+                    "url": {"type": "string", "format": "uri", "maxLength": 200},
+                    "time_zone": {"type": "string", "example": "Europe/Paris"},
+                    "css_link_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                }
+            )
+        },
+        ["page"],
+    ),
+    "Component": _object(
+        {
+            "id": ID,
+            "page_id": ID,
+            "group_id": {"anyOf": [ID, {"type": "null"}]},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "group": BOOL,
+            "name": {"type": "string"},
+            "description": _string(nullable=True),
+            "position": {"type": "integer"},
+            "status": {"type": "string", "enum": COMPONENT_STATUS},
+            "showcase": BOOL,
+            "only_show_if_degraded": BOOL,
+            "automation_email": _string(nullable=True),
+            "start_date": _string(nullable=True, format="date"),
+            "components": {"type": "array", "items": ID},
+        },
+        ["id", "page_id", "name", "status", "position", "group", "created_at", "updated_at"],
+    ),
+    "ComponentIn": _object(
+        {
+            "component": _object(
+                {
+                    "name": {"type": "string", "maxLength": 100},
+                    "description": {"type": "string", "maxLength": 10000},
+                    "status": {"type": "string", "enum": [*COMPONENT_STATUS, ""]},
+                    "group_id": _string(nullable=True),
+                    "showcase": BOOLISH,
+                    "only_show_if_degraded": BOOLISH,
+                    "start_date": {"type": "string", "format": "date"},
+                }
+            )
+        },
+        ["component"],
+    ),
+    "Group": _object(
+        {
+            "id": ID,
+            "page_id": ID,
+            "name": {"type": "string"},
+            "description": _string(nullable=True),
+            "components": {"type": "array", "items": ID},
+            "position": {"type": "integer"},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        },
+        ["id", "page_id", "name", "components", "position", "created_at", "updated_at"],
+    ),
+    "GroupIn": _object(
+        {
+            "description": {"type": "string", "maxLength": 10000},
+            "component_group": _object(
+                {
+                    "name": {"type": "string", "maxLength": 100},
+                    "description": {"type": "string"},
+                    "components": {"type": "array", "items": {"type": "string"}},
+                }
+            ),
+        },
+        ["component_group"],
+    ),
+    "AffectedComponent": _object(
+        {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "old_status": {"type": "string", "enum": COMPONENT_STATUS},
+            "new_status": {"type": "string", "enum": COMPONENT_STATUS},
+        },
+        ["code", "name", "old_status", "new_status"],
+    ),
+    "IncidentUpdate": _object(
+        {
+            "id": ID,
+            "status": {"type": "string", "enum": INCIDENT_STATUS},
+            "body": {"type": "string"},
+            "incident_id": ID,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "display_at": TIMESTAMP,
+            "affected_components": {
+                "anyOf": [{"type": "array", "items": _ref("AffectedComponent")}, {"type": "null"}]
+            },
+            "deliver_notifications": BOOL,
+            "custom_tweet": _string(nullable=True),
+            "tweet_id": _string(nullable=True),
+            "twitter_updated_at": NULLABLE_TIMESTAMP,
+            "wants_twitter_update": BOOL,
+        },
+        ["id", "status", "body", "incident_id", "created_at", "updated_at", "display_at"],
+    ),
+    "Incident": _object(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "status": {"type": "string", "enum": INCIDENT_STATUS},
+            "impact": {"type": "string", "enum": IMPACT},
+            "impact_override": {"anyOf": [{"type": "string", "enum": IMPACT}, {"type": "null"}]},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "monitoring_at": NULLABLE_TIMESTAMP,
+            "resolved_at": NULLABLE_TIMESTAMP,
+            "started_at": TIMESTAMP,
+            "shortlink": {"type": "string"},
+            "page_id": ID,
+            "backfilled": BOOL,
+            "incident_updates": {"type": "array", "items": _ref("IncidentUpdate")},
+            "components": {"type": "array", "items": _ref("Component")},
+            "metadata": {"type": "object"},
+            "reminder_intervals": _string(nullable=True),
+            "scheduled_for": NULLABLE_TIMESTAMP,
+            "scheduled_until": NULLABLE_TIMESTAMP,
+            "scheduled_remind_prior": BOOL,
+            "scheduled_reminded_at": NULLABLE_TIMESTAMP,
+            "scheduled_auto_in_progress": BOOL,
+            "scheduled_auto_completed": BOOL,
+            "auto_transition_to_maintenance_state": BOOL,
+            "auto_transition_to_operational_state": BOOL,
+            "auto_transition_deliver_notifications_at_start": BOOL,
+            "auto_transition_deliver_notifications_at_end": BOOL,
+            "postmortem_body": _string(nullable=True),
+            "postmortem_body_last_updated_at": NULLABLE_TIMESTAMP,
+            "postmortem_ignored": BOOL,
+            "postmortem_notified_subscribers": BOOL,
+            "postmortem_notified_twitter": BOOL,
+            "postmortem_published_at": NULLABLE_TIMESTAMP,
+        },
+        [
+            "id",
+            "name",
+            "status",
+            "impact",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "shortlink",
+            "page_id",
+            "incident_updates",
+            "components",
+        ],
+    ),
+    "IncidentIn": _object(
+        {
+            "incident": _object(
+                {
+                    "name": {"type": "string", "maxLength": 255},
+                    "status": {"type": "string", "enum": INCIDENT_STATUS},
+                    "body": {"type": "string", "maxLength": 25000},
+                    "impact_override": {"type": "string", "enum": IMPACT},
+                    "components": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "string",
+                            "enum": [*COMPONENT_STATUS, ""],
+                        },
+                    },
+                    "component_ids": {"type": "array", "items": {"type": "string"}},
+                    "deliver_notifications": BOOLISH,
+                    "scheduled_for": {"type": "string", "format": "date-time"},
+                    "scheduled_until": {"type": "string", "format": "date-time"},
+                    "scheduled_remind_prior": BOOLISH,
+                    "scheduled_auto_in_progress": BOOLISH,
+                    "scheduled_auto_transition": BOOLISH,
+                    "scheduled_auto_completed": BOOLISH,
+                    "auto_transition_to_maintenance_state": BOOLISH,
+                    "auto_transition_to_operational_state": BOOLISH,
+                    "auto_transition_deliver_notifications_at_start": BOOLISH,
+                    "auto_transition_deliver_notifications_at_end": BOOLISH,
+                    "metadata": {"type": "object", "additionalProperties": {"type": "object"}},
+                    "backfilled": BOOLISH,
+                    "backfill_date": {"type": "string"},
+                }
+            )
+        },
+        ["incident"],
+    ),
+    "IncidentUpdateIn": _object(
+        {
+            "incident_update": _object(
+                {
+                    "body": {"type": "string", "maxLength": 25000},
+                    "display_at": {"type": "string", "format": "date-time"},
+                    "deliver_notifications": BOOLISH,
+                    "wants_twitter_update": BOOLISH,
+                }
+            )
+        },
+        ["incident_update"],
+    ),
+    "Postmortem": _object(
+        {
+            "preview_key": {"type": "string"},
+            "body": _string(nullable=True),
+            "body_updated_at": NULLABLE_TIMESTAMP,
+            "body_draft": _string(nullable=True),
+            "body_draft_updated_at": NULLABLE_TIMESTAMP,
+            "published_at": NULLABLE_TIMESTAMP,
+            "notify_subscribers": BOOL,
+            "notify_twitter": BOOL,
+            "custom_tweet": _string(nullable=True),
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        },
+        ["body_draft", "published_at", "created_at", "updated_at"],
+    ),
+    "PostmortemIn": _object(
+        {"postmortem": _object({"body_draft": {"type": "string", "maxLength": 25000}})},
+        ["postmortem"],
+    ),
+    "PostmortemPublishIn": _object(
+        {
+            "postmortem": _object(
+                {
+                    "notify_subscribers": BOOLISH,
+                    "notify_twitter": BOOLISH,
+                    "custom_tweet": {"type": "string"},
+                }
+            )
+        }
+    ),
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _json(_ref("Error"))}
+
+
+ERRORS = {
+    "400": _error("Malformed request"),
+    "401": _error("Missing or unknown API key"),
+    "404": _error("Unknown page or resource"),
+    "405": _error("Method not allowed"),
+    "413": _error("Body too large"),
+    "415": _error("Unsupported body encoding"),
+    "422": _error("Validation failure"),
+    "503": _error("The database is unavailable"),
+}
+
+PAGE_ID = {"name": "page_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+PAGING = [
+    _query("page", {"type": "integer", "minimum": 1}),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+
+
+def _op(
+    summary: str,
+    status: str,
+    schema: dict[str, Any] | None,
+    body: str | None = None,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": summary}
+    if schema is not None:
+        response["content"] = _json(schema)
+    op: dict[str, Any] = {"summary": summary, "responses": {status: response, **ERRORS}}
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _ref(body)},
+                "application/x-www-form-urlencoded": {"schema": _ref(body)},
+            },
+        }
+    return op
+
+
+def _list(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(name)}
+
+
+def _paths() -> dict[str, Any]:
+    P = "/pages/{page_id}"
+    inc = P + "/incidents/{incident_id}"
+    return {
+        "/pages": {"get": _op("Pages visible to the key", "200", _list("Page"))},
+        P: {
+            "parameters": [PAGE_ID],
+            "get": _op("Get the page", "200", _ref("Page")),
+            "patch": _op("Update the page", "200", _ref("Page"), "PageIn"),
+            "put": _op("Update the page", "200", _ref("Page"), "PageIn"),
+        },
+        P + "/components": {
+            "parameters": [PAGE_ID],
+            "get": _op("List components and groups", "200", _list("Component"), params=PAGING),
+            "post": _op("Create a component", "201", _ref("Component"), "ComponentIn"),
+        },
+        P + "/components/{component_id}": {
+            "parameters": [PAGE_ID, _path_param("component_id")],
+            "get": _op("Get a component", "200", _ref("Component")),
+            "patch": _op("Update a component", "200", _ref("Component"), "ComponentIn"),
+            "put": _op("Update a component", "200", _ref("Component"), "ComponentIn"),
+            "delete": _op("Delete a component", "204", None),
+        },
+        P + "/component-groups": {
+            "parameters": [PAGE_ID],
+            "get": _op("List component groups", "200", _list("Group"), params=PAGING),
+            "post": _op("Create a component group", "201", _ref("Group"), "GroupIn"),
+        },
+        P + "/component-groups/{group_id}": {
+            "parameters": [PAGE_ID, _path_param("group_id")],
+            "get": _op("Get a component group", "200", _ref("Group")),
+            "patch": _op("Update a component group", "200", _ref("Group"), "GroupIn"),
+            "put": _op("Update a component group", "200", _ref("Group"), "GroupIn"),
+            "delete": _op("Delete a component group", "200", _ref("Group")),
+        },
+        P + "/incidents": {
+            "parameters": [PAGE_ID],
+            "get": _op(
+                "List incidents and maintenances, newest first",
+                "200",
+                _list("Incident"),
+                params=[
+                    _query("q", {"type": "string"}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("page", {"type": "integer", "minimum": 1}),
+                ],
+            ),
+            "post": _op("Create an incident or maintenance", "201", _ref("Incident"), "IncidentIn"),
+        },
+        **{
+            f"{P}/incidents/{name}": {
+                "parameters": [PAGE_ID],
+                "get": _op(summary, "200", _list("Incident"), params=PAGING),
+            }
+            for name, summary in (
+                ("unresolved", "Unresolved incidents"),
+                ("upcoming", "Upcoming maintenances"),
+                ("active_maintenance", "Active maintenances"),
+                ("scheduled", "All maintenances"),
+            )
+        },
+        inc: {
+            "parameters": [PAGE_ID, _path_param("incident_id")],
+            "get": _op("Get an incident", "200", _ref("Incident")),
+            "patch": _op("Update an incident", "200", _ref("Incident"), "IncidentIn"),
+            "put": _op("Update an incident", "200", _ref("Incident"), "IncidentIn"),
+            "delete": _op("Delete an incident", "200", _ref("Incident")),
+        },
+        inc + "/incident_updates/{incident_update_id}": {
+            "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("incident_update_id")],
+            "patch": _op("Edit an update", "200", _ref("IncidentUpdate"), "IncidentUpdateIn"),
+            "put": _op("Edit an update", "200", _ref("IncidentUpdate"), "IncidentUpdateIn"),
+        },
+        inc + "/postmortem": {
+            "parameters": [PAGE_ID, _path_param("incident_id")],
+            "get": _op("Get the postmortem", "200", _ref("Postmortem")),
+            "put": _op("Save the postmortem draft", "200", _ref("Postmortem"), "PostmortemIn"),
+            "delete": _op("Delete the postmortem", "204", None),
+        },
+        inc + "/postmortem/publish": {
+            "parameters": [PAGE_ID, _path_param("incident_id")],
+            "put": _op("Publish the postmortem", "200", _ref("Postmortem"), "PostmortemPublishIn"),
+        },
+        inc + "/postmortem/revert": {
+            "parameters": [PAGE_ID, _path_param("incident_id")],
+            "put": _op("Unpublish the postmortem", "200", _ref("Postmortem")),
+        },
+    }
+
+
+def openapi_document(server_url: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Beacon operator API",
+            "version": "1",
+            "description": "A Statuspage-compatible management API v1 subset. "
+            "Every path also answers with a .json suffix and a trailing slash.",
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"oauth_header": []}, {"api_key_query": []}],
+        "components": {
+            "securitySchemes": {
+                "oauth_header": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "“OAuth <api key>”",
+                },
+                "api_key_query": {"type": "apiKey", "in": "query", "name": "api_key"},
+            },
+            "schemas": SCHEMAS,
+        },
+        "paths": _paths(),
+    }

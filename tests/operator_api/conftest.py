@@ -1,0 +1,87 @@
+"""An operator API key for the default page, and a small HTTP client for the live server."""
+
+import http.client
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from operator_api.services import create_api_key
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    raw: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.raw)
+
+
+class Http:
+    """Speaks to the live server like a script would: plain HTTP, no cookies, no CSRF token."""
+
+    def __init__(self, base_url: str, key: str | None) -> None:
+        self.netloc = urlsplit(base_url).netloc
+        self.key = key
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str | None = "application/json",
+        key: str | None = "default",
+    ) -> Reply:
+        headers = {"Accept": "application/json"}
+        key = self.key if key == "default" else key
+        if key:
+            headers["Authorization"] = f"OAuth {key}"
+        data = raw
+        if data is None and body is not None:
+            data = json.dumps(body).encode()
+        if data is not None and content_type:
+            headers["Content-Type"] = content_type
+        connection = http.client.HTTPConnection(self.netloc, timeout=30)
+        try:
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            return Reply(response.status, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("POST", path, body, **kwargs)
+
+    def patch(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PATCH", path, body, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        return self.request("PUT", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Reply:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api_key(page) -> str:
+    return create_api_key(page=page, name="CI", actor="tests")[1]
+
+
+@pytest.fixture
+def operator(live_server, api_key) -> Http:
+    return Http(live_server.url, api_key)
+
+
+@pytest.fixture
+def base(page) -> str:
+    return f"/v1/pages/{page.pk}"
