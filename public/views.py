@@ -1,110 +1,63 @@
-"""The public status site. Each view renders a pure function of the page's data and "now".
+"""The public status site, served from the snapshot store (snapshots/serving.py).
 
-Templates are rendered without the request, so no context processor runs: no user, session,
-CSRF token or messages are touched, no cookie is set and nothing varies on Cookie, which lets
-one cached copy serve every visitor.
+Each view names the document its URL shows; the document itself is a pure function of the
+page's data and "now" (snapshots/documents.py over public/rendering.py), rendered without the
+request: no user, session, CSRF token or messages are touched, no cookie is set and nothing
+varies on Cookie, which lets one cached copy serve every visitor. Responses carry a strong
+ETag, Last-Modified and cache headers for browsers, proxies and CDNs, and answer conditional
+requests with 304.
 """
 
-import re
 import zoneinfo
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from pages.lookup import page_for
 from pages.models import Page
+from snapshots.serving import serve
 
 from . import rendering
 
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_BRAND = "#1f6feb"
 
-View = Callable[..., HttpResponse]
-
-
-def public(max_age: int) -> Callable[[View], View]:
-    """GET/HEAD only, and cacheable for a few seconds by browsers, proxies and CDNs."""
-
-    def decorator(view: View) -> View:
-        @require_safe
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            response = view(request, *args, **kwargs)
-            patch_cache_control(
-                response,
-                public=True,
-                max_age=max_age,
-                s_maxage=5,
-                stale_while_revalidate=30,
-                stale_if_error=86400,
-            )
-            return response
-
-        return wrapper
-
-    return decorator
-
-
-# Fragments are polled every 10 s: a browser-cached copy would only delay the news.
-PAGE = public(max_age=10)
-FRAGMENT = public(max_age=0)
-
-
-def _html(template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(render_to_string(template, context), status=status)
-
-
-@PAGE
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    context = rendering.home_context(page_for(request), timezone.now())
-    return _html("public/home.html", context)
+    return serve(request, "/")
 
 
-@FRAGMENT
+@require_safe
 def home_fragment(request: HttpRequest) -> HttpResponse:
-    context = rendering.home_context(page_for(request), timezone.now())
-    return _html("public/home.html#live", context)
+    return serve(request, "/fragments/home")
 
 
-@PAGE
+@require_safe
 def incident(request: HttpRequest, incident_id: str) -> HttpResponse:
-    context = rendering.incident_context(page_for(request), incident_id, timezone.now())
-    return _html("public/incident.html", context)
+    return serve(request, f"/incidents/{incident_id}")
 
 
-@FRAGMENT
+@require_safe
 def incident_fragment(request: HttpRequest, incident_id: str) -> HttpResponse:
-    context = rendering.incident_context(page_for(request), incident_id, timezone.now())
-    return _html("public/incident.html#live", context)
+    return serve(request, f"/incidents/{incident_id}/fragment")
 
 
-@PAGE
+@require_safe
 def maintenance(request: HttpRequest, maintenance_id: str) -> HttpResponse:
-    context = rendering.maintenance_context(page_for(request), maintenance_id, timezone.now())
-    return _html("public/maintenance.html", context)
+    return serve(request, f"/maintenance/{maintenance_id}")
 
 
-@PAGE
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
     number = rendering.history_page_number(request.GET.get("page"))
-    context = rendering.history_context(page_for(request), number, timezone.now())
-    return _html("public/history.html", context)
+    return serve(request, "/history" if number == 1 else f"/history?page={number}")
 
 
-@PAGE
+@require_safe
 def brand_css(request: HttpRequest) -> HttpResponse:
     """The page's brand colour as a CSS variable, so no inline style is ever needed."""
-    colour = page_for(request).brand_colour
-    if not HEX_COLOUR.match(colour or ""):
-        colour = DEFAULT_BRAND
-    return HttpResponse(f":root{{--brand:{colour.lower()}}}\n", content_type="text/css")
+    return serve(request, "/brand.css")
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -122,4 +75,4 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     else:
         context = {"page": None, "tz": zoneinfo.ZoneInfo("UTC"), "footer_links": []}
     context["message"] = message
-    return _html("404.html", context, status=404)
+    return HttpResponse(render_to_string("404.html", context), status=404)

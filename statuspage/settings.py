@@ -127,6 +127,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "statuspage.health.HealthCheckMiddleware",
+    "statuspage.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -160,7 +161,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "statuspage.wsgi.application"
 ASGI_APPLICATION = "statuspage.asgi.application"
 
-DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", 3, minimum=1)
+DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", 2, minimum=1)
 if EMBEDDED:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -315,4 +316,22 @@ CELERY_BEAT_SCHEDULE = {
         # 30 s, so that a short tick on a busy machine (or the file broker's polling) still runs.
         "options": {"expires": float(max(MAINTENANCE_TICK_SECONDS, 30))},
     },
+}
+
+# Snapshots: the public pages, API and feeds pre-rendered into files under SNAPSHOT_DIR and served
+# from there, without PostgreSQL or Redis (snapshots/). Each web process checks the outbox every
+# SNAPSHOT_CHECK_SECONDS (0: on every request, for tests) and re-renders time-relative documents
+# after SNAPSHOT_REFRESH_SECONDS. The PUBLIC_CACHE_* values go into public responses'
+# Cache-Control, for browsers (max-age) and shared caches such as CDNs (the others).
+SNAPSHOT_DIR = Path(env("SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))
+SNAPSHOT_CHECK_SECONDS = envint("SNAPSHOT_CHECK_SECONDS", 1, minimum=0)
+SNAPSHOT_REFRESH_SECONDS = envint("SNAPSHOT_REFRESH_SECONDS", 60, minimum=1)
+PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", 5, minimum=0)
+PUBLIC_CACHE_S_MAXAGE = envint("PUBLIC_CACHE_S_MAXAGE", 1, minimum=0)
+PUBLIC_CACHE_STALE_WHILE_REVALIDATE = envint("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 30, minimum=0)
+PUBLIC_CACHE_STALE_IF_ERROR = envint("PUBLIC_CACHE_STALE_IF_ERROR", 86400, minimum=0)
+CELERY_BEAT_SCHEDULE["publish-snapshots"] = {
+    "task": "snapshots.tasks.publish_snapshots",
+    "schedule": 10.0,
+    "options": {"expires": 30.0},
 }

@@ -8,6 +8,14 @@ from components.models import Component, ComponentGroup
 from pages.models import Page
 
 
+@pytest.fixture(autouse=True)
+def snapshot_dir(settings, tmp_path):
+    """Each test its own snapshot store, checked on every read so that writes show at once."""
+    settings.SNAPSHOT_DIR = tmp_path / "snapshots"
+    settings.SNAPSHOT_CHECK_SECONDS = 0
+    return settings.SNAPSHOT_DIR
+
+
 @pytest.fixture
 def page(db) -> Page:
     return Page.objects.create(

@@ -1,0 +1,271 @@
+"""Keeping the snapshot store current: render on write, refresh with time, render on a miss.
+
+`publish()` reads the outbox events this host has not seen yet, bumps each page's version,
+re-renders the documents those events can change (the page documents, the API and feeds, and
+the incident or maintenance page the event is about), re-renders time-relative documents once
+they are `SNAPSHOT_REFRESH_SECONDS` old, and marks the events published. It holds a lock shared
+by the processes of the host, so one of them renders at a time; running it twice changes nothing.
+
+It runs from three places, none of which needs the broker:
+
+- after every commit that writes an outbox row, in a background thread of the process that
+  committed (the nudge hook), so the operator's response does not wait for it;
+- every `SNAPSHOT_CHECK_SECONDS` in each web process that serves public pages (picking up writes
+  made by other hosts or processes, and the periodic refresh);
+- every few seconds from Celery beat (`snapshots.tasks.publish_snapshots`).
+
+Outbox ids are handed out before commit, so an id can become visible after a larger one. Ids
+skipped over are remembered as gaps and looked for again for two minutes (a rolled-back
+transaction leaves a gap for good).
+"""
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Max, Q
+from django.http import Http404
+from django.utils import timezone
+
+from events.models import OutboxEvent
+from pages.models import Page
+
+from . import documents, store
+
+logger = logging.getLogger(__name__)
+
+GAP_SECONDS = 120
+EVENT_BATCH = 5000
+
+
+def render(page: Page, key: str, *, version: int | None = None) -> store.Snapshot:
+    """Render one document now and store it. Http404 if it names nothing (and forgets it)."""
+    document = documents.document(key)
+    if document is None:
+        raise Http404("No such document.")
+    if version is None:
+        version = store.read_state().version(page.pk)
+    now = timezone.now()
+    try:
+        body = document.render(page, now)
+    except Http404:
+        store.delete(page.pk, key)
+        raise
+    return store.write(
+        page.pk, key, body, document.content_type, version=version, now=now.timestamp()
+    )
+
+
+def write_hosts() -> list[str]:
+    """Which page answers which host name; returns the ids of all pages."""
+    default = None
+    hosts = {}
+    ids = []
+    for page_id, domain, is_default in Page.objects.values_list("id", "domain", "is_default"):
+        if is_default:
+            default = page_id
+        if domain:
+            hosts[domain.lower()] = page_id
+        ids.append(page_id)
+    store.write_hosts(default, hosts)
+    return ids
+
+
+@dataclass
+class Published:
+    events: int = 0
+    rendered: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def publish(*, eager: bool = True, blocking: bool = True) -> Published | None:
+    """Catch up with the outbox; None when another process on this host is already at it."""
+    with store.host_lock("publish", blocking=blocking) as acquired:
+        if not acquired:
+            return None
+        return _publish(eager=eager)
+
+
+def _publish(*, eager: bool) -> Published:
+    now = time.time()
+    state = store.read_state()
+    versions = dict(state.versions or {})
+    refreshed = dict(state.refreshed or {})
+    gaps = {k: t for k, t in (state.gaps or {}).items() if now - t < GAP_SECONDS}
+    dirty: dict[str, set[str]] = defaultdict(set)
+    result = Published()
+    hosts_changed = store.read_hosts() is None
+
+    if state.seen == 0 and not versions:
+        # A new store: everything on every page may have changed.
+        latest = OutboxEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
+        seen = latest
+        for page_id in Page.objects.values_list("id", flat=True):
+            versions[page_id] = latest
+            dirty.setdefault(page_id, set())
+        hosts_changed = True
+    else:
+        events = list(
+            OutboxEvent.objects.filter(Q(id__gt=state.seen) | Q(id__in=list(gaps)))
+            .order_by("id")
+            .values_list("id", "page_id", "subject_type", "subject_id")[:EVENT_BATCH]
+        )
+        result.events = len(events)
+        found = {event[0] for event in events}
+        seen = max([state.seen, *found])
+        if seen - state.seen < 10 * EVENT_BATCH:
+            for missing in range(state.seen + 1, seen):
+                if missing not in found:
+                    gaps.setdefault(missing, now)
+        for event_id, page_id, subject_type, subject_id in events:
+            gaps.pop(event_id, None)
+            versions[page_id] = max(versions.get(page_id, 0), event_id)
+            dirty[page_id].update(documents.subject_keys(subject_type, subject_id))
+            if subject_type == "page":
+                hosts_changed = True
+
+    due = [p for p, at in refreshed.items() if now - at >= settings.SNAPSHOT_REFRESH_SECONDS]
+    if hosts_changed or (eager and due):
+        # A page nobody has refreshed yet (created without an event) joins the refresh cycle.
+        due += [p for p in write_hosts() if p not in refreshed and p not in dirty]
+
+    if eager:
+        wanted = set(dirty) | set(due)
+        pages = list(Page.objects.filter(pk__in=wanted))
+        for page in pages:
+            if _render_page(page, versions.get(page.pk, 0), dirty.get(page.pk, set()), result):
+                refreshed[page.pk] = now
+        for gone in wanted - {page.pk for page in pages}:  # deleted pages
+            versions.pop(gone, None)
+            refreshed.pop(gone, None)
+        published = [p for p in wanted if refreshed.get(p) == now]
+        if published:
+            OutboxEvent.objects.filter(
+                published_at__isnull=True, id__lte=seen, page_id__in=published
+            ).update(published_at=timezone.now())
+
+    store.write_state(store.State(seen=seen, gaps=gaps, versions=versions, refreshed=refreshed))
+    return result
+
+
+def _render_page(page: Page, version: int, subjects: set[str], result: Published) -> bool:
+    ok = True
+    for key in [*documents.eager_keys(), *sorted(subjects)]:
+        try:
+            render(page, key, version=version)
+            result.rendered += 1
+        except Http404:
+            continue  # a deleted incident, or feeds switched off: nothing to serve
+        except Exception:
+            logger.exception("could not render %s for page %s", key, page.pk)
+            result.failed.append(key)
+            ok = False
+    return ok
+
+
+# Background work in web and worker processes ------------------------------------------------
+
+_guard = threading.Lock()
+_wake = threading.Event()
+_thread: threading.Thread | None = None
+_thread_pid: int | None = None
+_polling = False
+_last_error_logged = 0.0
+
+
+def _run_once(*, blocking: bool) -> None:
+    global _last_error_logged
+    close_old_connections()
+    try:
+        publish(blocking=blocking)
+    except Exception:
+        # PostgreSQL is down, most likely: the stored snapshots keep being served meanwhile.
+        if time.monotonic() - _last_error_logged > 60:
+            _last_error_logged = time.monotonic()
+            logger.warning("could not refresh snapshots; serving the stored ones", exc_info=True)
+    finally:
+        close_old_connections()
+
+
+def _loop() -> None:
+    global _thread
+    interval = max(settings.SNAPSHOT_CHECK_SECONDS, 1)
+    while True:
+        woken = _wake.wait(interval)
+        with _guard:
+            _wake.clear()
+            if not woken and not _polling:
+                _thread = None  # a worker's one-off publish is done
+                return
+        _run_once(blocking=woken)
+
+
+def _ensure_thread() -> None:
+    global _thread, _thread_pid
+    with _guard:
+        # After a fork (gunicorn, Celery prefork) the parent's thread does not exist here.
+        if _thread is not None and _thread_pid == os.getpid() and _thread.is_alive():
+            return
+        _thread = threading.Thread(target=_loop, name="snapshot-publisher", daemon=True)
+        _thread_pid = os.getpid()
+        _thread.start()
+
+
+def start_polling() -> None:
+    """Called by each request a web process serves: keep this host's snapshots current."""
+    global _polling
+    if settings.SNAPSHOT_CHECK_SECONDS <= 0:
+        return
+    if _polling and _thread_pid == os.getpid() and _thread is not None:
+        return
+    _polling = True
+    _ensure_thread()
+
+
+def nudge(event_id: int) -> None:
+    """After commit: publish soon, in the background. Synchronous mode checks on read instead."""
+    if settings.SNAPSHOT_CHECK_SECONDS <= 0:
+        return
+    _ensure_thread()
+    _wake.set()
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
+_inflight: set[tuple[str, str]] = set()
+
+
+def refresh_in_background(page_id: str, key: str) -> None:
+    """Re-render one stale document off the request; the caller serves the stale copy."""
+    global _executor, _executor_pid
+    with _guard:
+        if (page_id, key) in _inflight:
+            return
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="snapshot-render")
+            _executor_pid = os.getpid()
+            _inflight.clear()
+        _inflight.add((page_id, key))
+        _executor.submit(_refresh, page_id, key)
+
+
+def _refresh(page_id: str, key: str) -> None:
+    close_old_connections()
+    try:
+        page = Page.objects.filter(pk=page_id).first()
+        if page is not None:
+            render(page, key)
+    except Http404:
+        pass
+    except Exception:
+        logger.warning("could not refresh %s for page %s", key, page_id, exc_info=True)
+    finally:
+        with _guard:
+            _inflight.discard((page_id, key))
+        close_old_connections()

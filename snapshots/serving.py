@@ -1,0 +1,109 @@
+"""Serving a stored document: the read path of every public URL.
+
+A request finds its page in the host index and its document in the store: two `stat()` calls
+and, most of the time, no read at all (the bytes are cached per process). Neither PostgreSQL nor
+Redis is touched. A document never rendered is rendered once, while concurrent requests for it
+wait; a stale one (its page has newer events, or it is older than SNAPSHOT_REFRESH_SECONDS) is
+served as it is while one background thread renders it again. If the database is down when a
+document must be rendered, the stored copy is served; with no stored copy the answer is a 503.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from pages.lookup import page_for
+from pages.models import Page
+
+from . import documents, publisher, store
+
+logger = logging.getLogger(__name__)
+
+
+def serve(request: HttpRequest, key: str) -> HttpResponse:
+    document = documents.document(key)
+    if document is None:
+        raise Http404("No such page.")
+    synchronous = settings.SNAPSHOT_CHECK_SECONDS <= 0
+    # A DatabaseError raised from here on, with nothing stored to serve, becomes a 503
+    # (statuspage.middleware).
+    page: Page | None = None
+    if synchronous:
+        # Tests and debugging: every read checks the outbox, so a write shows at once.
+        publisher.publish(eager=False)
+        page = page_for(request)
+        page_id = page.pk
+    else:
+        publisher.start_polling()
+        found = store.page_id_for_host(request.get_host())
+        if found is None:
+            page = page_for(request)
+            publisher.write_hosts()
+            found = page.pk
+        page_id = found
+
+    snapshot = store.read(page_id, key)
+    if snapshot is None:
+        snapshot = _render_once(page_id, key, page)
+    elif _is_stale(snapshot, page_id):
+        if synchronous:
+            snapshot = _render_once(page_id, key, page, replacing=snapshot)
+        else:
+            publisher.refresh_in_background(page_id, key)
+    return respond(request, snapshot, fragment=document.fragment)
+
+
+def _is_stale(snapshot: store.Snapshot, page_id: str) -> bool:
+    if snapshot.version < store.read_state().version(page_id):
+        return True
+    return time.time() - snapshot.rendered_at >= settings.SNAPSHOT_REFRESH_SECONDS
+
+
+def _render_once(
+    page_id: str, key: str, page: Page | None, replacing: store.Snapshot | None = None
+) -> store.Snapshot:
+    """Render under a per-document lock; whoever waited gets the render that was just made."""
+    with store.thread_lock(f"{page_id}:{key}"):
+        current = store.read(page_id, key)
+        if current is not None and current != replacing:
+            return current
+        try:
+            if page is None:
+                page = Page.objects.filter(pk=page_id).first()
+                if page is None:
+                    raise Http404("No status page has been set up yet.")
+            return publisher.render(page, key)
+        except DatabaseError:
+            if replacing is not None:
+                return replacing
+            raise
+
+
+def cache_control(response: HttpResponse, *, fragment: bool) -> None:
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0 if fragment else settings.PUBLIC_CACHE_MAX_AGE,
+        s_maxage=settings.PUBLIC_CACHE_S_MAXAGE,
+        stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE,
+        stale_if_error=settings.PUBLIC_CACHE_STALE_IF_ERROR,
+    )
+
+
+def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -> HttpResponse:
+    response = HttpResponse(snapshot.body, content_type=snapshot.content_type)
+    response["ETag"] = snapshot.etag
+    response["Last-Modified"] = http_date(snapshot.modified_at)
+    cache_control(response, fragment=fragment)
+    if snapshot.key.startswith("/api/"):
+        # Status widgets fetch the API from other origins.
+        response["Access-Control-Allow-Origin"] = "*"
+    conditional = get_conditional_response(
+        request, etag=snapshot.etag, last_modified=int(snapshot.modified_at), response=response
+    )
+    return conditional if conditional is not None else response

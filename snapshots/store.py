@@ -1,0 +1,259 @@
+"""The snapshot store: rendered documents as files, readable without PostgreSQL or Redis.
+
+Layout under `settings.SNAPSHOT_DIR`:
+
+- `<page id>/<quoted path>`: one document (`/`, `/incidents/k3v…`, `/api/v2/summary.json`),
+  a one-line JSON header (ETag, content type, when rendered, the page version it reflects)
+  followed by the bytes served;
+- `hosts.json`: which page answers which host name, so a request finds its page without a query;
+- `state.json`: the publisher's progress through the outbox and each page's version (the id of
+  its latest outbox event): a document older than its page's version is stale.
+
+Every write goes to a temporary file renamed over the old one, so a reader sees the old
+document or the new one, never half of either. Reads are cached in memory per process and
+revalidated with one `stat()`.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from django.conf import settings
+
+MAGIC = b"BEACON-SNAPSHOT-1 "
+CACHE_LIMIT = 2048
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    key: str
+    body: bytes
+    content_type: str
+    etag: str
+    # When these bytes were rendered (epoch seconds), and when they last changed.
+    rendered_at: float
+    modified_at: float
+    # The page version (latest outbox event id) the document reflects.
+    version: int
+    status: int = 200
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def root() -> Path:
+    return Path(settings.SNAPSHOT_DIR)
+
+
+def _doc_path(page_id: str, key: str) -> Path:
+    return root() / page_id / quote(key, safe="")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# Read-through cache: path -> ((mtime_ns, size), parsed value). Shared by the threads of a process.
+_cache: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def _cached_read(path: Path, parse: Any) -> Any:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    name = str(path)
+    hit = _cache.get(name)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    try:
+        data = path.read_bytes()
+        value = parse(data)
+    except (FileNotFoundError, ValueError):
+        return None
+    if len(_cache) >= CACHE_LIMIT:
+        _cache.clear()
+    _cache[name] = (stamp, value)
+    return value
+
+
+def _parse_document(key: str) -> Any:
+    def parse(data: bytes) -> Snapshot:
+        if not data.startswith(MAGIC):
+            raise ValueError("not a snapshot")
+        header_end = data.index(b"\n")
+        header = json.loads(data[len(MAGIC) : header_end])
+        return Snapshot(
+            key=key,
+            body=data[header_end + 1 :],
+            content_type=header["content_type"],
+            etag=header["etag"],
+            rendered_at=header["rendered_at"],
+            modified_at=header["modified_at"],
+            version=header["version"],
+            status=header.get("status", 200),
+        )
+
+    return parse
+
+
+def read(page_id: str, key: str) -> Snapshot | None:
+    snapshot: Snapshot | None = _cached_read(_doc_path(page_id, key), _parse_document(key))
+    return snapshot
+
+
+def write(
+    page_id: str, key: str, body: bytes, content_type: str, *, version: int, now: float
+) -> Snapshot:
+    """Store a rendered document. Same bytes as before: same ETag and Last-Modified."""
+    etag = etag_for(body)
+    previous = read(page_id, key)
+    modified_at = previous.modified_at if previous and previous.etag == etag else now
+    header = {
+        "content_type": content_type,
+        "etag": etag,
+        "rendered_at": now,
+        "modified_at": modified_at,
+        "version": version,
+    }
+    data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+    _write_atomic(_doc_path(page_id, key), data)
+    return Snapshot(key, body, content_type, etag, now, modified_at, version)
+
+
+def delete(page_id: str, key: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        _doc_path(page_id, key).unlink()
+
+
+def keys(page_id: str) -> list[str]:
+    folder = root() / page_id
+    if not folder.is_dir():
+        return []
+    return [unquote(p.name) for p in folder.iterdir() if not p.name.startswith(".")]
+
+
+def clear() -> None:
+    """Forget every stored document (tests; `manage.py publish_snapshots --clear`)."""
+    import shutil
+
+    if root().is_dir():
+        shutil.rmtree(root())
+    _cache.clear()
+
+
+# Hosts and state ----------------------------------------------------------------------------
+
+
+def _parse_json(data: bytes) -> Any:
+    return json.loads(data)
+
+
+def read_hosts() -> dict[str, Any] | None:
+    """{"default": page id or None, "hosts": {host name: page id}}."""
+    hosts: dict[str, Any] | None = _cached_read(root() / "hosts.json", _parse_json)
+    return hosts
+
+
+def write_hosts(default: str | None, hosts: dict[str, str]) -> None:
+    payload = {"default": default, "hosts": hosts, "written_at": time.time()}
+    _write_atomic(root() / "hosts.json", json.dumps(payload, sort_keys=True).encode())
+
+
+def page_id_for_host(host: str) -> str | None:
+    index = read_hosts()
+    if index is None:
+        return None
+    name = host.split(":")[0].lower()
+    page_id: str | None = index["hosts"].get(name) or index.get("default")
+    return page_id
+
+
+@dataclass
+class State:
+    # Every outbox event up to `seen` has been read, except the ids in `gaps` (not committed yet,
+    # or rolled back), which are looked for again until they expire.
+    seen: int = 0
+    gaps: dict[int, float] | None = None
+    versions: dict[str, int] | None = None
+    refreshed: dict[str, float] | None = None
+
+    def version(self, page_id: str) -> int:
+        return (self.versions or {}).get(page_id, 0)
+
+
+def read_state() -> State:
+    raw = _cached_read(root() / "state.json", _parse_json)
+    if not raw:
+        return State(gaps={}, versions={}, refreshed={})
+    return State(
+        seen=raw.get("seen", 0),
+        gaps={int(k): v for k, v in raw.get("gaps", {}).items()},
+        versions=dict(raw.get("versions", {})),
+        refreshed=dict(raw.get("refreshed", {})),
+    )
+
+
+def write_state(state: State) -> None:
+    payload = {
+        "seen": state.seen,
+        "gaps": state.gaps or {},
+        "versions": state.versions or {},
+        "refreshed": state.refreshed or {},
+    }
+    _write_atomic(root() / "state.json", json.dumps(payload, sort_keys=True).encode())
+
+
+# Locks --------------------------------------------------------------------------------------
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def thread_lock(name: str) -> threading.Lock:
+    with _thread_locks_guard:
+        lock = _thread_locks.get(name)
+        if lock is None:
+            if len(_thread_locks) > CACHE_LIMIT:
+                _thread_locks.clear()
+            lock = _thread_locks[name] = threading.Lock()
+        return lock
+
+
+@contextlib.contextmanager
+def host_lock(name: str, *, blocking: bool) -> Iterator[bool]:
+    """An flock shared by every process on this host; yields whether it was acquired."""
+    root().mkdir(parents=True, exist_ok=True)
+    with open(root() / f".{name}.lock", "a+b") as fh:
+        flags = fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fh, flags)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
