@@ -24,7 +24,11 @@ from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, Mai
 from pages.models import Page
 from public.status import overall_status
 
+from .badge import SVG_TYPE, render_badge
+from .calendar import CALENDAR_TYPE, render_calendar
 from .common import page_updated_at, shortlink, timestamp
+from .embed import EMBED_TYPE, render_embed
+from .feeds import ATOM_TYPE, RSS_TYPE, render_atom, render_rss
 
 __all__ = [
     "DOCUMENTS",
@@ -430,4 +434,9 @@ DOCUMENTS: dict[str, Document] = {
         render_upcoming_maintenances, JSON_TYPE
     ),
     "api/v2/scheduled-maintenances/active.json": Document(render_active_maintenances, JSON_TYPE),
+    "history.atom": Document(render_atom, ATOM_TYPE),
+    "history.rss": Document(render_rss, RSS_TYPE),
+    "maintenance.ics": Document(render_calendar, CALENDAR_TYPE),
+    "badge.svg": Document(render_badge, SVG_TYPE),
+    "embed": Document(render_embed, EMBED_TYPE),
 }

@@ -1,0 +1,185 @@
+"""A realistic page for the public documents: groups, incidents in every state, maintenance in
+every state, all written through the services as operators would."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from components import services as component_services
+from components.models import Component, ComponentGroup
+from incidents import services as incident_services
+from incidents.models import Incident
+from maintenance import services as maintenance_services
+from maintenance.models import Maintenance
+
+# 14:05 in Paris (CET), well in the past.
+KNOWN_TIME = datetime(2026, 11, 5, 13, 5, 0, 123000, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    core: ComponentGroup
+    api: Component
+    dashboard: Component
+    website: Component
+    search: Component
+    empty_group: ComponentGroup
+    outage: Incident  # identified, API in partial outage
+    resolved: Incident  # resolved, with an update that changed no component
+    postmortem: Incident  # resolved, postmortem published
+    upcoming: Maintenance
+    active: Maintenance
+    completed: Maintenance
+    cancelled: Maintenance
+
+
+@pytest.fixture
+def world(page, alice, core, api, dashboard, website) -> World:
+    now = timezone.now()
+    search = component_services.create_component(
+        page=page,
+        name="Search",
+        description="Full-text search",
+        only_show_if_degraded=True,
+        actor=alice,
+    )
+    empty_group = component_services.create_group(page=page, name="Legacy", actor=alice)
+
+    resolved = incident_services.open_incident(
+        page=page,
+        name="Delayed email delivery",
+        body="Outgoing email is delayed.\r\nWe are investigating.",
+        component_statuses={website: "degraded_performance"},
+        started_at=KNOWN_TIME - timedelta(hours=2),
+        actor=alice,
+    )
+    incident_services.post_incident_update(
+        incident=resolved,
+        status="investigating",
+        body="Still looking <b>& digging</b>.",
+        display_at=KNOWN_TIME - timedelta(hours=1),
+        actor=alice,
+    )
+    incident_services.post_incident_update(
+        incident=resolved,
+        status="identified",
+        body="A queue is stuck.\n\nWe are draining it.",
+        display_at=KNOWN_TIME,
+        actor=alice,
+    )
+    incident_services.resolve_incident(incident=resolved, actor=alice)
+
+    postmortem = incident_services.open_incident(
+        page=page,
+        name="Dashboard login failures",
+        body="Some people cannot log in.",
+        component_statuses={dashboard: "major_outage"},
+        started_at=now - timedelta(days=3),
+        actor=alice,
+    )
+    incident_services.resolve_incident(incident=postmortem, actor=alice)
+    incident_services.publish_postmortem(
+        incident=postmortem, body="A certificate expired.", actor=alice
+    )
+
+    outage = incident_services.open_incident(
+        page=page,
+        name="Elevated API error rates",
+        body="We are investigating elevated error rates on the API.",
+        component_statuses={api: "degraded_performance"},
+        actor=alice,
+    )
+    incident_services.post_incident_update(
+        incident=outage,
+        status="identified",
+        body="The issue has been identified and a fix is being implemented.",
+        component_statuses={api: "partial_outage"},
+        actor=alice,
+    )
+
+    for component in (api, dashboard, website):
+        component.refresh_from_db()
+    upcoming = maintenance_services.schedule_maintenance(
+        page=page,
+        name="Database upgrade",
+        scheduled_for=now + timedelta(days=3),
+        scheduled_until=now + timedelta(days=3, hours=2),
+        body="We will upgrade the primary database.",
+        components=[dashboard],
+        actor=alice,
+    )
+    active = maintenance_services.schedule_maintenance(
+        page=page,
+        name="Search reindex",
+        scheduled_for=now - timedelta(minutes=30),
+        scheduled_until=now + timedelta(hours=1),
+        body="Search results may be incomplete.",
+        components=[search],
+        set_components_under_maintenance=False,
+        actor=alice,
+    )
+    maintenance_services.post_maintenance_update(
+        maintenance=active, status="in_progress", body="Reindexing.", actor=alice
+    )
+    completed = maintenance_services.schedule_maintenance(
+        page=page,
+        name="Network switch replacement",
+        scheduled_for=now - timedelta(days=2, hours=2),
+        scheduled_until=now - timedelta(days=2),
+        body="Switches will be replaced.",
+        components=[website],
+        actor=alice,
+    )
+    maintenance_services.post_maintenance_update(
+        maintenance=completed,
+        status="in_progress",
+        body="Work has started.",
+        at=now - timedelta(days=2, hours=2),
+        actor=alice,
+    )
+    maintenance_services.post_maintenance_update(
+        maintenance=completed,
+        status="completed",
+        body="All done.",
+        at=now - timedelta(days=2),
+        actor=alice,
+    )
+    cancelled = maintenance_services.schedule_maintenance(
+        page=page,
+        name="Storage migration",
+        scheduled_for=now + timedelta(days=5),
+        scheduled_until=now + timedelta(days=5, hours=1),
+        body="Moving storage.",
+        actor=alice,
+    )
+    maintenance_services.cancel_maintenance(maintenance=cancelled, actor=alice)
+
+    return World(
+        core=core,
+        api=api,
+        dashboard=dashboard,
+        website=website,
+        search=search,
+        empty_group=empty_group,
+        outage=outage,
+        resolved=resolved,
+        postmortem=postmortem,
+        upcoming=upcoming,
+        active=active,
+        completed=completed,
+        cancelled=cancelled,
+    )
+
+
+@pytest.fixture
+def fetch_json(client):
+    def fetch(path: str, **headers: str) -> dict:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.content[:300]
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        return json.loads(response.content)
+
+    return fetch
