@@ -13,8 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         for name in API_PATHS
     ),
     re_path(r"^api/v2/(?P<rest>.*)$", views.api_not_found, name="not_found"),
-    path("history.atom", views.feed_view("history.atom"), name="history_atom"),
-    path("history.rss", views.feed_view("history.rss"), name="history_rss"),
+    path("history.atom", views.document_view("history.atom"), name="history_atom"),
+    path("history.rss", views.document_view("history.rss"), name="history_rss"),
     path("maintenance.ics", views.calendar, name="calendar"),
     path("badge.svg", views.badge, name="badge"),
     path("embed", views.embed, name="embed"),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -23,16 +24,17 @@ from django.views.decorators.http import require_safe
 from maintenance.models import Maintenance
 from pages.lookup import page_for
 from public import rendering
+from snapshots.serving import serve
 
 from . import badge as badges
-from .documents import DOCUMENTS, JSON_TYPE, Document
+from .documents import DOCUMENTS, JSON_TYPE
 
 View = Callable[..., HttpResponse]
 
 
 def public(max_age: int) -> Callable[[View], View]:
-    """GET/HEAD only, and cacheable for a while by browsers, proxies and CDNs (the policy of
-    the public pages)."""
+    """GET/HEAD only, and cacheable for a while by browsers, proxies and CDNs. For the few
+    responses not served from the snapshot store, which sets its own cache headers."""
 
     def decorator(view: View) -> View:
         @require_safe
@@ -43,9 +45,9 @@ def public(max_age: int) -> Callable[[View], View]:
                 response,
                 public=True,
                 max_age=max_age,
-                s_maxage=5,
-                stale_while_revalidate=30,
-                stale_if_error=86400,
+                s_maxage=settings.PUBLIC_CACHE_S_MAXAGE,
+                stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE,
+                stale_if_error=settings.PUBLIC_CACHE_STALE_IF_ERROR,
             )
             return response
 
@@ -54,12 +56,9 @@ def public(max_age: int) -> Callable[[View], View]:
     return decorator
 
 
-# Clients poll every 30 s to 20 min; a few seconds of caching spares the database.
-API = public(max_age=30)
-FEED = public(max_age=60)
-CALENDAR = public(max_age=300)
-EMBED = public(max_age=30)
-
+BADGE = public(max_age=30)
+# The script itself changes only with Beacon.
+SCRIPT = public(max_age=3600)
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
@@ -83,9 +82,9 @@ def preflight() -> HttpResponse:
 
 
 def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """GET and HEAD through the public cache policy; OPTIONS answers a CORS preflight; every
-    response, errors included, allows any origin."""
-    cached = API(view)
+    """GET and HEAD as the view answers them; OPTIONS answers a CORS preflight; anything else
+    is a 405. Every response, errors included, allows any origin."""
+    safe = require_safe(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -96,7 +95,7 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             response["Allow"] = ALLOWED_METHODS
             return response
         try:
-            return cors(cached(request, *args, **kwargs))
+            return cors(safe(request, *args, **kwargs))
         except Http404 as error:
             return json_error(404, str(error) or "Not found.")
 
@@ -104,12 +103,14 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def document_view(path: str) -> Callable[..., HttpResponse]:
-    """The view serving DOCUMENTS[path] for the request's page."""
-    document: Document = DOCUMENTS[path]
+    """The view serving DOCUMENTS[path] for the request's page, from the snapshot store (with
+    its ETag, 304s and cache headers, and without the database when that is down)."""
+    if path not in DOCUMENTS:
+        raise KeyError(path)
 
+    @require_safe
     def view(request: HttpRequest) -> HttpResponse:
-        body = document.render(page_for(request), timezone.now())
-        return HttpResponse(body, content_type=document.content_type)
+        return serve(request, "/" + path)
 
     view.__name__ = view.__qualname__ = "serve_" + path.replace("/", "_").replace(".", "_")
     return view
@@ -120,27 +121,34 @@ def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     raise Http404(f"There is no /api/v2/{rest}. See the list of documents in docs/api.md.")
 
 
-def feed_view(path: str) -> Callable[..., HttpResponse]:
-    return FEED(document_view(path))
+serve_calendar = document_view("maintenance.ics")
+serve_badge = document_view("badge.svg")
 
 
-@CALENDAR
 def calendar(request: HttpRequest) -> HttpResponse:
-    response = document_view("maintenance.ics")(request)
+    response = serve_calendar(request)
     response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
     return response
 
 
-@EMBED
+@require_safe
 def badge(request: HttpRequest) -> HttpResponse:
+    """The page's badge from the store; a component's (`?component=<id>`) rendered here."""
     component_id = request.GET.get("component", "").strip()
+    if not component_id:
+        return cors(serve_badge(request))
+    return cors(component_badge(request, component_id))
+
+
+@BADGE
+def component_badge(request: HttpRequest, component_id: str) -> HttpResponse:
     try:
-        body = badges.render_badge(page_for(request), timezone.now(), component_id or None)
+        body = badges.render_badge(page_for(request), timezone.now(), component_id)
     except badges.UnknownComponent:
         body, status = badges.not_found_badge(component_id), 404
     else:
         status = 200
-    return cors(HttpResponse(body, status=status, content_type=badges.SVG_TYPE))
+    return HttpResponse(body, status=status, content_type=badges.SVG_TYPE)
 
 
 # Other sites frame the widget: only this view lifts the ban on framing.
@@ -154,15 +162,10 @@ EMBED_CSP: dict[str, list[str]] = {
 }
 
 
-@xframe_options_exempt
-@csp_override(EMBED_CSP)
-@EMBED
-def embed(request: HttpRequest) -> HttpResponse:
-    body = DOCUMENTS["embed"].render(page_for(request), timezone.now())
-    return HttpResponse(body, content_type=DOCUMENTS["embed"].content_type)
+embed = xframe_options_exempt(csp_override(EMBED_CSP)(document_view("embed")))
 
 
-@EMBED
+@SCRIPT
 def embed_script(request: HttpRequest) -> HttpResponse:
     body = render_to_string("api/embed.js")
     return cors(HttpResponse(body, content_type="text/javascript; charset=utf-8"))
