@@ -32,6 +32,9 @@ class OutboxEventQuerySet(models.QuerySet["OutboxEvent"]):
     def unpublished(self) -> "OutboxEventQuerySet":
         return self.filter(published_at__isnull=True)
 
+    def not_fanned_out(self) -> "OutboxEventQuerySet":
+        return self.filter(fanned_out_at__isnull=True)
+
 
 class OutboxEvent(models.Model):
     page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="events")
@@ -45,6 +48,8 @@ class OutboxEvent(models.Model):
     notify = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set once notifications have been fanned out into delivery rows (or none were due).
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     objects = OutboxEventQuerySet.as_manager()
 
@@ -55,7 +60,12 @@ class OutboxEvent(models.Model):
                 fields=["id"],
                 name="outbox_unpublished_idx",
                 condition=models.Q(published_at__isnull=True),
-            )
+            ),
+            models.Index(
+                fields=["id"],
+                name="outbox_not_fanned_out_idx",
+                condition=models.Q(fanned_out_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -335,3 +335,47 @@ CELERY_BEAT_SCHEDULE["publish-snapshots"] = {
     "schedule": 10.0,
     "options": {"expires": 30.0},
 }
+
+# Notifications. Email goes through Django's email backend: SMTP from EMAIL_* (the default), or
+# an email service provider through django-anymail (EMAIL_BACKEND=anymail.backends.postmark...,
+# with ANYMAIL_* keys). Webhook subscribers are signed with HMAC-SHA256.
+_email_backend = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
+    _email_options: dict[str, Any] = {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": envint("EMAIL_PORT", 25, minimum=1),
+        "username": env("EMAIL_HOST_USER"),
+        "password": env("EMAIL_HOST_PASSWORD"),
+        "use_tls": envbool("EMAIL_USE_TLS", False),
+        "use_ssl": envbool("EMAIL_USE_SSL", False),
+        "timeout": envint("EMAIL_TIMEOUT", 20, minimum=1),
+    }
+else:
+    _email_options = {}
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"status@{_site.hostname}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ANYMAIL = {
+    "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN"),
+    # "user:password" that the provider's tracking webhook sends as HTTP basic auth.
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET"),
+}
+# Messages per second across all workers (shared through Redis, else per process).
+NOTIFY_RATE_PER_SECOND = envint("NOTIFY_RATE_PER_SECOND", 50, minimum=1)
+# Attempts before a delivery is marked failed; retries back off exponentially from the base.
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFY_RETRY_BASE_SECONDS = envint("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)
+# A claimed delivery not recorded within this time is handed back to the senders.
+NOTIFY_CLAIM_TIMEOUT_SECONDS = envint("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
+NOTIFY_SWEEP_SECONDS = envint("NOTIFY_SWEEP_SECONDS", 30, minimum=1)
+NOTIFY_BATCH_SIZE = envint("NOTIFY_BATCH_SIZE", 100, minimum=1)
+NOTIFY_WEBHOOK_TIMEOUT = envint("NOTIFY_WEBHOOK_TIMEOUT", 30, minimum=1)
+# Webhooks to private, loopback and link-local addresses are refused unless this is on.
+NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", False)
+# Subscribe form: requests per client address per hour.
+SUBSCRIBE_LIMIT_PER_IP = envint("SUBSCRIBE_LIMIT_PER_IP", 20, minimum=1)
+CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
+    "task": "subscribers.tasks.sweep",
+    "schedule": float(NOTIFY_SWEEP_SECONDS),
+    "options": {"expires": float(max(NOTIFY_SWEEP_SECONDS, 30))},
+}

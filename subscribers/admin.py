@@ -1,0 +1,178 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+
+from events.models import OutboxEvent
+from statuspage.admin_site import site
+
+from . import services
+from .forms import ImportForm
+from .models import Channel, Delivery, DeliveryStatus, NotificationEvent, Subscriber
+
+
+@admin.register(Subscriber, site=site)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "channel", "state", "scope", "created_at", "suppressed_reason"]
+    list_filter = ["state", "channel", "page"]
+    search_fields = ["email", "endpoint"]
+    readonly_fields = [
+        "state",
+        "secret",
+        "confirmation_sent_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "suppressed_at",
+        "suppressed_reason",
+    ]
+    fields = ["page", "channel", "email", "endpoint", "components", *readonly_fields]
+    filter_horizontal = ["components"]
+    actions = ["unsubscribe_selected", "suppress_selected"]
+    change_list_template = "subscribers/admin/subscriber_changelist.html"
+
+    @admin.display(description="scope")
+    def scope(self, obj: Subscriber) -> str:
+        return "whole page" if obj.all_components else "some components"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
+        components = list(form.cleaned_data.get("components") or [])
+        if obj.channel == Channel.WEBHOOK:
+            saved = services.add_webhook_subscriber(
+                page=obj.page,
+                endpoint=obj.endpoint,
+                email=obj.email,
+                components=components,
+                actor=request.user,
+            )
+        else:
+            saved = services.add_email_subscriber(
+                page=obj.page,
+                email=obj.email,
+                components=components,
+                actor=request.user,
+                skip_confirmation=True,
+            )
+        obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # the service has set the components
+
+    @admin.action(description="Unsubscribe the selected subscribers")
+    def unsubscribe_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for subscriber in queryset:
+            services.unsubscribe(subscriber=subscriber, actor=request.user)
+
+    @admin.action(description="Suppress the selected subscribers")
+    def suppress_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for subscriber in queryset:
+            services.suppress(subscriber=subscriber, reason="by an operator", actor=request.user)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="subscribers_subscriber_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            raw = form.cleaned_data["file"].read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.add_error("file", "The file is not UTF-8 text.")
+            else:
+                result = services.import_subscribers(
+                    page=form.cleaned_data["page"],
+                    csv_text=text,
+                    actor=request.user,
+                    skip_confirmation=form.cleaned_data["skip_confirmation"],
+                )
+                messages.success(request, f"Imported {result.added} subscribers.")
+                for error in result.errors[:50]:
+                    messages.warning(request, error)
+                return HttpResponseRedirect(reverse("admin:subscribers_subscriber_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Import"}
+        return TemplateResponse(request, "subscribers/admin/import.html", context)
+
+
+@admin.register(Delivery, site=site)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "event", "subscriber", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "subscriber__channel"]
+    search_fields = ["subscriber__email", "subscriber__endpoint", "last_error"]
+    list_select_related = ["event", "subscriber"]
+    raw_id_fields = ["event", "subscriber"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(NotificationEvent, site=site)
+class NotificationEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "subject_type", "subject_id", "fanned_out_at", "counts"]
+    list_filter = ["kind"]
+    readonly_fields = ["kind", "subject_type", "subject_id", "created_at", "fanned_out_at"]
+    fields = ["kind", "subject_type", "subject_id", "created_at", "fanned_out_at"]
+    change_form_template = "subscribers/admin/event_deliveries.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(notify=True).order_by("-id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="deliveries")
+    def counts(self, obj: OutboxEvent) -> str:
+        rows = obj.deliveries.values("status").annotate(n=Count("id")).order_by("status")
+        return ", ".join(f"{r['status']} {r['n']}" for r in rows) or "none"
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        event = self.get_object(request, object_id)
+        if event is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "POST" and "resend" in request.POST:
+            count = services.resend_failures(event=event, actor=request.user)
+            from .tasks import start_senders
+
+            if count:
+                start_senders(count)
+            messages.success(request, f"{count} failed deliveries will be sent again.")
+            return HttpResponseRedirect(request.path)
+        counts = {
+            r["status"]: r["n"] for r in event.deliveries.values("status").annotate(n=Count("id"))
+        }
+        problems = (
+            event.deliveries.exclude(status=DeliveryStatus.SENT)
+            .select_related("subscriber")
+            .order_by("status", "id")[:500]
+        )
+        extra = {
+            "counts": [(label, counts.get(value, 0)) for value, label in DeliveryStatus.choices],
+            "problems": problems,
+            "failed": counts.get(DeliveryStatus.FAILED, 0),
+        }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

@@ -1,0 +1,160 @@
+"""Subscribers (email addresses and webhook endpoints) and one delivery row per message.
+
+A `Delivery` is the record of what must be sent: one row per (outbox event, subscriber), unique,
+so fanning out twice changes nothing. Senders claim pending rows, send, and record the outcome at
+once; the broker only makes that fast.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from events.models import OutboxEvent
+from statuspage.ids import new_code
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class SubscriberState(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    ACTIVE = "active", "Active"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    # Hard bounce, complaint, HTTP 410 or a permanent SMTP rejection: never sent to again.
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+class SubscriberQuerySet(models.QuerySet["Subscriber"]):
+    def active(self) -> "SubscriberQuerySet":
+        return self.filter(state=SubscriberState.ACTIVE)
+
+
+class Subscriber(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+    page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="subscribers")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    # Email address for email subscribers; contact address (optional) for webhooks.
+    email = models.EmailField(max_length=254, blank=True)
+    endpoint = models.URLField(max_length=500, blank=True)
+    # Signs webhook bodies (HMAC-SHA256); blank for email subscribers.
+    secret = models.CharField(max_length=64, blank=True)
+    # True: the whole page. False: only events touching `components`.
+    all_components = models.BooleanField(default=True)
+    components = models.ManyToManyField(
+        "components.Component", blank=True, related_name="subscribers"
+    )
+    state = models.CharField(
+        max_length=12, choices=SubscriberState.choices, default=SubscriberState.UNCONFIRMED
+    )
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # A confirmation message (or webhook ping) is owed; the sweeper finds ones the broker lost.
+    confirmation_due = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    suppressed_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "email"],
+                condition=models.Q(channel="email"),
+                name="one_email_subscriber_per_address",
+            ),
+            models.UniqueConstraint(
+                fields=["page", "endpoint"],
+                condition=models.Q(channel="webhook"),
+                name="one_webhook_subscriber_per_endpoint",
+            ),
+        ]
+        indexes = [models.Index(fields=["page", "state"])]
+
+    def __str__(self) -> str:
+        return self.email if self.channel == Channel.EMAIL else self.endpoint
+
+    @property
+    def address(self) -> str:
+        return str(self)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    # Claimed by a sender; back to pending by the sweeper if the sender died.
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def due(self) -> "DeliveryQuerySet":
+        return self.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+
+
+class Delivery(models.Model):
+    event = models.ForeignKey(
+        "events.OutboxEvent", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscriber"], name="one_delivery_per_event")
+        ]
+        indexes = [
+            # The senders' claim query and the sweeper read only unfinished rows.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                name="delivery_sending_idx",
+                condition=models.Q(status="sending"),
+            ),
+            models.Index(fields=["claim"], name="delivery_claim_idx"),
+            models.Index(fields=["event", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber}"
+
+
+class NotificationEvent(OutboxEvent):
+    """The outbox seen from the notifications side, for the admin: deliveries per event."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "notification"
+
+
+class Heartbeat(models.Model):
+    """When the worker, the scheduler and the mail server were last seen working."""
+
+    name = models.CharField(primary_key=True, max_length=20)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"

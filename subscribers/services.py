@@ -1,0 +1,536 @@
+"""Every write to subscribers and deliveries goes through here.
+
+Subscribing, confirming and unsubscribing; fanning an outbox event out into delivery rows;
+claiming deliveries for a sender and recording each outcome as soon as it is known.
+"""
+
+import csv
+import io
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from components.models import Component
+from events.models import EventKind, OutboxEvent
+from events.services import Actor, record_audit
+from pages.models import Page
+
+from .models import Channel, Delivery, DeliveryStatus, Heartbeat, Subscriber, SubscriberState
+from .validation import clean_email, clean_endpoint
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "subscribers.confirm"
+MANAGE_SALT = "subscribers.manage"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+# However often one address is submitted, it gets at most one confirmation per this interval.
+CONFIRMATION_INTERVAL = timedelta(hours=1)
+
+NOTIFYING_KINDS = {
+    EventKind.INCIDENT_OPENED,
+    EventKind.INCIDENT_UPDATED,
+    EventKind.INCIDENT_RESOLVED,
+    EventKind.POSTMORTEM_PUBLISHED,
+    EventKind.MAINTENANCE_SCHEDULED,
+    EventKind.MAINTENANCE_RESCHEDULED,
+    EventKind.MAINTENANCE_REMINDER,
+    EventKind.MAINTENANCE_STARTED,
+    EventKind.MAINTENANCE_UPDATED,
+    EventKind.MAINTENANCE_COMPLETED,
+    EventKind.MAINTENANCE_CANCELLED,
+}
+
+
+# Tokens ---------------------------------------------------------------------------------------
+
+
+def confirm_token(subscriber: Subscriber) -> str:
+    return signing.dumps(subscriber.pk, salt=CONFIRM_SALT)
+
+
+def manage_token(subscriber: Subscriber) -> str:
+    # No expiry: the link in a year-old email must still unsubscribe.
+    return signing.dumps(subscriber.pk, salt=MANAGE_SALT)
+
+
+def subscriber_for_token(token: str, *, salt: str, max_age: int | None = None) -> Subscriber:
+    try:
+        pk = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ValidationError("This link has expired. Subscribe again for a new one.") from None
+    except signing.BadSignature:
+        raise ValidationError("This link is not valid.") from None
+    subscriber = Subscriber.objects.select_related("page").filter(pk=pk).first()
+    if subscriber is None:
+        raise ValidationError("This subscription no longer exists.")
+    return subscriber
+
+
+# Subscribing ----------------------------------------------------------------------------------
+
+
+def _check_components(page: Page, components: Iterable[Component]) -> list[Component]:
+    components = list(components)
+    for component in components:
+        if component.page_id != page.pk:
+            raise ValidationError({"components": "A component of another page was given."})
+    return components
+
+
+def _set_scope(subscriber: Subscriber, components: list[Component] | None) -> None:
+    subscriber.all_components = not components
+    subscriber.save(update_fields=["all_components", "updated_at"])
+    subscriber.components.set(components or [])
+
+
+def _claim_confirmation(subscriber: Subscriber) -> bool:
+    """True for the one request per interval that may send a confirmation (a conditional UPDATE,
+    so a flood of concurrent requests for one address sends one message)."""
+    now = timezone.now()
+    claimed = (
+        Subscriber.objects.filter(pk=subscriber.pk)
+        .filter(
+            Q(confirmation_sent_at__isnull=True)
+            | Q(confirmation_sent_at__lt=now - CONFIRMATION_INTERVAL)
+        )
+        .update(confirmation_sent_at=now, confirmation_due=True)
+    )
+    return claimed == 1
+
+
+def take_confirmation(subscriber_id: str) -> Subscriber | None:
+    """The subscriber whose owed confirmation this caller sends, or None if none is owed."""
+    taken = Subscriber.objects.filter(
+        pk=subscriber_id, confirmation_due=True, state=SubscriberState.UNCONFIRMED
+    ).update(confirmation_due=False)
+    if not taken:
+        return None
+    return Subscriber.objects.select_related("page").get(pk=subscriber_id)
+
+
+def owe_confirmation(subscriber: Subscriber) -> None:
+    Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_due=True)
+
+
+@transaction.atomic
+def subscribe_email(
+    *, page: Page, email: str, components: Iterable[Component] | None = None, actor: Actor
+) -> Subscriber:
+    """Ask to subscribe: the address gets a confirmation link (at most once an hour)."""
+    address = clean_email(email)
+    chosen = _check_components(page, components or [])
+    subscriber, created = Subscriber.objects.select_for_update().get_or_create(
+        page=page, channel=Channel.EMAIL, email=address
+    )
+    if subscriber.state == SubscriberState.SUPPRESSED:
+        return subscriber  # the mail server refused it; asking again sends nothing
+    if subscriber.state == SubscriberState.ACTIVE:
+        return subscriber  # already confirmed; the scope changes through the manage link
+    if subscriber.state == SubscriberState.UNSUBSCRIBED:
+        subscriber.state = SubscriberState.UNCONFIRMED
+        subscriber.save(update_fields=["state", "updated_at"])
+    _set_scope(subscriber, chosen)
+    if created:
+        record_audit(page=page, actor=actor, action="subscribe", obj=subscriber)
+    if _claim_confirmation(subscriber):
+        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    return subscriber
+
+
+def _nudge_confirmation(subscriber_id: str) -> None:
+    from .tasks import enqueue
+
+    enqueue("subscribers.tasks.send_confirmation", subscriber_id)
+
+
+@transaction.atomic
+def confirm_subscriber(*, subscriber: Subscriber, actor: Actor) -> Subscriber:
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.state == SubscriberState.UNCONFIRMED:
+        subscriber.state = SubscriberState.ACTIVE
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+        record_audit(page=subscriber.page, actor=actor, action="confirm", obj=subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def unsubscribe(*, subscriber: Subscriber, actor: Actor) -> Subscriber:
+    """Idempotent: unsubscribing twice is the same as once."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.state in (SubscriberState.ACTIVE, SubscriberState.UNCONFIRMED):
+        subscriber.state = SubscriberState.UNSUBSCRIBED
+        subscriber.unsubscribed_at = timezone.now()
+        subscriber.save(update_fields=["state", "unsubscribed_at", "updated_at"])
+        Delivery.objects.filter(subscriber=subscriber, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SUPPRESSED, last_error="unsubscribed"
+        )
+        record_audit(page=subscriber.page, actor=actor, action="unsubscribe", obj=subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def change_components(
+    *, subscriber: Subscriber, components: Iterable[Component] | None, actor: Actor
+) -> Subscriber:
+    """An empty choice means the whole page."""
+    chosen = _check_components(subscriber.page, components or [])
+    _set_scope(subscriber, chosen)
+    record_audit(
+        page=subscriber.page,
+        actor=actor,
+        action="change_components",
+        obj=subscriber,
+        after={"components": [c.pk for c in chosen]},
+    )
+    return subscriber
+
+
+@transaction.atomic
+def suppress(*, subscriber: Subscriber, reason: str, actor: Actor) -> Subscriber:
+    """Never send to this address or endpoint again (hard bounce, complaint, 550, HTTP 410)."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.state != SubscriberState.SUPPRESSED:
+        subscriber.state = SubscriberState.SUPPRESSED
+        subscriber.suppressed_at = timezone.now()
+        subscriber.suppressed_reason = reason[:300]
+        subscriber.save(update_fields=["state", "suppressed_at", "suppressed_reason", "updated_at"])
+        Delivery.objects.filter(subscriber=subscriber, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SUPPRESSED, last_error=reason[:1000]
+        )
+        record_audit(
+            page=subscriber.page,
+            actor=actor,
+            action="suppress",
+            obj=subscriber,
+            after={"reason": reason[:300]},
+        )
+    return subscriber
+
+
+def suppress_address(*, email: str, reason: str, actor: Actor) -> int:
+    """Suppress every email subscriber with this address (ESP bounce and complaint reports)."""
+    count = 0
+    for subscriber in Subscriber.objects.filter(channel=Channel.EMAIL, email__iexact=email):
+        suppress(subscriber=subscriber, reason=reason, actor=actor)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def add_email_subscriber(
+    *,
+    page: Page,
+    email: str,
+    actor: Actor,
+    components: Iterable[Component] | None = None,
+    skip_confirmation: bool = False,
+) -> Subscriber:
+    """An operator adds an address; with skip_confirmation it is active at once."""
+    if not skip_confirmation:
+        return subscribe_email(page=page, email=email, components=components, actor=actor)
+    address = clean_email(email)
+    chosen = _check_components(page, components or [])
+    subscriber, _ = Subscriber.objects.select_for_update().get_or_create(
+        page=page, channel=Channel.EMAIL, email=address
+    )
+    if subscriber.state == SubscriberState.SUPPRESSED:
+        raise ValidationError({"email": f"{address} is suppressed: {subscriber.suppressed_reason}"})
+    _set_scope(subscriber, chosen)
+    if subscriber.state != SubscriberState.ACTIVE:
+        subscriber.state = SubscriberState.ACTIVE
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+    record_audit(page=page, actor=actor, action="add_subscriber", obj=subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def add_webhook_subscriber(
+    *,
+    page: Page,
+    endpoint: str,
+    actor: Actor,
+    email: str = "",
+    components: Iterable[Component] | None = None,
+) -> Subscriber:
+    """A webhook endpoint, confirmed once it answers a signed test ping with 2xx."""
+    url = clean_endpoint(endpoint)
+    contact = clean_email(email) if email else ""
+    chosen = _check_components(page, components or [])
+    subscriber, created = Subscriber.objects.select_for_update().get_or_create(
+        page=page,
+        channel=Channel.WEBHOOK,
+        endpoint=url,
+        defaults={"email": contact, "secret": secrets.token_hex(32)},
+    )
+    if subscriber.state == SubscriberState.ACTIVE:
+        return subscriber
+    if subscriber.state != SubscriberState.UNCONFIRMED:
+        subscriber.state = SubscriberState.UNCONFIRMED
+        subscriber.suppressed_at = None
+        subscriber.save(update_fields=["state", "suppressed_at", "updated_at"])
+    _set_scope(subscriber, chosen)
+    if created:
+        record_audit(page=page, actor=actor, action="add_webhook", obj=subscriber)
+    if _claim_confirmation(subscriber):
+        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    return subscriber
+
+
+@dataclass
+class ImportResult:
+    added: int
+    errors: list[str]
+
+
+def import_subscribers(
+    *, page: Page, csv_text: str, actor: Actor, skip_confirmation: bool = True
+) -> ImportResult:
+    """Rows of `email[,component names or ids separated by ;]`; a header row is skipped.
+
+    Each row is saved on its own, so one bad address does not lose the others.
+    """
+    by_key: dict[str, Component] = {}
+    for component in Component.objects.for_page(page):
+        by_key[component.pk] = component
+        by_key[component.name.strip().lower()] = component
+    added, errors = 0, []
+    for number, row in enumerate(csv.reader(io.StringIO(csv_text)), start=1):
+        if not row or not row[0].strip():
+            continue
+        if number == 1 and row[0].strip().lower() in {"email", "address", "email address"}:
+            continue
+        wanted = [k.strip() for k in (row[1] if len(row) > 1 else "").split(";") if k.strip()]
+        unknown = [k for k in wanted if k not in by_key and k.lower() not in by_key]
+        if unknown:
+            errors.append(f"line {number}: unknown component {', '.join(unknown)}")
+            continue
+        chosen = [by_key.get(k) or by_key[k.lower()] for k in wanted]
+        try:
+            add_email_subscriber(
+                page=page,
+                email=row[0],
+                components=chosen,
+                actor=actor,
+                skip_confirmation=skip_confirmation,
+            )
+        except ValidationError as exc:
+            errors.append(f"line {number}: {'; '.join(exc.messages)}")
+            continue
+        added += 1
+    return ImportResult(added=added, errors=errors)
+
+
+# Fan-out --------------------------------------------------------------------------------------
+
+
+def touched_components(event: OutboxEvent) -> set[str] | None:
+    """Ids of the components the event is about; None when its subject is gone."""
+    from incidents.models import Incident, IncidentUpdate
+    from maintenance.models import Maintenance
+
+    if event.subject_type == "incident":
+        incident = Incident.objects.filter(pk=event.subject_id).first()
+        if incident is None:
+            return None
+        ids = set(incident.components.values_list("pk", flat=True))
+        update_id = event.payload.get("update_id")
+        if update_id:
+            update = IncidentUpdate.objects.filter(pk=update_id).first()
+            for entry in (update.affected_components or []) if update else []:
+                ids.add(entry.get("code", ""))
+        return ids
+    if event.subject_type == "maintenance":
+        m = Maintenance.objects.filter(pk=event.subject_id).first()
+        if m is None:
+            return None
+        return set(m.components.values_list("pk", flat=True))
+    return set()
+
+
+def recipients(event: OutboxEvent) -> Any:
+    """Active subscribers of the event's page who asked to hear about it.
+
+    Whole-page subscribers hear about everything; component subscribers only about events that
+    touch one of their components (as on Statuspage), so an incident with no components reaches
+    whole-page subscribers only.
+    """
+    touched = touched_components(event)
+    if touched is None:
+        return Subscriber.objects.none()
+    scope = Q(all_components=True)
+    if touched:
+        scope |= Q(components__in=touched)
+    return (
+        Subscriber.objects.active()
+        .filter(page_id=event.page_id)
+        .filter(scope)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def fan_out(*, event_id: int) -> int:
+    """Create one pending delivery per recipient; a no-op for an event already fanned out."""
+    with transaction.atomic():
+        event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.fanned_out_at is not None:
+            return 0
+        created = 0
+        if event.notify and event.kind in NOTIFYING_KINDS:
+            ids = list(recipients(event))
+            now = timezone.now()
+            for start in range(0, len(ids), 2000):
+                rows = [
+                    Delivery(event=event, subscriber_id=pk, next_attempt_at=now)
+                    for pk in ids[start : start + 2000]
+                ]
+                Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+            created = len(ids)
+        event.fanned_out_at = timezone.now()
+        event.save(update_fields=["fanned_out_at"])
+    return created
+
+
+# Sending --------------------------------------------------------------------------------------
+
+
+def claim_deliveries(*, limit: int) -> list[Delivery]:
+    """Take up to `limit` due deliveries for this sender.
+
+    PostgreSQL skips rows other senders hold (SKIP LOCKED); everywhere the conditional UPDATE
+    (status still pending) makes sure one row goes to one sender.
+    """
+    token = secrets.token_hex(16)
+    now = timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.due().order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENDING, claim=token, claimed_at=now
+        )
+    return list(
+        Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+        .select_related("subscriber", "event", "event__page")
+        .order_by("id")
+    )
+
+
+def mark_sent(delivery: Delivery) -> None:
+    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=delivery.attempts + 1,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    base = settings.NOTIFY_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def mark_temporary_failure(delivery: Delivery, error: str) -> None:
+    """Retry later with exponential backoff, or give up after NOTIFY_MAX_ATTEMPTS."""
+    attempts = delivery.attempts + 1
+    final = attempts >= settings.NOTIFY_MAX_ATTEMPTS
+    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+        status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
+        attempts=attempts,
+        last_error=error[:1000],
+        next_attempt_at=timezone.now() + retry_delay(attempts),
+        claim="",
+        updated_at=timezone.now(),
+    )
+
+
+def mark_permanent_failure(delivery: Delivery, error: str) -> None:
+    """The address or endpoint is refused for good: suppress it, and this delivery with it."""
+    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+        status=DeliveryStatus.SUPPRESSED,
+        attempts=delivery.attempts + 1,
+        last_error=error[:1000],
+        updated_at=timezone.now(),
+    )
+    suppress(subscriber=delivery.subscriber, reason=error, actor="mail server")
+
+
+def release_unsendable(delivery: Delivery, reason: str) -> None:
+    """The subscriber left or was suppressed after the fan-out: nothing to send."""
+    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+        status=DeliveryStatus.SUPPRESSED, last_error=reason, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def resend_failures(*, event: OutboxEvent, actor: Actor) -> int:
+    """Give failed deliveries of an event to active subscribers a fresh set of attempts."""
+    count = Delivery.objects.filter(
+        event=event,
+        status=DeliveryStatus.FAILED,
+        subscriber__state=SubscriberState.ACTIVE,
+    ).update(
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        claim="",
+        updated_at=timezone.now(),
+    )
+    if count:
+        record_audit(
+            page=event.page, actor=actor, action="resend", obj=event, after={"deliveries": count}
+        )
+    return count
+
+
+@dataclass
+class Sweep:
+    events: list[int]
+    released: int
+    due: int
+    confirmations: list[str]
+
+
+def sweep() -> Sweep:
+    """Find what the broker lost: events not fanned out, claims whose sender died, due retries
+    and owed confirmations."""
+    now = timezone.now()
+    confirmations = list(
+        Subscriber.objects.filter(
+            confirmation_due=True,
+            state=SubscriberState.UNCONFIRMED,
+            confirmation_sent_at__lt=now - timedelta(seconds=5),
+        ).values_list("pk", flat=True)[:500]
+    )
+    events = list(
+        OutboxEvent.objects.not_fanned_out()
+        .filter(created_at__lt=now - timedelta(seconds=2))
+        .values_list("pk", flat=True)[:500]
+    )
+    stale = now - timedelta(seconds=settings.NOTIFY_CLAIM_TIMEOUT_SECONDS)
+    released = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale).update(
+        status=DeliveryStatus.PENDING, claim="", updated_at=now
+    )
+    due = Delivery.objects.due().count()
+    return Sweep(events=events, released=released, due=due, confirmations=confirmations)
+
+
+def beat(name: str) -> None:
+    """Record that a part of the pipeline was seen working."""
+    Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})

@@ -1,0 +1,196 @@
+"""Celery tasks: thin wrappers around the services. They take ids only.
+
+`enqueue` is the best-effort nudge: it checks the broker is reachable in a fraction of a second
+and publishes without retries, so a web request never waits on a dead Redis. Whatever it fails
+to enqueue, the sweeper (beat, every NOTIFY_SWEEP_SECONDS) finds in the database.
+"""
+
+import logging
+import math
+import socket
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from celery import current_app, shared_task
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from . import services
+from .messages import EventMessage, build, page_link
+from .models import Channel, Delivery, SubscriberState
+from .transports import (
+    EmailTransport,
+    Outcome,
+    Result,
+    WebhookTransport,
+    confirmation_ping,
+)
+
+logger = logging.getLogger(__name__)
+
+# How many sender tasks one event may start; more workers than this sit idle for it.
+MAX_SENDERS = 8
+# A sender hands over to a fresh task after this long, so a long queue never pins one worker.
+SENDER_BUDGET_SECONDS = 60
+
+
+def broker_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return True  # the file broker is a local directory
+    url = urlparse(settings.REDIS_URL)
+    try:
+        with socket.create_connection((url.hostname or "localhost", url.port or 6379), 0.25):
+            return True
+    except OSError:
+        return False
+
+
+def enqueue(task: str, *args: Any) -> bool:
+    """Publish a task if the broker answers at once; never raise, never wait long."""
+    if not broker_reachable():
+        logger.warning("broker unreachable; %s%r left to the sweeper", task, args)
+        return False
+    try:
+        current_app.send_task(task, args=list(args), retry=False)
+    except Exception:
+        logger.warning("could not enqueue %s%r; left to the sweeper", task, args, exc_info=True)
+        return False
+    return True
+
+
+def nudge_event(event_id: int) -> None:
+    enqueue("subscribers.tasks.fan_out", event_id)
+
+
+def start_senders(count: int) -> None:
+    for _ in range(min(MAX_SENDERS, max(1, math.ceil(count / settings.NOTIFY_BATCH_SIZE)))):
+        enqueue("subscribers.tasks.send_due")
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def fan_out(event_id: int) -> None:
+    services.beat("worker")
+    created = services.fan_out(event_id=event_id)
+    if created:
+        start_senders(created)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_due() -> None:
+    """Claim due deliveries in batches and send them until none are left."""
+    services.beat("worker")
+    email, webhook = EmailTransport(), WebhookTransport()
+    messages: dict[int, EventMessage | None] = {}
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < SENDER_BUDGET_SECONDS:
+            batch = services.claim_deliveries(limit=settings.NOTIFY_BATCH_SIZE)
+            if not batch:
+                return
+            sent_email = False
+            for delivery in batch:
+                result = send_one(delivery, messages, email, webhook)
+                sent_email |= (
+                    result.outcome == Outcome.SENT and delivery.subscriber.channel == Channel.EMAIL
+                )
+            if sent_email:
+                services.beat("mail")
+        enqueue("subscribers.tasks.send_due")
+    finally:
+        email.close()
+        webhook.close()
+
+
+def send_one(
+    delivery: Delivery,
+    messages: dict[int, EventMessage | None],
+    email: EmailTransport,
+    webhook: WebhookTransport,
+) -> Result:
+    subscriber = delivery.subscriber
+    if subscriber.state != SubscriberState.ACTIVE:
+        services.release_unsendable(delivery, f"subscriber {subscriber.state}")
+        return Result(Outcome.PERMANENT, subscriber.state)
+    if delivery.event_id not in messages:
+        messages[delivery.event_id] = build(delivery.event)
+    message = messages[delivery.event_id]
+    if message is None:
+        services.release_unsendable(delivery, "the incident or maintenance was deleted")
+        return Result(Outcome.PERMANENT, "deleted")
+    transport = email if subscriber.channel == Channel.EMAIL else webhook
+    try:
+        result = transport.send(message, subscriber)
+    except Exception as exc:  # a bug or a broken template must not lose the delivery
+        logger.exception("sending delivery %s failed", delivery.pk)
+        result = Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}")
+    # Recorded straight away: a crash after this line cannot cause a second copy.
+    if result.outcome == Outcome.SENT:
+        services.mark_sent(delivery)
+    elif result.outcome == Outcome.PERMANENT:
+        services.mark_permanent_failure(delivery, result.error)
+    else:
+        services.mark_temporary_failure(delivery, result.error)
+    return result
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_confirmation(subscriber_id: str) -> None:
+    subscriber = services.take_confirmation(subscriber_id)
+    if subscriber is None:
+        return
+    if subscriber.channel == Channel.WEBHOOK:
+        transport = WebhookTransport()
+        try:
+            result = transport.post(subscriber, confirmation_ping(subscriber))
+        finally:
+            transport.close()
+        if result.outcome == Outcome.SENT:
+            services.confirm_subscriber(subscriber=subscriber, actor="webhook ping")
+        else:
+            logger.info("webhook %s not confirmed: %s", subscriber.endpoint, result.error)
+        return
+    token = services.confirm_token(subscriber)
+    context = {
+        "page": subscriber.page,
+        "confirm_url": page_link(subscriber.page, reverse("subscribers:confirm", args=[token])),
+        "components": [c.name for c in subscriber.components.all()],
+    }
+    from django.core.mail import EmailMultiAlternatives
+
+    mail = EmailMultiAlternatives(
+        subject=f"[{subscriber.page.name}] Confirm your subscription",
+        body=render_to_string("emails/confirm.txt", context),
+        to=[subscriber.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    mail.attach_alternative(render_to_string("emails/confirm.html", context), "text/html")
+    try:
+        mail.send()
+    except Exception:
+        logger.warning("confirmation to %s failed; the sweeper retries", subscriber.email)
+        services.owe_confirmation(subscriber)
+        return
+    services.beat("mail")
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep() -> None:
+    """Beat runs this every NOTIFY_SWEEP_SECONDS; running it twice changes nothing."""
+    services.beat("scheduler")
+    services.beat("worker")
+    found = services.sweep()
+    for event_id in found.events:
+        services.fan_out(event_id=event_id)
+    for subscriber_id in found.confirmations:
+        enqueue("subscribers.tasks.send_confirmation", subscriber_id)
+    due = found.due if not found.events else Delivery.objects.due().count()
+    if due:
+        start_senders(due)
+    if found.events or found.released:
+        logger.info(
+            "sweeper: fanned out %d events, released %d stuck deliveries",
+            len(found.events),
+            found.released,
+        )

@@ -1,0 +1,228 @@
+"""Subscribing, confirming, managing and unsubscribing.
+
+These pages live apart from the cached public pages and are never cached themselves. They take
+no CSRF token, so the public pages set no cookie: the subscribe form asks for nothing a forger
+could abuse (it only sends a confirmation link to the address given), and every other action is
+authorised by the signed token in its URL.
+"""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from pages.lookup import page_for
+from pages.models import Page
+from statuspage.admin_site import client_address
+
+from . import services
+from .forms import SubscribeForm, WebhookForm
+from .models import Channel, Subscriber, SubscriberState
+
+logger = logging.getLogger(__name__)
+
+IP_WINDOW = 3600
+
+
+def _page(request: HttpRequest) -> Page:
+    return page_for(request)
+
+
+def over_ip_limit(request: HttpRequest) -> bool:
+    """Count this request against its address; fails open when the cache is down."""
+    key = f"subscribe:ip:{client_address(request)}"
+    try:
+        cache.add(key, 0, IP_WINDOW)
+        count = cache.incr(key)
+    except Exception:
+        logger.warning("subscribe limit: cache unreachable, not limiting")
+        return False
+    return count > settings.SUBSCRIBE_LIMIT_PER_IP
+
+
+def _too_many(request: HttpRequest, page: Page, form: Any) -> HttpResponse:
+    response = render(
+        request,
+        "subscribers/subscribe.html",
+        {
+            "page": page,
+            "form": form,
+            "error": "Too many requests from your address. Try again in an hour.",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(IP_WINDOW)
+    return response
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    page = _page(request)
+    if request.method != "POST":
+        form = SubscribeForm(page=page)
+        return render(request, "subscribers/subscribe.html", {"page": page, "form": form})
+    form = SubscribeForm(request.POST, page=page)
+    if over_ip_limit(request):
+        return _too_many(request, page, form)
+    if not form.is_valid():
+        return render(
+            request, "subscribers/subscribe.html", {"page": page, "form": form}, status=400
+        )
+    if form.cleaned_data["website"]:
+        # A bot filled the honeypot: answer as if it worked, do nothing.
+        return render(request, "subscribers/check_inbox.html", {"page": page})
+    try:
+        services.subscribe_email(
+            page=page,
+            email=form.cleaned_data["email"],
+            components=form.cleaned_data["components"],
+            actor="subscriber",
+        )
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(
+            request, "subscribers/subscribe.html", {"page": page, "form": form}, status=400
+        )
+    # The same answer whether the address was new, pending or already subscribed.
+    return render(request, "subscribers/check_inbox.html", {"page": page})
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe_webhook(request: HttpRequest) -> HttpResponse:
+    page = _page(request)
+    template = "subscribers/subscribe_webhook.html"
+    if request.method != "POST":
+        return render(request, template, {"page": page, "form": WebhookForm(page=page)})
+    form = WebhookForm(request.POST, page=page)
+    if over_ip_limit(request):
+        return _too_many(request, page, form)
+    if not form.is_valid():
+        return render(request, template, {"page": page, "form": form}, status=400)
+    if form.cleaned_data["website"]:
+        return render(request, "subscribers/webhook_added.html", {"page": page})
+    try:
+        services.add_webhook_subscriber(
+            page=page,
+            endpoint=form.cleaned_data["endpoint"],
+            email=form.cleaned_data["email"],
+            components=form.cleaned_data["components"],
+            actor="subscriber",
+        )
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, template, {"page": page, "form": form}, status=400)
+    return render(request, "subscribers/webhook_added.html", {"page": page})
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _invalid_link(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return render(
+        request, "subscribers/invalid_link.html", {"message": " ".join(exc.messages)}, status=400
+    )
+
+
+@never_cache
+@require_safe
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = services.subscriber_for_token(
+            token, salt=services.CONFIRM_SALT, max_age=services.CONFIRM_MAX_AGE
+        )
+    except ValidationError as exc:
+        return _invalid_link(request, exc)
+    if subscriber.state == SubscriberState.UNCONFIRMED:
+        subscriber = services.confirm_subscriber(subscriber=subscriber, actor="subscriber")
+    return render(
+        request,
+        "subscribers/confirmed.html",
+        {"page": subscriber.page, "subscriber": subscriber, "manage_token": token_for(subscriber)},
+    )
+
+
+def token_for(subscriber: Subscriber) -> str:
+    return services.manage_token(subscriber)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = services.subscriber_for_token(token, salt=services.MANAGE_SALT)
+    except ValidationError as exc:
+        return _invalid_link(request, exc)
+    page = subscriber.page
+    from .forms import ComponentChoiceForm
+
+    saved = False
+    if request.method == "POST":
+        form = ComponentChoiceForm(request.POST, page=page)
+        if form.is_valid() and subscriber.state == SubscriberState.ACTIVE:
+            services.change_components(
+                subscriber=subscriber,
+                components=form.cleaned_data["components"],
+                actor="subscriber",
+            )
+            saved = True
+        status = 200 if form.is_valid() else 400
+    else:
+        initial = [] if subscriber.all_components else list(subscriber.components.all())
+        form = ComponentChoiceForm(page=page, initial={"components": initial})
+        status = 200
+    return render(
+        request,
+        "subscribers/manage.html",
+        {
+            "page": page,
+            "subscriber": subscriber,
+            "form": form,
+            "token": token,
+            "saved": saved,
+            "is_email": subscriber.channel == Channel.EMAIL,
+        },
+        status=status,
+    )
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for confirmation (mail scanners follow links); POST unsubscribes, including
+    RFC 8058 one-click posts (`List-Unsubscribe=One-Click`). Idempotent."""
+    try:
+        subscriber = services.subscriber_for_token(token, salt=services.MANAGE_SALT)
+    except ValidationError as exc:
+        return _invalid_link(request, exc)
+    done = False
+    if request.method == "POST":
+        subscriber = services.unsubscribe(subscriber=subscriber, actor="subscriber")
+        done = True
+    return render(
+        request,
+        "subscribers/unsubscribe.html",
+        {"page": subscriber.page, "subscriber": subscriber, "token": token, "done": done},
+    )
+
+
+@require_safe
+def webhook_docs(request: HttpRequest) -> HttpResponse:
+    return render(request, "subscribers/webhook_docs.html", {"page": _page(request)})

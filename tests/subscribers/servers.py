@@ -1,0 +1,132 @@
+"""Real servers for notification tests: an SMTP server (aiosmtpd) that can be told how to answer,
+and an HTTP server that receives webhooks."""
+
+import email
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import public as _beacon_public_app
+
+
+def _lend_public_decorator() -> None:
+    """aiosmtpd imports `public` from the PyPI package of that name, which Beacon's `public` app
+    shadows; lend the app module a stand-in for the decorator before aiosmtpd is imported."""
+
+    def public(thing: Any) -> Any:
+        return thing
+
+    if not hasattr(_beacon_public_app, "public"):
+        _beacon_public_app.public = public  # type: ignore[attr-defined]
+
+
+_lend_public_decorator()
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.smtp import SMTP, Envelope, Session  # noqa: E402
+
+# Given (recipient, how many times it was offered before), answer None to accept or a reply line.
+Rule = Callable[[str, int], str | None]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.accepted: list[tuple[str, Message]] = []
+        self.offered: Counter[str] = Counter()
+        self.rule: Rule = lambda rcpt, n: None
+        self.drop_once: set[str] = set()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        rcpt = envelope.rcpt_tos[0]
+        with self.lock:
+            offered = self.offered[rcpt]
+            self.offered[rcpt] += 1
+        if rcpt in self.drop_once:
+            self.drop_once.discard(rcpt)
+            server.transport.close()  # type: ignore[union-attr]
+            return "421 closing"
+        reply = self.rule(rcpt, offered)
+        if reply:
+            return reply
+        raw = envelope.original_content or envelope.content or b""
+        message = email.message_from_bytes(raw if isinstance(raw, bytes) else raw.encode())
+        with self.lock:
+            self.accepted.extend((to, message) for to in envelope.rcpt_tos)
+        return "250 OK"
+
+    def counts(self) -> Counter[str]:
+        with self.lock:
+            return Counter(to for to, _ in self.accepted)
+
+    def messages_to(self, rcpt: str) -> list[Message]:
+        with self.lock:
+            return [m for to, m in self.accepted if to == rcpt]
+
+
+class SMTPServer:
+    def __init__(self, port: int = 0) -> None:
+        from tests.ops.processes import free_port
+
+        self.recorder = Recorder()
+        self.controller = Controller(
+            self.recorder, hostname="127.0.0.1", port=port or free_port(), ready_timeout=10
+        )
+
+    def start(self) -> "SMTPServer":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+
+class WebhookReceiver:
+    """Answers each POST with the next status of `script` (then the last one), and keeps them."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.script: list[int] = [200]
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with threading.Lock():
+                    receiver.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body}
+                    )
+                    n = len(receiver.requests)
+                status = receiver.script[min(n - 1, len(receiver.script) - 1)]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "WebhookReceiver":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.requests]

@@ -1,0 +1,250 @@
+"""From an operator's change to messages at a real SMTP server and a real webhook receiver."""
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from components.models import ComponentStatus
+from events.models import OutboxEvent
+from incidents import services as incidents
+from maintenance import services as maintenance
+from subscribers import services, tasks
+from subscribers.models import Delivery, DeliveryStatus, SubscriberState
+
+
+def deliver_all(rounds: int = 10) -> None:
+    """Fan out every event and send until nothing is left, skipping the retry waits."""
+    for event_id in OutboxEvent.objects.not_fanned_out().values_list("pk", flat=True):
+        services.fan_out(event_id=event_id)
+    for _ in range(rounds):
+        tasks.send_due()
+        waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING)
+        if not waiting.exists():
+            return
+        waiting.update(next_attempt_at=timezone.now())
+
+
+def open_api_incident(page, api, **kwargs):
+    return incidents.open_incident(
+        page=page,
+        name="Elevated API errors",
+        body="We are investigating **errors** on the API.",
+        component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
+        actor="tests",
+        **kwargs,
+    )
+
+
+def test_an_opened_incident_reaches_every_subscriber_once_with_a_branded_message(
+    smtp, page, api, subscribe
+):
+    subscribe("ana@example.org")
+    subscribe("bo@example.org")
+
+    open_api_incident(page, api)
+    deliver_all()
+
+    assert smtp.recorder.counts() == {"ana@example.org": 1, "bo@example.org": 1}
+    message = smtp.recorder.messages_to("ana@example.org")[0]
+    assert message["Subject"] == "[Example Status] Partial outage: Elevated API errors"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "<https://status.example.com/subscriptions/" in message["List-Unsubscribe"]
+    assert "mailto:" in message["List-Unsubscribe"]
+    text, html = (
+        part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() in ("text/plain", "text/html")
+    )
+    assert "We are investigating **errors** on the API." in text
+    assert "API: Partial outage" in text
+    assert "CET" in text or "CEST" in text  # the page's zone, Europe/Paris
+    assert "https://status.example.com/incidents/" in text
+    assert "<strong>errors</strong>" in html
+
+
+def test_fanning_out_twice_sends_nothing_twice(smtp, page, api, subscribe):
+    subscribe("ana@example.org")
+    open_api_incident(page, api)
+    event = OutboxEvent.objects.get(kind="incident.opened")
+
+    services.fan_out(event_id=event.pk)
+    OutboxEvent.objects.filter(pk=event.pk).update(fanned_out_at=None)
+    services.fan_out(event_id=event.pk)
+    deliver_all()
+
+    assert Delivery.objects.count() == 1
+    assert smtp.recorder.counts() == {"ana@example.org": 1}
+
+
+def test_component_subscribers_hear_only_about_their_components(
+    smtp, page, api, dashboard, subscribe
+):
+    subscribe("everything@example.org")
+    subscribe("api-only@example.org", components=[api])
+    subscribe("dashboard-only@example.org", components=[dashboard])
+
+    open_api_incident(page, api)
+    incidents.open_incident(page=page, name="Odd behaviour", body="Looking.", actor="tests")
+    deliver_all()
+
+    assert smtp.recorder.counts() == {"everything@example.org": 2, "api-only@example.org": 1}
+
+
+def test_backfilled_incidents_and_quiet_updates_notify_nobody(smtp, page, api, subscribe):
+    subscribe("ana@example.org")
+    incidents.open_incident(
+        page=page,
+        name="Last year's outage",
+        body="Entered after the fact.",
+        started_at=timezone.now() - timedelta(days=300),
+        backfilled=True,
+        actor="tests",
+    )
+    incident = open_api_incident(page, api)
+    incidents.post_incident_update(
+        incident=incident,
+        status="identified",
+        body="Typo fix, nobody needs an email.",
+        deliver_notifications=False,
+        actor="tests",
+    )
+    deliver_all()
+
+    assert smtp.recorder.counts() == {"ana@example.org": 1}  # only the opening
+
+
+def test_maintenance_scheduled_and_started_are_announced(smtp, page, api, subscribe):
+    subscribe("ana@example.org")
+    now = timezone.now()
+    m = maintenance.schedule_maintenance(
+        page=page,
+        name="Database upgrade",
+        scheduled_for=now + timedelta(hours=2),
+        scheduled_until=now + timedelta(hours=3),
+        body="We are upgrading the database.",
+        components=[api],
+        actor="tests",
+    )
+    maintenance.post_maintenance_update(
+        maintenance=m, status="in_progress", body="Started.", actor="tests"
+    )
+    deliver_all()
+
+    subjects = [m["Subject"] for m in smtp.recorder.messages_to("ana@example.org")]
+    assert subjects == [
+        "[Example Status] Scheduled maintenance: Database upgrade",
+        "[Example Status] Maintenance in progress: Database upgrade",
+    ]
+
+
+def test_a_temporary_rejection_is_retried_until_delivered_once(smtp, page, api, subscribe):
+    for n in range(20):
+        subscribe(f"user{n}@example.org")
+    # 30% of first attempts, and a further 30% of second ones, are refused for now.
+    smtp.recorder.rule = lambda rcpt, offered: (
+        "451 4.3.0 try again later" if offered < 2 and hash(rcpt) % 10 < 3 else None
+    )
+
+    open_api_incident(page, api)
+    deliver_all()
+
+    assert smtp.recorder.counts() == {f"user{n}@example.org": 1 for n in range(20)}
+    assert Delivery.objects.exclude(status=DeliveryStatus.SENT).count() == 0
+
+
+def test_a_permanent_rejection_suppresses_the_address_and_is_not_retried(
+    smtp, page, api, subscribe
+):
+    subscribe("ana@example.org")
+    gone = subscribe("gone@example.org")
+    smtp.recorder.rule = lambda rcpt, offered: (
+        "550 5.1.1 no such user" if rcpt == "gone@example.org" else None
+    )
+
+    incident = open_api_incident(page, api)
+    deliver_all()
+    incidents.post_incident_update(
+        incident=incident, status="identified", body="Found it.", actor="tests"
+    )
+    deliver_all()
+
+    gone.refresh_from_db()
+    assert gone.state == SubscriberState.SUPPRESSED
+    assert "550" in gone.suppressed_reason
+    assert smtp.recorder.offered["gone@example.org"] == 1
+    assert smtp.recorder.counts() == {"ana@example.org": 2}
+
+
+def test_a_dropped_connection_is_retried_on_a_new_one(smtp, page, api, subscribe):
+    subscribe("ana@example.org")
+    subscribe("bo@example.org")
+    smtp.recorder.drop_once = {"ana@example.org"}
+
+    open_api_incident(page, api)
+    deliver_all()
+
+    assert smtp.recorder.counts() == {"ana@example.org": 1, "bo@example.org": 1}
+
+
+def test_a_webhook_that_fails_with_500_is_retried_and_signed(receiver, page, api, settings):
+    hook = services.add_webhook_subscriber(page=page, endpoint=receiver.url, actor="tests")
+    services.confirm_subscriber(subscriber=hook, actor="tests")
+    receiver.script = [500, 200]
+
+    open_api_incident(page, api)
+    deliver_all()
+
+    assert len(receiver.requests) == 2
+    last = receiver.requests[-1]
+    body = receiver.bodies()[-1]
+    assert body["incident"]["name"] == "Elevated API errors"
+    assert body["incident"]["incident_updates"][0]["affected_components"][0]["new_status"] == (
+        "partial_outage"
+    )
+    assert body["page"]["id"] == page.pk
+    assert body["meta"]["unsubscribe"].startswith("https://status.example.com/subscriptions/")
+    timestamp = last["headers"]["X-Beacon-Timestamp"]
+    expected = hmac.new(
+        hook.secret.encode(), timestamp.encode() + b"." + last["body"], hashlib.sha256
+    ).hexdigest()
+    assert last["headers"]["X-Beacon-Signature"] == f"t={timestamp},v1={expected}"
+    assert Delivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_webhook_answering_410_is_disabled(receiver, page, api):
+    hook = services.add_webhook_subscriber(page=page, endpoint=receiver.url, actor="tests")
+    services.confirm_subscriber(subscriber=hook, actor="tests")
+    receiver.script = [410]
+
+    incident = open_api_incident(page, api)
+    deliver_all()
+    incidents.post_incident_update(incident=incident, status="identified", body="x", actor="t")
+    deliver_all()
+
+    hook.refresh_from_db()
+    assert hook.state == SubscriberState.SUPPRESSED
+    assert len(receiver.requests) == 1
+
+
+def test_a_webhook_is_confirmed_by_answering_the_signed_ping(receiver, page):
+    hook = services.add_webhook_subscriber(page=page, endpoint=receiver.url, actor="tests")
+    assert hook.state == SubscriberState.UNCONFIRMED
+
+    tasks.send_confirmation(hook.pk)
+
+    hook.refresh_from_db()
+    assert hook.state == SubscriberState.ACTIVE
+    assert receiver.bodies()[0]["confirmation"]["secret"] == hook.secret
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/hook", "http://127.0.0.1:9/hook", "http://10.0.0.7/hook"]
+)
+def test_webhooks_to_other_schemes_and_private_addresses_are_refused(page, url):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.add_webhook_subscriber(page=page, endpoint=url, actor="tests")
