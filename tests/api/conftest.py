@@ -13,7 +13,7 @@ from components.models import Component, ComponentGroup
 from incidents import services as incident_services
 from incidents.models import Incident
 from maintenance import services as maintenance_services
-from maintenance.models import Maintenance
+from maintenance.models import Maintenance, MaintenanceUpdate
 
 # 14:05 in Paris (CET), well in the past.
 KNOWN_TIME = datetime(2026, 11, 5, 13, 5, 0, 123000, tzinfo=UTC)
@@ -132,6 +132,10 @@ def world(page, alice, core, api, dashboard, website) -> World:
         body="Switches will be replaced.",
         components=[website],
         actor=alice,
+    )
+    # Announced days before it started.
+    MaintenanceUpdate.objects.filter(maintenance=completed).update(
+        display_at=now - timedelta(days=5), created_at=now - timedelta(days=5)
     )
     maintenance_services.post_maintenance_update(
         maintenance=completed,
