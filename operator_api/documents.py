@@ -19,11 +19,17 @@ def timestamp(value: datetime | None, tz: ZoneInfo) -> str | None:
     if value is None:
         return None
     local = value.astimezone(tz)
-    text = local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+    text = (
+        f"{local.year:04d}-{local.month:02d}-{local.day:02d}T"
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
+    )
     offset = local.utcoffset()
-    if not offset:
+    minutes = round(offset.total_seconds() / 60) if offset else 0
+    if minutes == 0:
         return text + "Z"
-    return text + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    sign = "+" if minutes > 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{text}{sign}{hours:02d}:{minutes:02d}"
 
 
 def page_json(page: Page) -> dict[str, Any]:

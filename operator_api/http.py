@@ -25,6 +25,8 @@ from .models import ApiKey, prefix_of
 from .services import touch_api_key
 
 NOT_AUTHENTICATED = "Could not authenticate"
+# Timestamps outside these years are typing mistakes, and some break time zone arithmetic.
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 class ApiError(Exception):
@@ -210,6 +212,8 @@ def read_datetime(data: dict[str, Any], field: str) -> datetime | None:
         raise invalid(field, f"“{value}” is not a timestamp such as 2026-09-05T02:00:00Z.")
     if parsed.tzinfo is None:
         raise invalid(field, f"“{value}” has no offset; add Z or one such as +02:00.")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise invalid(field, f"“{value}” is outside the years {MIN_YEAR} to {MAX_YEAR}.")
     return parsed
 
 
