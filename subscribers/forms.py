@@ -22,7 +22,14 @@ class ComponentChoiceForm(forms.Form):
 
 
 class SubscribeForm(ComponentChoiceForm):
-    email = forms.CharField(max_length=254, label="Email address")
+    email = forms.CharField(
+        max_length=254,
+        label="Email address",
+        error_messages={
+            "required": "Enter your email address.",
+            "max_length": "An email address has at most 254 characters.",
+        },
+    )
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(required=False, label="Leave this empty")
 
