@@ -196,6 +196,8 @@ def _run_once(*, blocking: bool) -> None:
 def _loop() -> None:
     global _thread
     interval = max(settings.SNAPSHOT_CHECK_SECONDS, 1)
+    if _polling:
+        _run_once(blocking=False)  # a web process just started: catch up at once
     while True:
         woken = _wake.wait(interval)
         with _guard:

@@ -1,0 +1,281 @@
+"""Throwaway PostgreSQL and Redis servers a test can stop and start, and Beacon on top of them.
+
+They run on their own ports (PostgreSQL 5441-5449, Redis 6381-6389) from a temporary
+directory, so stopping them never touches the PostgreSQL and Redis the rest of the suite uses.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from django.conf import settings
+
+from tests.ops.processes import child_env, spawn, stop, wait_for
+
+
+def pg_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if found:
+        return str(found[-1])
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"PostgreSQL's {name} is not installed")
+    return path
+
+
+def port_in(first: int, last: int) -> int:
+    for port in range(first, last + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the postgres user there."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+@dataclass
+class Postgres:
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.port = port_in(5441, 5449)
+        # Not under pytest's temporary directory, which only its owner may enter.
+        self.folder = Path(tempfile.mkdtemp(prefix="beacon-pg-"))
+        self.folder.chmod(0o755)
+        self.data = self.folder / "pgdata"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        subprocess.run(
+            _as_postgres(
+                [pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-N"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/beacon"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
+        subprocess.run(
+            _as_postgres(
+                [
+                    pg_bin("pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.folder / "pg.log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def create_database(self) -> None:
+        subprocess.run(
+            [
+                pg_bin("createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "beacon",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(
+            _as_postgres([pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
+            check=False,
+            capture_output=True,
+        )
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Redis:
+    folder: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self.port = port_in(6381, 6389)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        args = [
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+        ]
+        with (self.folder / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [shutil.which("redis-server") or "redis-server", *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@dataclass
+class Beacon:
+    """gunicorn with the production settings and configuration, on the throwaway servers."""
+
+    folder: Path
+    database_url: str
+    redis_url: str
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.port = port_in(18400, 18499)
+        self.log = self.folder / "web.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return child_env(
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            SECRET_KEY="beacon-snapshot-tests-" + "x" * 40,
+            SITE_URL=self.base,
+            BEACON_VAR_DIR=str(self.folder / "var"),
+            GUNICORN_BIND=f"127.0.0.1:{self.port}",
+            GUNICORN_ACCESS_LOG="0",
+            WEB_CONCURRENCY="2",
+            **self.extra,
+        )
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def shell(self, code: str, timeout: float = 60) -> str:
+        return self.manage("shell", "-c", code, timeout=timeout)
+
+    def start(self) -> None:
+        self.process = spawn(
+            ["-m", "gunicorn", "--config", "gunicorn.conf.py"], self.env(), self.log
+        )
+        wait_for(
+            lambda: self.get("/healthz")[0] == 200, timeout=30, what="gunicorn start", log=self.log
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+    def browser(self) -> urllib.request.OpenerDirector:
+        """A client that keeps cookies, as a browser does."""
+        return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def operator(self, username: str, password: str) -> urllib.request.OpenerDirector:
+        """A browser signed in to the admin."""
+        opener = self.browser()
+        status, body = self.post_login(opener, username, password)
+        assert status == 200, body[:500]
+        return opener
+
+    def post_login(
+        self, opener: urllib.request.OpenerDirector, username: str, password: str
+    ) -> tuple[int, bytes]:
+        form = opener.open(self.base + "/admin/login/", timeout=10).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        assert token, form
+        data = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token.group(1),
+                "username": username,
+                "password": password,
+                "next": "/admin/",
+            }
+        ).encode()
+        return self.open(opener, "/admin/login/", data)
+
+    def open(
+        self, opener: urllib.request.OpenerDirector, path: str, data: bytes | None = None
+    ) -> tuple[int, bytes]:
+        try:
+            with opener.open(self.base + path, data=data, timeout=15) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, timeout: float = 10
+    ) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+        except OSError:
+            return 0, {}, b""
