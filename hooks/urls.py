@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("hooks/alertmanager", views.alertmanager),
+    path("hooks/alertmanager/<str:token>", views.alertmanager),
+    path("hooks/grafana", views.grafana),
+    path("hooks/grafana/<str:token>", views.grafana),
+]

@@ -1,0 +1,58 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from statuspage.admin_site import site
+
+from .models import AlertMapping, FiringAlert
+
+
+@admin.register(AlertMapping, site=site)
+class AlertMappingAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "page",
+        "source",
+        "matchers",
+        "component",
+        "firing_status",
+        "resolved_status",
+        "open_incident",
+        "enabled",
+    ]
+    list_filter = ["page", "source", "enabled"]
+    search_fields = ["name"]
+    fields = [
+        "page",
+        "name",
+        "source",
+        "matchers",
+        "component",
+        "firing_status",
+        "resolved_status",
+        "open_incident",
+        "incident_name",
+        "enabled",
+    ]
+
+
+@admin.register(FiringAlert, site=site)
+class FiringAlertAdmin(admin.ModelAdmin):
+    """What the hooks are holding right now; read-only, written by the hooks alone."""
+
+    list_display = [
+        "mapping",
+        "fingerprint",
+        "previous_status",
+        "incident",
+        "started_at",
+        "resolved_at",
+    ]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
