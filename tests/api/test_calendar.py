@@ -1,6 +1,7 @@
 """The maintenance calendar, read with the icalendar library as calendar clients read it."""
 
 from datetime import UTC, timedelta
+from typing import Any
 
 import icalendar
 from django.utils import timezone
@@ -9,7 +10,7 @@ from maintenance import services as maintenance_services
 from maintenance.models import Maintenance
 
 
-def events(client) -> dict[str, icalendar.Event]:
+def events(client) -> dict[str, Any]:
     response = client.get("/maintenance.ics")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -54,7 +55,7 @@ def test_a_rescheduled_window_keeps_its_uid_and_raises_its_sequence(world, alice
     after = events(client)["Database upgrade"]
 
     assert str(after["UID"]) == str(before["UID"])
-    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert after.decoded("SEQUENCE") > before.decoded("SEQUENCE")
     assert after.decoded("DTSTART") == later.replace(microsecond=0)
     assert after.decoded("DTSTAMP") >= before.decoded("DTSTAMP")
 
@@ -67,7 +68,7 @@ def test_cancelling_marks_the_event_cancelled_with_a_higher_sequence(world, alic
 
     assert str(after["UID"]) == str(before["UID"])
     assert str(after["STATUS"]) == "CANCELLED"
-    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert after.decoded("SEQUENCE") > before.decoded("SEQUENCE")
 
 
 def test_windows_over_for_more_than_30_days_leave_the_calendar(page, alice, client):

@@ -21,15 +21,27 @@ def fetch(client, path: str) -> bytes:
     return response.content
 
 
+def child(element: ET.Element, tag: str) -> ET.Element:
+    found = element.find(tag)
+    assert found is not None, tag
+    return found
+
+
+def text(element: ET.Element, tag: str) -> str:
+    value = child(element, tag).text
+    assert value is not None, tag
+    return value
+
+
 def bodies(body: bytes) -> dict[str, str]:
     """Each entry's HTML exactly as the XML carries it (feedparser rewrites markup), by title."""
     root = ET.fromstring(body)
     if root.tag == f"{ATOM}feed":
         return {
-            entry.find(f"{ATOM}title").text: entry.find(f"{ATOM}content").text
+            text(entry, f"{ATOM}title"): text(entry, f"{ATOM}content")
             for entry in root.iter(f"{ATOM}entry")
         }
-    return {item.find("title").text: item.find("description").text for item in root.iter("item")}
+    return {text(item, "title"): text(item, "description") for item in root.iter("item")}
 
 
 def parse(body: bytes):
@@ -235,9 +247,9 @@ def test_the_feed_dates_follow_the_page(world, client):
     atom = fetch(client, "/history.atom")
     root = ET.fromstring(atom)
 
-    updated = root.find(f"{ATOM}updated").text
+    updated = text(root, f"{ATOM}updated")
     assert updated.endswith("Z") and len(updated) == len("2026-11-05T13:05:00Z")
-    entry = root.find(f"{ATOM}entry")
+    entry = child(root, f"{ATOM}entry")
     assert [child.tag.removeprefix(ATOM) for child in entry] == [
         "id",
         "published",
@@ -246,9 +258,9 @@ def test_the_feed_dates_follow_the_page(world, client):
         "title",
         "content",
     ]
-    channel = ET.fromstring(fetch(client, "/history.rss")).find("channel")
-    assert channel.find("description").text == "Statuspage"
-    assert channel.find("pubDate").text.endswith(("+0100", "+0200"))
-    item = channel.find("item")
+    channel = child(ET.fromstring(fetch(client, "/history.rss")), "channel")
+    assert text(channel, "description") == "Statuspage"
+    assert text(channel, "pubDate").endswith(("+0100", "+0200"))
+    item = child(channel, "item")
     assert [child.tag for child in item] == ["title", "description", "pubDate", "link", "guid"]
-    assert item.find("guid").attrib == {}
+    assert child(item, "guid").attrib == {}
