@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from components import services as component_services
 from pages.models import Page
-from tests.browser.conftest import browser  # noqa: F401 (the shared Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +40,7 @@ def third_party_site():
 
 
 @pytest.fixture
-def context(browser):  # noqa: F811
+def context(browser):
     context = browser.new_context()
     yield context
     context.close()
