@@ -291,6 +291,43 @@ SCHEMAS: dict[str, Any] = {
         {"postmortem": _object({"body_draft": {"type": "string", "maxLength": 25000}})},
         ["postmortem"],
     ),
+    "Subscriber": _object(
+        {
+            "id": ID,
+            "mode": {"type": "string", "enum": ["email", "sms", "webhook", "slack", "teams"]},
+            "email": _string(nullable=True),
+            "endpoint": _string(nullable=True),
+            "phone_number": _string(nullable=True),
+            "phone_country": _string(nullable=True),
+            "display_phone_number": _string(nullable=True),
+            "obfuscated_channel_name": _string(nullable=True),
+            "workspace_name": _string(nullable=True),
+            "quarantined_at": NULLABLE_TIMESTAMP,
+            "purge_at": NULLABLE_TIMESTAMP,
+            "components": {"type": "array", "items": ID},
+            "page_access_user_id": _string(nullable=True),
+            "skip_confirmation_notification": BOOL,
+            "created_at": TIMESTAMP,
+        },
+        ["id", "mode", "components", "created_at"],
+    ),
+    "SubscriberIn": _object(
+        {
+            "subscriber": _object(
+                {
+                    "email": {"type": "string", "format": "email", "maxLength": 254},
+                    "endpoint": {"type": "string", "format": "uri", "maxLength": 500},
+                    "skip_confirmation_notification": BOOLISH,
+                    "component_ids": {"type": "array", "items": {"type": "string"}},
+                }
+            )
+        },
+        ["subscriber"],
+    ),
+    "SubscriberPatch": _object(
+        {"component_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+        ["component_ids"],
+    ),
     "PostmortemPublishIn": _object(
         {
             "postmortem": _object(
@@ -451,6 +488,41 @@ def _paths() -> dict[str, Any]:
         inc + "/postmortem/publish": {
             "parameters": [PAGE_ID, _path_param("incident_id")],
             "put": _op("Publish the postmortem", "200", _ref("Postmortem"), "PostmortemPublishIn"),
+        },
+        P + "/subscribers": {
+            "parameters": [PAGE_ID],
+            "get": _op(
+                "List subscribers (page is 0-based)",
+                "200",
+                _list("Subscriber"),
+                params=[
+                    _query("page", {"type": "integer", "minimum": 0}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("q", {"type": "string"}),
+                    _query("type", {"type": "string", "enum": ["email", "sms", "webhook"]}),
+                    _query(
+                        "state",
+                        {"type": "string", "enum": ["active", "unconfirmed", "quarantined", "all"]},
+                    ),
+                    _query(
+                        "sort_field",
+                        {
+                            "type": "string",
+                            "enum": ["primary", "created_at", "quarantined_at", "relevance"],
+                        },
+                    ),
+                    _query("sort_direction", {"type": "string", "enum": ["asc", "desc"]}),
+                ],
+            ),
+            "post": _op("Add a subscriber", "201", _ref("Subscriber"), "SubscriberIn"),
+        },
+        P + "/subscribers/{subscriber_id}": {
+            "parameters": [PAGE_ID, _path_param("subscriber_id")],
+            "get": _op("Get a subscriber", "200", _ref("Subscriber")),
+            "patch": _op(
+                "Change a subscriber's components", "200", _ref("Subscriber"), "SubscriberPatch"
+            ),
+            "delete": _op("Unsubscribe a subscriber", "200", _ref("Subscriber")),
         },
         inc + "/postmortem/revert": {
             "parameters": [PAGE_ID, _path_param("incident_id")],

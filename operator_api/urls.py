@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, re_path
 
-from . import views
+from . import subscribers, views
 
 # Every path answers with and without `.json` and a trailing slash, without redirecting.
 END = r"(?:\.json)?/?$"
@@ -27,5 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(INCIDENT + r"/postmortem" + END, views.postmortem),
     re_path(INCIDENT + r"/postmortem/publish" + END, views.postmortem_publish),
     re_path(INCIDENT + r"/postmortem/revert" + END, views.postmortem_revert),
+    re_path(PAGE + r"/subscribers" + END, subscribers.subscribers),
+    re_path(PAGE + r"/subscribers/(?P<subscriber_id>[^/.]+)" + END, subscribers.subscriber_detail),
     re_path(r"^v1/(?P<rest>.*)$", views.not_found),
 ]

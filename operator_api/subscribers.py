@@ -1,0 +1,177 @@
+"""Subscriber endpoints of the operator API, over subscribers.services.
+
+Beacon has email and webhook subscribers; SMS, Slack and Teams are not offered, and Statuspage's
+"quarantined" state is Beacon's "suppressed" (a hard bounce, complaint or HTTP 410).
+"""
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from components.models import Component
+from pages.models import Page
+from subscribers import services as subscriber_services
+from subscribers.models import Channel, Subscriber, SubscriberState
+
+from .documents import timestamp
+from .http import ApiError, api_view, envelope, invalid, read_bool, read_ids, read_int, read_str
+from .models import ApiKey
+
+STATES = {
+    "active": [SubscriberState.ACTIVE],
+    "unconfirmed": [SubscriberState.UNCONFIRMED],
+    "quarantined": [SubscriberState.SUPPRESSED],
+    "all": [SubscriberState.ACTIVE, SubscriberState.UNCONFIRMED, SubscriberState.SUPPRESSED],
+}
+TYPES = ["email", "sms", "webhook", "slack", "teams", "integration_partner"]
+SORT_FIELDS = {
+    "primary": ["email", "endpoint"],
+    "created_at": ["created_at"],
+    "quarantined_at": ["suppressed_at"],
+    "relevance": ["created_at"],
+}
+
+
+def subscriber_json(subscriber: Subscriber, page_components: list[str], tz: ZoneInfo) -> dict:
+    webhook = subscriber.channel == Channel.WEBHOOK
+    scoped = [c.pk for c in subscriber.components.all()]
+    return {
+        "id": subscriber.pk,
+        "mode": "webhook" if webhook else "email",
+        "email": subscriber.email or None,
+        "endpoint": subscriber.endpoint or None,
+        "phone_number": None,
+        "phone_country": None,
+        "display_phone_number": None,
+        "obfuscated_channel_name": None,
+        "workspace_name": None,
+        "quarantined_at": timestamp(subscriber.suppressed_at, tz),
+        "purge_at": None,
+        # A subscriber to the whole page hears about every component.
+        "components": page_components if subscriber.all_components else scoped,
+        "page_access_user_id": None,
+        "skip_confirmation_notification": False,
+        "created_at": timestamp(subscriber.created_at, tz),
+    }
+
+
+def _page_components(page: Page) -> list[str]:
+    return list(
+        Component.objects.filter(page=page)
+        .order_by("position", "name")
+        .values_list("pk", flat=True)
+    )
+
+
+def _subscribers(page: Page) -> QuerySet[Subscriber]:
+    return Subscriber.objects.filter(page=page).prefetch_related("components")
+
+
+def _one(page: Page, subscriber_id: str) -> Subscriber:
+    subscriber = _subscribers(page).filter(pk=subscriber_id).first()
+    if subscriber is None:
+        raise Http404("No such subscriber.")
+    return subscriber
+
+
+def _components(
+    page: Page, data: dict[str, Any], field: str = "component_ids"
+) -> list[Component] | None:
+    ids = read_ids(data, field)
+    if ids is None:
+        return None
+    if not ids:
+        raise invalid(field, "give at least one component, or leave it out for the whole page.")
+    found = {c.pk: c for c in Component.objects.filter(page=page, pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise invalid(field, f"no component {', '.join(missing)} on this page.")
+    return [found[i] for i in ids]
+
+
+def _choice(request: HttpRequest, name: str, choices: list[str], default: str) -> str:
+    value = request.GET.get(name, "") or default
+    if value not in choices:
+        raise ApiError(400, f"{name} must be one of {', '.join(choices)}.")
+    return value
+
+
+def _actor(api_key: ApiKey) -> str:
+    return f"API key “{api_key.name}”"
+
+
+@api_view("GET", "POST")
+def subscribers(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
+    page = api_key.page
+    tz = page.tz
+    if request.method == "POST":
+        data = envelope(body, "subscriber")
+        email = read_str(data, "email", 254)
+        endpoint = read_str(data, "endpoint", 500)
+        if read_str(data, "phone_number") or data.get("phone_country"):
+            raise invalid(
+                "phone_number", "SMS subscribers are not offered; use email or a webhook."
+            )
+        components = _components(page, data)
+        skip = bool(read_bool(data, "skip_confirmation_notification"))
+        if endpoint:
+            subscriber = subscriber_services.add_webhook_subscriber(
+                page=page,
+                endpoint=endpoint,
+                email=email or "",
+                components=components,
+                actor=_actor(api_key),
+            )
+        elif email:
+            subscriber = subscriber_services.add_email_subscriber(
+                page=page,
+                email=email,
+                components=components,
+                skip_confirmation=skip,
+                actor=_actor(api_key),
+            )
+        else:
+            raise invalid("email", "give an email address, or an endpoint for a webhook.")
+        return subscriber_json(_one(page, subscriber.pk), _page_components(page), tz)
+    number = read_int(request, "page", 0, 0, 10**6)
+    limit = read_int(request, "limit", 100, 1, 100)
+    state = _choice(request, "state", list(STATES), "active")
+    kind = request.GET.get("type", "")
+    if kind and kind not in TYPES:
+        raise ApiError(400, f"type must be one of {', '.join(TYPES)}.")
+    sort_field = _choice(request, "sort_field", list(SORT_FIELDS), "primary")
+    direction = _choice(request, "sort_direction", ["asc", "desc"], "asc")
+    rows = _subscribers(page).filter(state__in=STATES[state])
+    if kind:
+        rows = rows.filter(channel=kind) if kind in Channel.values else rows.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(Q(email__icontains=q) | Q(endpoint__icontains=q))
+    order = [("-" if direction == "desc" else "") + f for f in SORT_FIELDS[sort_field]]
+    rows = rows.order_by(*order, "pk")
+    # 0-based, as Statuspage's subscriber list is: page 0 is the first.
+    chosen = rows[number * limit : (number + 1) * limit]
+    page_components = _page_components(page)
+    return [subscriber_json(s, page_components, tz) for s in chosen]
+
+
+@api_view("GET", "PATCH", "PUT", "DELETE")
+def subscriber_detail(request: HttpRequest, api_key: ApiKey, body: dict, subscriber_id: str) -> Any:
+    page = api_key.page
+    subscriber = _one(page, subscriber_id)
+    if request.method == "DELETE":
+        read_bool(request.GET, "skip_unsubscription_notification")
+        subscriber_services.unsubscribe(subscriber=subscriber, actor=_actor(api_key))
+        subscriber = _one(page, subscriber_id)
+    elif request.method in ("PATCH", "PUT"):
+        if "component_ids" not in body and isinstance(body.get("subscriber"), dict):
+            body = body["subscriber"]
+        components = _components(page, body)
+        if components is not None:
+            subscriber_services.change_components(
+                subscriber=subscriber, components=components, actor=_actor(api_key)
+            )
+            subscriber = _one(page, subscriber_id)
+    return subscriber_json(subscriber, _page_components(page), page.tz)
