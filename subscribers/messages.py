@@ -202,6 +202,20 @@ def _incident_heading(event: OutboxEvent, incident: Any, update: Any) -> str:
 
 def build(event: OutboxEvent) -> EventMessage | None:
     """The message for an event, or None when its subject no longer exists."""
+    found = event_context(event)
+    if found is None:
+        return None
+    subject, context, payload = found
+    return EventMessage(
+        subject=subject,
+        text=render_to_string("emails/notification.txt", context),
+        html=render_to_string("emails/notification.html", context),
+        payload=payload,
+    )
+
+
+def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """Subject, template context (links as placeholders) and webhook payload of an event."""
     from incidents.models import Incident
     from maintenance.models import Maintenance
     from statuspage.markdown import render_markdown
@@ -252,12 +266,7 @@ def build(event: OutboxEvent) -> EventMessage | None:
         "window": window,
         "components": _component_rows(update, components),
     }
-    return EventMessage(
-        subject=f"[{page.name}] {heading}: {name}",
-        text=render_to_string("emails/notification.txt", context),
-        html=render_to_string("emails/notification.html", context),
-        payload=payload,
-    )
+    return f"[{page.name}] {heading}: {name}", context, payload
 
 
 def personalise(text: str, subscriber: Subscriber) -> str:

@@ -426,7 +426,7 @@ def claim_deliveries(*, limit: int) -> list[Delivery]:
         )
     return list(
         Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
-        .select_related("subscriber", "event", "event__page")
+        .select_related("subscriber__page", "event__page")
         .order_by("id")
     )
 

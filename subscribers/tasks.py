@@ -31,7 +31,7 @@ from .transports import (
 logger = logging.getLogger(__name__)
 
 # How many sender tasks one event may start; more workers than this sit idle for it.
-MAX_SENDERS = 8
+MAX_SENDERS = 16
 # A sender hands over to a fresh task after this long, so a long queue never pins one worker.
 SENDER_BUDGET_SECONDS = 60
 
