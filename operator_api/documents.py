@@ -4,32 +4,22 @@ Realtime incidents and scheduled maintenance are two models in Beacon and one `I
 object in v1; maintenance-only fields are null (or false) on incidents and the other way round.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from components.models import Component, ComponentGroup, worst_status
+from api.common import timestamp as public_timestamp
+from api.documents import PageComponents, page_components
+from api.documents import component_json as public_component_json
+from components.models import Component, ComponentGroup
 from incidents.models import Incident, IncidentStatus, IncidentUpdate, Postmortem
 from maintenance.models import Maintenance, MaintenanceUpdate
 from pages.models import Page
 
 
 def timestamp(value: datetime | None, tz: ZoneInfo) -> str | None:
-    """ISO 8601 with exactly three fractional digits and an explicit offset (Z for UTC)."""
-    if value is None:
-        return None
-    local = value.astimezone(tz)
-    text = (
-        f"{local.year:04d}-{local.month:02d}-{local.day:02d}T"
-        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
-    )
-    offset = local.utcoffset()
-    minutes = round(offset.total_seconds() / 60) if offset else 0
-    if minutes == 0:
-        return text + "Z"
-    sign = "+" if minutes > 0 else "-"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+    """As in the public API: three fractional digits and an explicit offset; None stays None."""
+    return None if value is None else public_timestamp(value, tz)
 
 
 def page_json(page: Page) -> dict[str, Any]:
@@ -83,46 +73,18 @@ def page_json(page: Page) -> dict[str, Any]:
     }
 
 
-def component_json(component: Component, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": component.pk,
-        "page_id": component.page_id,
-        "group_id": component.group_id,
-        "created_at": timestamp(component.created_at, tz),
-        "updated_at": timestamp(component.updated_at, tz),
-        "group": False,
-        "name": component.name,
-        "description": component.description or None,
-        "position": component.position,
-        "status": component.status,
-        "showcase": component.showcase,
-        "only_show_if_degraded": component.only_show_if_degraded,
-        "automation_email": None,
-        "start_date": component.start_date.isoformat() if component.start_date else None,
-    }
+def component_json(component: Component, page: Page) -> dict[str, Any]:
+    """The public API's component (same position rank) plus v1's `automation_email`."""
+    return public_component_json(component, page) | {"automation_email": None}
 
 
-def group_container_json(
-    group: ComponentGroup, children: list[Component], tz: ZoneInfo
-) -> dict[str, Any]:
-    """A group as the component list shows it (`group: true`), as in the public API."""
-    return {
-        "id": group.pk,
-        "page_id": group.page_id,
-        "group_id": None,
-        "created_at": timestamp(group.created_at, tz),
-        "updated_at": timestamp(group.updated_at, tz),
-        "group": True,
-        "name": group.name,
-        "description": group.description or None,
-        "position": group.position,
-        "status": worst_status([c.status for c in children]),
-        "showcase": False,
-        "only_show_if_degraded": False,
-        "automation_email": None,
-        "start_date": None,
-        "components": [c.pk for c in children],
-    }
+def components_list(index: PageComponents) -> list[dict[str, Any]]:
+    """Components and group containers in the public API's order."""
+    return [item | {"automation_email": None} for item in index.ordered]
+
+
+def _components_of(obj: Incident | Maintenance, index: PageComponents) -> list[dict[str, Any]]:
+    return [item | {"automation_email": None} for item in index.of(obj.components.all())]
 
 
 def group_json(group: ComponentGroup, children: list[Component], tz: ZoneInfo) -> dict[str, Any]:
@@ -182,7 +144,7 @@ NO_SCHEDULE = {
 }
 
 
-def incident_json(incident: Incident, tz: ZoneInfo) -> dict[str, Any]:
+def incident_json(incident: Incident, tz: ZoneInfo, index: PageComponents) -> dict[str, Any]:
     """Needs `updates`, `components` and `postmortem` loaded (or it queries for them)."""
     postmortem = _postmortem(incident)
     published = postmortem is not None and postmortem.is_published
@@ -205,7 +167,7 @@ def incident_json(incident: Incident, tz: ZoneInfo) -> dict[str, Any]:
         "page_id": incident.page_id,
         "backfilled": incident.backfilled,
         "incident_updates": _updates(list(incident.updates.all()), incident.pk, tz),
-        "components": [component_json(c, tz) for c in _ordered(incident.components.all())],
+        "components": _components_of(incident, index),
         "metadata": {},
         "reminder_intervals": None,
         **NO_SCHEDULE,
@@ -220,7 +182,7 @@ def incident_json(incident: Incident, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def maintenance_json(m: Maintenance, tz: ZoneInfo) -> dict[str, Any]:
+def maintenance_json(m: Maintenance, tz: ZoneInfo, index: PageComponents) -> dict[str, Any]:
     return {
         "id": m.pk,
         "name": m.name,
@@ -236,7 +198,7 @@ def maintenance_json(m: Maintenance, tz: ZoneInfo) -> dict[str, Any]:
         "page_id": m.page_id,
         "backfilled": False,
         "incident_updates": _updates(list(m.updates.all()), m.pk, tz),
-        "components": [component_json(c, tz) for c in _ordered(m.components.all())],
+        "components": _components_of(m, index),
         "metadata": {},
         "reminder_intervals": None,
         "scheduled_for": timestamp(m.scheduled_for, tz),
@@ -260,10 +222,14 @@ def maintenance_json(m: Maintenance, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def any_incident_json(obj: Incident | Maintenance, tz: ZoneInfo) -> dict[str, Any]:
+def any_incident_json(
+    obj: Incident | Maintenance, tz: ZoneInfo, index: PageComponents | None = None
+) -> dict[str, Any]:
+    """`index` is the page's components, read once per request when listing many."""
+    index = index or page_components(obj.page)
     if isinstance(obj, Maintenance):
-        return maintenance_json(obj, tz)
-    return incident_json(obj, tz)
+        return maintenance_json(obj, tz, index)
+    return incident_json(obj, tz, index)
 
 
 def postmortem_json(postmortem: Postmortem, tz: ZoneInfo) -> dict[str, Any]:
@@ -281,11 +247,3 @@ def postmortem_json(postmortem: Postmortem, tz: ZoneInfo) -> dict[str, Any]:
         "created_at": timestamp(postmortem.created_at, tz),
         "updated_at": timestamp(postmortem.updated_at, tz),
     }
-
-
-def _ordered(components: Any) -> list[Component]:
-    return sorted(components, key=lambda c: (c.position, c.name))
-
-
-def utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from api.documents import page_components
 from components import services as component_services
 from components.models import Component, ComponentGroup, ComponentStatus
 from incidents import services as incident_services
@@ -32,7 +33,7 @@ from pages.services import save_page
 from .documents import (
     any_incident_json,
     component_json,
-    group_container_json,
+    components_list,
     group_json,
     page_json,
     postmortem_json,
@@ -159,7 +160,6 @@ def _component_fields(data: dict[str, Any]) -> dict[str, Any]:
 @api_view("GET", "POST")
 def components(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
     page = api_key.page
-    tz = page.tz
     if request.method == "POST":
         data = envelope(body, "component")
         fields = _component_fields(data)
@@ -170,22 +170,9 @@ def components(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
         component = component_services.create_component(
             page=page, actor=actor_of(api_key), group=group, status=status, **fields
         )
-        return component_json(component, tz)
+        return component_json(component, page)
     offset, size = paginate(request)
-    rows = list(_components(page))
-    groups = list(ComponentGroup.objects.filter(page=page))
-    entries: list[tuple[tuple[int, int, str], dict[str, Any]]] = []
-    group_position = {g.pk: g.position for g in groups}
-    for c in rows:
-        parent = group_position.get(c.group_id, 0) if c.group_id else 0
-        entries.append(((c.position, parent, c.name), component_json(c, tz)))
-    for g in groups:
-        children = sorted(
-            (c for c in rows if c.group_id == g.pk), key=lambda c: (c.position, c.name)
-        )
-        entries.append(((g.position, 0, g.name), group_container_json(g, children, tz)))
-    entries.sort(key=lambda item: item[0])
-    return [doc for _, doc in entries[offset : offset + size]]
+    return components_list(page_components(page))[offset : offset + size]
 
 
 @api_view("GET", "PATCH", "PUT", "DELETE")
@@ -214,7 +201,7 @@ def component_detail(request: HttpRequest, api_key: ApiKey, body: dict, componen
                 page=page, statuses={component: status}, actor=actor
             )
         component.refresh_from_db()
-    return component_json(component, page.tz)
+    return component_json(component, page)
 
 
 # Component groups -----------------------------------------------------------------------------
@@ -611,12 +598,14 @@ def incidents(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
             | Q(pk__in=MaintenanceUpdate.objects.filter(body__icontains=q).values("maintenance"))
         )
     rows = _newest_first(incident_rows, maintenance_rows, offset, size)
-    return [any_incident_json(row, page.tz) for row in rows]
+    index = page_components(page)
+    return [any_incident_json(row, page.tz, index) for row in rows]
 
 
 def _listing(request: HttpRequest, rows: QuerySet[Any], page: Page) -> list[dict[str, Any]]:
     offset, size = paginate(request)
-    return [any_incident_json(row, page.tz) for row in rows[offset : offset + size]]
+    index = page_components(page)
+    return [any_incident_json(row, page.tz, index) for row in rows[offset : offset + size]]
 
 
 @api_view("GET")
