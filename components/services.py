@@ -188,13 +188,18 @@ def apply_status_changes(
 
 @transaction.atomic
 def set_component_statuses(
-    *, page: Page, statuses: Mapping[Component, str], actor: Actor
+    *,
+    page: Page,
+    statuses: Mapping[Component, str],
+    actor: Actor,
+    cause: StatusCause = StatusCause.MANUAL,
 ) -> list[Transition]:
-    """An operator sets statuses by hand (one component or many). No-op when nothing changes."""
+    """An operator (or, with cause=AUTOMATION, a monitoring hook) sets statuses directly,
+    one component or many. No-op when nothing changes."""
     for component in statuses:
         if component.page_id != page.pk:
             raise ValidationError("A component of another page was given.")
-    transitions = apply_status_changes(changes=statuses, cause=StatusCause.MANUAL)
+    transitions = apply_status_changes(changes=statuses, cause=cause)
     changed = [t for t in transitions if t.old_status != t.new_status]
     if not changed:
         return []
