@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from components.models import Component
+from components.models import Component, StatusCause
 from components.services import set_component_statuses
 from incidents import services as incident_services
 from pages.models import Page
@@ -100,7 +100,9 @@ def _fire(mapping: AlertMapping, alert: Alert, source: str, outcome: Outcome) ->
         )
         if ongoing and ongoing.incident and not ongoing.incident.is_resolved:
             state.incident = ongoing.incident
-            set_component_statuses(page=mapping.page, statuses=statuses, actor=source)
+            set_component_statuses(
+                page=mapping.page, statuses=statuses, actor=source, cause=StatusCause.AUTOMATION
+            )
         else:
             state.incident = incident_services.open_incident(
                 page=mapping.page,
@@ -111,7 +113,9 @@ def _fire(mapping: AlertMapping, alert: Alert, source: str, outcome: Outcome) ->
             )
             outcome.incidents.append(state.incident.pk)
     else:
-        set_component_statuses(page=mapping.page, statuses=statuses, actor=source)
+        set_component_statuses(
+            page=mapping.page, statuses=statuses, actor=source, cause=StatusCause.AUTOMATION
+        )
     state.save()
     outcome.fired += 1
 
@@ -162,4 +166,6 @@ def _resolve(mapping: AlertMapping, alert: Alert, source: str, outcome: Outcome)
         )
         return
     if statuses:
-        set_component_statuses(page=mapping.page, statuses=statuses, actor=source)
+        set_component_statuses(
+            page=mapping.page, statuses=statuses, actor=source, cause=StatusCause.AUTOMATION
+        )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from components.models import ComponentStatus
+from components.models import ComponentStatus, StatusCause
 from components.services import set_component_status
 from events.models import AuditEntry
 from hooks.models import AlertMapping, AlertSource, FiringAlert
@@ -54,6 +54,7 @@ def test_a_firing_alert_sets_the_mapped_component_and_resolving_restores_it(
     api.refresh_from_db()
     assert api.status == "major_outage"
     assert AuditEntry.objects.filter(actor_label="alertmanager", action="set_status").exists()
+    assert api.status_changes.last().cause == StatusCause.AUTOMATION
 
     resolved = hooks.post(f"/hooks/alertmanager/{key}", raw=payload("alertmanager_resolved"))
     assert resolved.json["resolved"] == 1
