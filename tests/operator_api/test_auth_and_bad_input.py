@@ -188,3 +188,25 @@ def test_the_openapi_document_describes_every_endpoint(live_server):
     assert document["openapi"].startswith("3.")
     assert "/pages/{page_id}/incidents/{incident_id}/postmortem/publish" in document["paths"]
     assert "oauth_header" in document["components"]["securitySchemes"]
+
+
+def test_deleting_an_incident_answers_with_the_deleted_incident(operator, base):
+    incident = operator.post(
+        f"{base}/incidents", {"incident": {"name": "Mistake", "body": "Posted by mistake."}}
+    ).json
+    deleted = operator.delete(f"{base}/incidents/{incident['id']}.json")
+    assert deleted.status == 200
+    assert deleted.json["id"] == incident["id"]
+    assert operator.get(f"{base}/incidents/{incident['id']}").status == 404
+
+
+def test_an_unknown_path_under_v1_is_a_json_404(operator):
+    reply = operator.get("/v1/pages/abc/widgets")
+    assert reply.status == 404
+    assert reply.json["message"]
+
+
+def test_a_method_the_endpoint_does_not_take_is_refused(operator, base):
+    reply = operator.post(f"{base}/incidents/unresolved", {"incident": {}})
+    assert reply.status == 405
+    assert "GET" in reply.headers["Allow"]
