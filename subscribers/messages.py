@@ -12,11 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from api.documents import incident_json, maintenance_json, status_document, timestamp
 from components.models import Component, ComponentStatus, worst_status
 from events.models import EventKind, OutboxEvent
 from pages.models import Page
-from public.status import overall_status
 
 from .models import Subscriber
 
@@ -71,111 +72,47 @@ def local_time(dt: datetime | None, page: Page) -> str:
     return dt.astimezone(page.tz).strftime("%d %b %Y, %H:%M %Z")
 
 
-def _utc(dt: datetime | None) -> str | None:
-    from datetime import UTC
-
-    if dt is None:
-        return None
-    dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 def page_status(page: Page) -> dict[str, str]:
-    from incidents.models import Incident
-
-    statuses = list(Component.objects.for_page(page).values_list("status", flat=True))
-    incidents = list(Incident.objects.for_page(page).unresolved().filter(backfilled=False))
-    status = overall_status(statuses, [i.effective_impact for i in incidents])
+    status = status_document(page, timezone.now())["status"]
     return {
         "id": page.pk,
-        "status_indicator": status.indicator,
-        "status_description": status.description,
-    }
-
-
-def _update_json(update: Any, parent_key: str, parent_id: str) -> dict[str, Any]:
-    return {
-        "id": update.pk,
-        "status": update.status,
-        parent_key: parent_id,
-        "body": update.body,
-        "created_at": _utc(update.created_at),
-        "updated_at": _utc(update.updated_at),
-        "display_at": _utc(update.display_at),
-        "affected_components": update.affected_components,
-        "deliver_notifications": update.deliver_notifications,
-        "custom_tweet": None,
-        "tweet_id": None,
+        "status_indicator": status["indicator"],
+        "status_description": status["description"],
     }
 
 
 def _incident_json(incident: Any, page: Page) -> dict[str, Any]:
-    postmortem = getattr(incident, "postmortem", None) if hasattr(incident, "postmortem") else None
-    return {
-        "id": incident.pk,
-        "name": incident.name,
-        "status": incident.status,
-        "impact": incident.effective_impact,
+    """The public API's incident, plus the fields Statuspage's webhooks add."""
+    postmortem: Any = (
+        getattr(incident, "postmortem", None) if hasattr(incident, "postmortem") else None
+    )
+    published = postmortem is not None and postmortem.is_published
+    return incident_json(incident, page) | {
         "impact_override": incident.impact_override or None,
         "backfilled": incident.backfilled,
-        "created_at": _utc(incident.created_at),
-        "updated_at": _utc(incident.updated_at),
-        "started_at": _utc(incident.started_at),
-        "monitoring_at": _utc(incident.monitoring_at),
-        "resolved_at": _utc(incident.resolved_at),
-        "shortlink": page_link(page, incident.get_absolute_url()),
-        "page_id": page.pk,
         "scheduled_for": None,
         "scheduled_until": None,
         "scheduled_remind_prior": False,
         "scheduled_reminded_at": None,
         "scheduled_auto_in_progress": False,
         "scheduled_auto_completed": False,
-        "postmortem_body": postmortem.body if postmortem and postmortem.is_published else None,
-        "postmortem_published_at": _utc(postmortem.published_at) if postmortem else None,
-        "components": [_component_json(c) for c in incident.components.all()],
-        "incident_updates": [
-            _update_json(u, "incident_id", incident.pk) for u in incident.updates.all()
-        ],
+        "postmortem_body": postmortem.body if published else None,
+        "postmortem_published_at": (
+            timestamp(postmortem.published_at, page.tz) if published else None
+        ),
     }
 
 
 def _maintenance_json(m: Any, page: Page) -> dict[str, Any]:
-    return {
-        "id": m.pk,
-        "name": m.name,
-        "status": m.status,
-        "impact": "maintenance",
+    return maintenance_json(m, page) | {
         "impact_override": None,
         "backfilled": False,
-        "created_at": _utc(m.created_at),
-        "updated_at": _utc(m.updated_at),
-        "started_at": _utc(m.started_at or m.scheduled_for),
-        "monitoring_at": _utc(m.monitoring_at),
-        "resolved_at": _utc(m.resolved_at),
-        "shortlink": page_link(page, m.get_absolute_url()),
-        "page_id": page.pk,
-        "scheduled_for": _utc(m.scheduled_for),
-        "scheduled_until": _utc(m.scheduled_until),
         "scheduled_remind_prior": m.remind_minutes_before is not None,
-        "scheduled_reminded_at": _utc(m.reminded_at),
+        "scheduled_reminded_at": timestamp(m.reminded_at, page.tz) if m.reminded_at else None,
         "scheduled_auto_in_progress": m.auto_start,
         "scheduled_auto_completed": m.auto_complete,
         "postmortem_body": None,
         "postmortem_published_at": None,
-        "components": [_component_json(c) for c in m.components.all()],
-        "incident_updates": [_update_json(u, "incident_id", m.pk) for u in m.updates.all()],
-    }
-
-
-def _component_json(c: Component) -> dict[str, Any]:
-    return {
-        "id": c.pk,
-        "name": c.name,
-        "status": c.status,
-        "created_at": _utc(c.created_at),
-        "updated_at": _utc(c.updated_at),
-        "group_id": c.group_id,
     }
 
 

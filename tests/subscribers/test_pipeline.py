@@ -248,3 +248,28 @@ def test_webhooks_to_other_schemes_and_private_addresses_are_refused(page, url):
 
     with pytest.raises(ValidationError):
         services.add_webhook_subscriber(page=page, endpoint=url, actor="tests")
+
+
+def test_resolving_and_publishing_a_postmortem_notify_email_and_webhook_subscribers(
+    smtp, receiver, page, api, subscribe
+):
+    subscribe("ana@example.org")
+    hook = services.add_webhook_subscriber(page=page, endpoint=receiver.url, actor="tests")
+    services.confirm_subscriber(subscriber=hook, actor="tests")
+    incident = open_api_incident(page, api)
+    incidents.resolve_incident(incident=incident, actor="tests")
+    incidents.publish_postmortem(
+        incident=incident, body="## What happened\n\nA bad deploy.", actor="tests"
+    )
+    deliver_all()
+
+    subjects = [m["Subject"] for m in smtp.recorder.messages_to("ana@example.org")]
+    assert subjects == [
+        "[Example Status] Partial outage: Elevated API errors",
+        "[Example Status] Resolved: Elevated API errors",
+        "[Example Status] Postmortem: Elevated API errors",
+    ]
+    last = receiver.bodies()[-1]["incident"]
+    assert last["postmortem_body"] == "## What happened\n\nA bad deploy."
+    assert last["status"] == "postmortem"
+    assert len(receiver.requests) == 3
