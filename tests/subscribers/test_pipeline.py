@@ -273,3 +273,49 @@ def test_resolving_and_publishing_a_postmortem_notify_email_and_webhook_subscrib
     assert last["postmortem_body"] == "## What happened\n\nA bad deploy."
     assert last["status"] == "postmortem"
     assert len(receiver.requests) == 3
+
+
+def test_a_maintenance_reminder_reaches_only_subscribers_of_its_components(
+    smtp, page, api, dashboard, subscribe
+):
+    subscribe("api@example.org", components=[api])
+    subscribe("dashboard@example.org", components=[dashboard])
+    now = timezone.now()
+    maintenance.schedule_maintenance(
+        page=page,
+        name="Database upgrade",
+        scheduled_for=now + timedelta(minutes=30),
+        scheduled_until=now + timedelta(hours=1),
+        body="We are upgrading the database.",
+        components=[api],
+        remind_minutes_before=60,
+        deliver_notifications=False,
+        actor="tests",
+    )
+    maintenance.run_scheduled_maintenance(now=now)
+    deliver_all()
+
+    subjects = [m["Subject"] for m in smtp.recorder.messages_to("api@example.org")]
+    assert subjects == ["[Example Status] Maintenance reminder: Database upgrade"]
+    assert smtp.recorder.counts() == {"api@example.org": 1}
+
+
+def test_a_421_reply_is_retried_and_slows_every_sender(smtp, page, api, subscribe, settings):
+    import redis
+
+    from subscribers import ratelimit
+
+    subscribe("ana@example.org")
+    smtp.recorder.rule = lambda rcpt, offered: "421 4.7.0 slow down" if offered == 0 else None
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        open_api_incident(page, api)
+        deliver_all()
+        throttled = client.exists(ratelimit.THROTTLED)
+    finally:
+        client.delete(ratelimit.THROTTLED)
+        ratelimit._local_throttled_until = 0.0
+
+    assert throttled
+    assert smtp.recorder.counts() == {"ana@example.org": 1}
+    assert smtp.recorder.offered["ana@example.org"] == 2
