@@ -14,7 +14,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from api.documents import incident_json, maintenance_json, status_document, timestamp
+from api.documents import (
+    component_json,
+    incident_json,
+    maintenance_json,
+    status_document,
+    timestamp,
+)
 from components.models import Component, ComponentStatus, worst_status
 from events.models import EventKind, OutboxEvent
 from pages.models import Page
@@ -143,6 +149,8 @@ def build(event: OutboxEvent) -> EventMessage | None:
     if found is None:
         return None
     subject, context, payload = found
+    if not context:  # webhooks only
+        return EventMessage(subject=subject, text="", html="", payload=payload)
     return EventMessage(
         subject=subject,
         text=render_to_string("emails/notification.txt", context),
@@ -191,6 +199,8 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         when = update.display_at if update else m.scheduled_for
         payload = {"page": page_status(page), "incident": _maintenance_json(m, page)}
         window = f"{local_time(m.scheduled_for, page)} to {local_time(m.scheduled_until, page)}"
+    elif event.subject_type == "component":
+        return _component_update(event)
     else:
         return None
     context |= {
@@ -204,6 +214,41 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         "components": _component_rows(update, components),
     }
     return f"[{page.name}] {heading}: {name}", context, payload
+
+
+def _component_update(
+    event: OutboxEvent,
+) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """Statuspage's `component_update` webhook, for the first component the event changed;
+    `component_updates` (a Beacon addition) lists every change of a bulk edit."""
+    page = event.page
+    transitions = event.payload.get("transitions") or []
+    if not transitions:
+        return None
+    components = {
+        c.pk: c for c in Component.objects.filter(pk__in=[t["code"] for t in transitions])
+    }
+    first = components.get(transitions[0]["code"])
+    if first is None:
+        return None
+    updates = [
+        {
+            "id": f"{event.pk}-{n}",
+            "component_id": t["code"],
+            "created_at": timestamp(event.created_at, page.tz),
+            "old_status": t["old_status"],
+            "new_status": t["new_status"],
+        }
+        for n, t in enumerate(transitions)
+    ]
+    payload = {
+        "page": page_status(page),
+        "component_update": updates[0],
+        "component": component_json(first, page),
+        "component_updates": updates,
+    }
+    subject = f"[{page.name}] {first.name}: {STATUS_LABELS.get(first.status, first.status)}"
+    return subject, {}, payload
 
 
 def personalise(text: str, subscriber: Subscriber) -> str:

@@ -356,6 +356,8 @@ def touched_components(event: OutboxEvent) -> set[str] | None:
         if m is None:
             return None
         return set(m.components.values_list("pk", flat=True))
+    if event.subject_type == "component":
+        return {t.get("code", "") for t in event.payload.get("transitions", [])}
     return set()
 
 
@@ -388,8 +390,13 @@ def fan_out(*, event_id: int) -> int:
         if event is None or event.fanned_out_at is not None:
             return 0
         created = 0
+        ids: list[str] = []
         if event.notify and event.kind in NOTIFYING_KINDS:
             ids = list(recipients(event))
+        elif event.kind == EventKind.COMPONENT_STATUS_CHANGED:
+            # Statuspage's `component_update` webhook: endpoints only, never email.
+            ids = list(recipients(event).filter(channel=Channel.WEBHOOK))
+        if ids:
             now = timezone.now()
             for start in range(0, len(ids), 2000):
                 rows = [

@@ -319,3 +319,31 @@ def test_a_421_reply_is_retried_and_slows_every_sender(smtp, page, api, subscrib
     assert throttled
     assert smtp.recorder.counts() == {"ana@example.org": 1}
     assert smtp.recorder.offered["ana@example.org"] == 2
+
+
+def test_a_component_status_change_posts_a_component_update_webhook_and_no_email(
+    smtp, receiver, page, api, dashboard, subscribe
+):
+    from components import services as components
+
+    subscribe("ana@example.org")
+    hook = services.add_webhook_subscriber(
+        page=page, endpoint=receiver.url, components=[api], actor="tests"
+    )
+    services.confirm_subscriber(subscriber=hook, actor="tests")
+
+    components.set_component_statuses(
+        page=page, statuses={api: ComponentStatus.DEGRADED_PERFORMANCE}, actor="tests"
+    )
+    components.set_component_statuses(
+        page=page, statuses={dashboard: ComponentStatus.MAJOR_OUTAGE}, actor="tests"
+    )
+    deliver_all()
+
+    assert smtp.recorder.counts() == {}
+    [body] = receiver.bodies()
+    assert body["component_update"]["component_id"] == api.pk
+    assert body["component_update"]["old_status"] == "operational"
+    assert body["component_update"]["new_status"] == "degraded_performance"
+    assert body["component"]["id"] == api.pk
+    assert body["page"]["id"] == page.pk
