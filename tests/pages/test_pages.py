@@ -43,5 +43,6 @@ def test_saving_a_page_records_who_changed_what_and_a_no_op_records_nothing(page
     page.brand_colour = "#aa3300"
     assert save_page(page=page, actor=alice) is True
     entry = AuditEntry.objects.get(action="update", object_type="page")
+    assert entry.before is not None and entry.after is not None
     assert (entry.before["brand_colour"], entry.after["brand_colour"]) == ("#1f6feb", "#aa3300")
     assert OutboxEvent.objects.filter(kind=EventKind.PAGE_CHANGED).count() == 1
