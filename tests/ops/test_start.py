@@ -24,11 +24,13 @@ schedule_maintenance(
 """
 
 
-def get(url: str) -> int:
+def get(url: str, timeout: float = 30) -> int:
+    """The status code, or 0 when there is no answer (printed, for the failure report)."""
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return int(response.status)
-    except OSError:
+    except OSError as exc:
+        print("GET", url, "failed:", repr(exc))
         return 0
 
 
@@ -69,7 +71,7 @@ def test_start_runs_the_site_and_the_scheduler_and_stops_cleanly(beacon):
     assert scheduled.wait(timeout=60) == 0, log.with_name("shell.log").read_text()
     wait_for(
         lambda: maintenance_status(var_dir, "Smoke test window") == "in_progress",
-        timeout=45,
+        timeout=90,
         what="beat and the worker starting the maintenance",
         log=log,
     )
@@ -80,7 +82,7 @@ def test_start_runs_the_site_and_the_scheduler_and_stops_cleanly(beacon):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0, log.read_text()
     assert "Beacon stopped." in log.read_text()
-    assert get(f"{base}/healthz") == 0
+    assert get(f"{base}/healthz", timeout=5) == 0
     assert processes_with_var_dir(var_dir) == []
 
 
