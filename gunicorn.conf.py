@@ -15,9 +15,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then, so a slow leak never takes the page down.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, so a slow leak never takes the page down; not so often that
+# a traffic spike (thousands of requests a second) keeps them restarting (bench/read).
+max_requests = 100_000
+max_requests_jitter = 10_000
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") != "0" else None
 errorlog = "-"
 # Behind a reverse proxy, trust its X-Forwarded-* headers (set to the proxy's address).

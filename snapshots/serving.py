@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from pages.lookup import page_for
@@ -84,14 +84,12 @@ def _render_once(
             raise
 
 
-def cache_control(response: HttpResponse, *, fragment: bool) -> None:
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0 if fragment else settings.PUBLIC_CACHE_MAX_AGE,
-        s_maxage=settings.PUBLIC_CACHE_S_MAXAGE,
-        stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE,
-        stale_if_error=settings.PUBLIC_CACHE_STALE_IF_ERROR,
+def cache_control(*, fragment: bool) -> str:
+    return (
+        f"public, max-age={0 if fragment else settings.PUBLIC_CACHE_MAX_AGE}, "
+        f"s-maxage={settings.PUBLIC_CACHE_S_MAXAGE}, "
+        f"stale-while-revalidate={settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE}, "
+        f"stale-if-error={settings.PUBLIC_CACHE_STALE_IF_ERROR}"
     )
 
 
@@ -99,7 +97,7 @@ def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -
     response = HttpResponse(snapshot.body, content_type=snapshot.content_type)
     response["ETag"] = snapshot.etag
     response["Last-Modified"] = http_date(snapshot.modified_at)
-    cache_control(response, fragment=fragment)
+    response["Cache-Control"] = cache_control(fragment=fragment)
     if snapshot.key.startswith("/api/"):
         # Status widgets fetch the API from other origins.
         response["Access-Control-Allow-Origin"] = "*"

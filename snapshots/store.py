@@ -204,16 +204,20 @@ class State:
         return (self.versions or {}).get(page_id, 0)
 
 
-def read_state() -> State:
-    raw = _cached_read(root() / "state.json", _parse_json)
-    if not raw:
-        return State(gaps={}, versions={}, refreshed={})
+def _parse_state(data: bytes) -> State:
+    raw = json.loads(data)
     return State(
         seen=raw.get("seen", 0),
         gaps={int(k): v for k, v in raw.get("gaps", {}).items()},
         versions=dict(raw.get("versions", {})),
         refreshed=dict(raw.get("refreshed", {})),
     )
+
+
+def read_state() -> State:
+    """The publisher's state; shared by the readers of a process, so treat it as read-only."""
+    state: State | None = _cached_read(root() / "state.json", _parse_state)
+    return state if state is not None else State(gaps={}, versions={}, refreshed={})
 
 
 def write_state(state: State) -> None:

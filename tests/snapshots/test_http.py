@@ -113,11 +113,14 @@ def test_an_event_committed_after_a_later_one_is_still_picked_up(page, api, webs
     component_services.update_component(component=website, actor="tests", name="Second")
     first, second = page.events.order_by("id").reverse()[:2][::-1]
     # As if `second` had committed and been read before `first` became visible.
-    state = store.read_state()
-    state.seen = second.id
-    state.gaps = {first.id: timezone.now().timestamp()}
-    state.versions = {page.pk: second.id}
-    store.write_state(state)
+    store.write_state(
+        store.State(
+            seen=second.id,
+            gaps={first.id: timezone.now().timestamp()},
+            versions={page.pk: second.id},
+            refreshed=dict(store.read_state().refreshed or {}),
+        )
+    )
     store.delete(page.pk, "/")
 
     publisher.publish()

@@ -1,0 +1,81 @@
+"""Read benchmark: wrk against the status page, the API, a trivial view and nginx, in one run.
+
+    python bench/read/run.py [--seconds 20] \
+        [--servers gunicorn-gthread,gunicorn-sync,granian,uvicorn]
+
+For each application server: `/`, `/api/v2/summary.json`, `/` answered with 304 (the client
+sends the current ETag) and a trivial Django view behind the same middleware; plus nginx
+serving the bytes of `/` from a file. 64 connections, 2 wrk threads. Prints requests per second,
+p50 and p99 latency, and the ratios the targets are stated in.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.read.stack import Nginx, Result, Stack, print_results, wrk
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--servers", default="gunicorn-gthread")
+    args = parser.parse_args()
+
+    stack = Stack()
+    nginx = None
+    try:
+        print("preparing the database and the demo page…", flush=True)
+        stack.prepare()
+        all_results: list[Result] = []
+        for kind in args.servers.split(","):
+            server = stack.start(kind)
+            home, headers = stack.fetch("/")
+            stack.fetch("/api/v2/summary.json")
+            if nginx is None:
+                nginx = Nginx(home, headers["Content-Type"])
+                nginx_result = wrk(
+                    "nginx, same bytes from a file", nginx.url(), seconds=args.seconds
+                )
+                all_results.append(nginx_result)
+            results = {
+                "home": wrk(f"{kind}: /", stack.url("/"), seconds=args.seconds),
+                "api": wrk(
+                    f"{kind}: /api/v2/summary.json",
+                    stack.url("/api/v2/summary.json"),
+                    seconds=args.seconds,
+                ),
+                "304": wrk(
+                    f"{kind}: / with If-None-Match (304)",
+                    stack.url("/"),
+                    seconds=args.seconds,
+                    headers={"If-None-Match": headers["ETag"]},
+                ),
+                "trivial": wrk(
+                    f"{kind}: trivial Django view",
+                    stack.url("/bench/trivial"),
+                    seconds=args.seconds,
+                ),
+            }
+            stack.stop(server)
+            all_results += results.values()
+            trivial = results["trivial"].rps
+            print_results(all_results)
+            print(
+                f"{kind}: / is {results['home'].rps / trivial:.2f}x the trivial view "
+                f"(target >= 0.9) and {results['home'].rps / nginx_result.rps:.2f}x nginx "
+                f"(target >= 0.10); /api/v2/summary.json {results['api'].rps / trivial:.2f}x "
+                f"the trivial view; 304s {results['304'].rps / trivial:.2f}x the trivial view "
+                f"(target >= 1.0). / is {len(home)} bytes.",
+                flush=True,
+            )
+    finally:
+        if nginx is not None:
+            nginx.close()
+        stack.close()
+
+
+if __name__ == "__main__":
+    main()

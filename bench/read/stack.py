@@ -1,0 +1,288 @@
+"""Shared by the benchmarks: a Beacon on its own database, app servers, nginx and wrk.
+
+The database named by BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/beacon_bench)
+is created when missing and loaded with the demo page; Redis from BENCH_REDIS_URL (default db 13).
+Everything else lives in a temporary directory and is removed at the end.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+BASE = Path(__file__).resolve().parents[2]
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/beacon_bench"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+# granian and uvicorn are not Beacon dependencies; `pip install --target DIR granian uvicorn`
+# and point BENCH_EXTRA_PATH at DIR to compare them.
+EXTRA_PATH = os.environ.get("BENCH_EXTRA_PATH", "")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="beacon-bench-"))
+        self.dir.chmod(0o755)
+        self.port = free_port()
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=DATABASE_URL,
+            REDIS_URL=REDIS_URL,
+            SECRET_KEY="beacon-bench-" + "x" * 40,
+            SITE_URL=f"http://127.0.0.1:{self.port}",
+            BEACON_VAR_DIR=str(self.dir / "var"),
+            DJANGO_SETTINGS_MODULE="bench.read.settings",
+            GUNICORN_ACCESS_LOG="0",
+            PYTHONPATH=":".join(p for p in (str(BASE), EXTRA_PATH) if p),
+        )
+        env.update(extra)
+        return env
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            raise RuntimeError(done.stdout + done.stderr)
+        return done.stdout
+
+    def prepare(self) -> None:
+        name = urlparse(DATABASE_URL).path.lstrip("/")
+        admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+        self.manage("migrate", "--noinput")
+        self.manage("collectstatic", "--noinput")
+        self.manage("load_demo")
+
+    def server_command(self, kind: str) -> list[str]:
+        bind = f"127.0.0.1:{self.port}"
+        py = sys.executable
+        if kind == "gunicorn-gthread":
+            return [py, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", bind]
+        if kind == "gunicorn-sync":
+            return [
+                py,
+                "-m",
+                "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                bind,
+                "--worker-class",
+                "sync",
+                "--workers",
+                "4",
+            ]
+        if kind == "granian":
+            return [
+                py,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--workers",
+                "2",
+                "--blocking-threads",
+                "4",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "statuspage.wsgi:application",
+            ]
+        if kind == "uvicorn":
+            return [
+                py,
+                "-m",
+                "uvicorn",
+                "statuspage.asgi:application",
+                "--workers",
+                "2",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
+        raise ValueError(kind)
+
+    def start(self, kind: str = "gunicorn-gthread") -> subprocess.Popen[bytes]:
+        log = (self.dir / f"{kind}.log").open("ab")
+        process = subprocess.Popen(
+            self.server_command(kind),
+            cwd=BASE,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        self.wait_until_up(f"http://127.0.0.1:{self.port}/healthz")
+        return process
+
+    def wait_until_up(self, url: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{url} did not come up; see {self.dir}")
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if process in self.processes:
+            self.processes.remove(process)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def fetch(self, path: str, headers: dict[str, str] | None = None) -> tuple[bytes, Any]:
+        """The body and the headers (looked up case-insensitively)."""
+        request = urllib.request.Request(self.url(path), headers=headers or {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read(), response.headers
+
+    def close(self) -> None:
+        for process in list(self.processes):
+            self.stop(process)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nginx:
+    """nginx serving one file's bytes at /, the ceiling for serving a status page."""
+
+    def __init__(self, body: bytes, content_type: str) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="beacon-bench-nginx-"))
+        self.dir.chmod(0o755)
+        (self.dir / "www").mkdir(mode=0o755)
+        (self.dir / "www" / "index.html").write_bytes(body)
+        (self.dir / "www" / "index.html").chmod(0o644)
+        self.port = free_port()
+        conf = f"""
+worker_processes 2;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {self.dir}/www;
+    location = / {{ default_type "{content_type}"; try_files /index.html =404; }}
+  }}
+}}
+"""
+        (self.dir / "nginx.conf").write_text(conf)
+        self.process = subprocess.Popen(
+            [
+                shutil.which("nginx") or "/usr/sbin/nginx",
+                "-c",
+                str(self.dir / "nginx.conf"),
+                "-p",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("nginx did not start")
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx_3xx: int
+    errors: str
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * UNITS[unit]
+
+
+def wrk(
+    name: str,
+    url: str,
+    *,
+    seconds: int = 20,
+    connections: int = 64,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return Result(
+        name, rps, p50, p99, int(bad.group(1)) if bad else 0, errors.group(0) if errors else ""
+    )
+
+
+def print_results(results: list[Result]) -> None:
+    print(f"{'run':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx/3xx':>11}")
+    for r in results:
+        print(
+            f"{r.name:<44} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.non_2xx_3xx:>11}"
+            + (f"  {r.errors}" if r.errors else "")
+        )
