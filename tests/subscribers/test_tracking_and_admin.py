@@ -145,3 +145,15 @@ def test_operators_add_a_subscriber_in_the_admin(client, alice, page, api):
     subscriber = services.Subscriber.objects.get(email="ops@example.org")
     assert subscriber.state == SubscriberState.ACTIVE
     assert list(subscriber.components.all()) == [api]
+
+
+def test_page_admins_manage_subscribers_and_see_deliveries(client, page, django_user_model):
+    from pages.roles import assign_role
+
+    bea = django_user_model.objects.create_user("bea", password="correct horse battery")
+    assign_role(bea, "admin")
+    client.force_login(bea)
+
+    assert client.get("/admin/subscribers/subscriber/").status_code == 200
+    assert client.get("/admin/subscribers/subscriber/import/").status_code == 200
+    assert client.get("/admin/subscribers/notificationevent/").status_code == 200
