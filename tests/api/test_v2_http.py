@@ -128,3 +128,12 @@ def test_an_unknown_incident_is_still_the_page_not_found(world, client):
 
     assert response.status_code == 404
     assert "text/html" in response["Content-Type"]
+
+
+def test_a_client_polling_with_its_etag_gets_a_304_it_may_read(world, client):
+    first = client.get("/api/v2/summary.json")
+
+    again = client.get("/api/v2/summary.json", headers={"If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "*"
