@@ -156,7 +156,9 @@ def _publish(*, eager: bool) -> Published:
 
 def _render_page(page: Page, version: int, subjects: set[str], result: Published) -> bool:
     ok = True
-    for key in [*documents.eager_keys(), *sorted(subjects)]:
+    eager = documents.eager_keys()
+    # What readers look at first goes first: the home page, then what the event is about.
+    for key in [*eager[:2], *sorted(subjects), *eager[2:]]:
         try:
             render(page, key, version=version)
             result.rendered += 1

@@ -1,6 +1,6 @@
 """Shared by the benchmarks: a Beacon on its own database, app servers, nginx and wrk.
 
-The database named by BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/beacon_bench)
+The database named by BENCH_DATABASE_URL (default .../beacon_bench_read)
 is created when missing and loaded with the demo page; Redis from BENCH_REDIS_URL (default db 13).
 Everything else lives in a temporary directory and is removed at the end.
 """
@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 BASE = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/beacon_bench"
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/beacon_bench_read"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 # granian and uvicorn are not Beacon dependencies; `pip install --target DIR granian uvicorn`
