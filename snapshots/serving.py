@@ -104,4 +104,7 @@ def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -
     conditional = get_conditional_response(
         request, etag=snapshot.etag, last_modified=int(snapshot.modified_at), response=response
     )
+    if conditional is not None and "Access-Control-Allow-Origin" in response:
+        # A 304 is a new response: a widget polling with its ETag must still be let in.
+        conditional["Access-Control-Allow-Origin"] = response["Access-Control-Allow-Origin"]
     return conditional if conditional is not None else response
