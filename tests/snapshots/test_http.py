@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """What browsers, proxies and CDNs get from the public pages: validators, 304s, cache headers."""
 
 from datetime import timedelta
