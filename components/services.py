@@ -12,6 +12,7 @@ from django.utils import timezone
 from events.models import EventKind
 from events.services import Actor, emit_event, record_audit
 from pages.models import Page
+from statuspage.text import clean_name, clean_optional
 
 from .models import Component, ComponentGroup, ComponentStatus, ComponentStatusChange, StatusCause
 
@@ -62,6 +63,14 @@ def _snapshot(component: Component) -> dict[str, Any]:
     }
 
 
+def _clean_text_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    if "name" in changes:
+        changes["name"] = clean_name(changes["name"], missing="A name cannot be blank.")
+    if "description" in changes:
+        changes["description"] = clean_optional(changes["description"], field="description")
+    return changes
+
+
 def _check_group(page: Page, group: ComponentGroup | None) -> None:
     if group is not None and group.page_id != page.pk:
         raise ValidationError({"group": "That group belongs to another page."})
@@ -88,9 +97,9 @@ def create_component(
         position = siblings.count() + 1 + (0 if group else page.groups.count())
     component = Component(
         page=page,
-        name=name,
+        name=clean_name(name, missing="Give the component a name."),
         group=group,
-        description=description,
+        description=clean_optional(description, field="description"),
         position=position,
         showcase=showcase,
         only_show_if_degraded=only_show_if_degraded,
@@ -114,6 +123,7 @@ def update_component(*, component: Component, actor: Actor, **changes: Any) -> b
     before = _snapshot(component)
     if "group" in changes:
         _check_group(component.page, changes["group"])
+    changes = _clean_text_changes(changes)
     for field, value in changes.items():
         setattr(component, field, value)
     after = _snapshot(component)
@@ -234,7 +244,12 @@ def create_group(
 ) -> ComponentGroup:
     if position is None:
         position = page.groups.count() + Component.objects.filter(page=page, group=None).count() + 1
-    group = ComponentGroup(page=page, name=name, description=description, position=position)
+    group = ComponentGroup(
+        page=page,
+        name=clean_name(name, missing="Give the group a name."),
+        description=clean_optional(description, field="description"),
+        position=position,
+    )
     group.full_clean()
     group.save()
     record_audit(page=page, actor=actor, action="create", obj=group, after={"name": name})
@@ -249,6 +264,7 @@ def update_group(*, group: ComponentGroup, actor: Actor, **changes: Any) -> bool
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
     group = ComponentGroup.objects.select_for_update().get(pk=group.pk)
     before = {f: getattr(group, f) for f in ("name", "description", "position")}
+    changes = _clean_text_changes(changes)
     for field, value in changes.items():
         setattr(group, field, value)
     after = {f: getattr(group, f) for f in ("name", "description", "position")}

@@ -4,7 +4,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from components.services import Transition, apply_status_changes, validate_statu
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
+from statuspage.text import clean_body, clean_name
 
 from .models import (
     IMPACT_ORDER,
@@ -50,20 +50,6 @@ def _validate_update_status(status: str) -> IncidentStatus:
             {"status": f"“{status}” is not an incident status; use one of {choices}."}
         )
     return IncidentStatus(status)
-
-
-def _validate_body(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write a message for this update."})
-    if len(body) > settings.MAX_BODY_CHARS:
-        raise ValidationError(
-            {
-                "body": f"The message is {len(body)} characters; "
-                f"the limit is {settings.MAX_BODY_CHARS}."
-            }
-        )
-    return body
 
 
 def _validate_impact(impact: str) -> str:
@@ -149,11 +135,9 @@ def open_incident(
     backfilled: bool = False,
 ) -> Incident:
     """Declare an incident with its first update. A backfilled one notifies nobody."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Give the incident a name."})
+    name = clean_name(name, missing="Give the incident a name.")
     update_status = _validate_update_status(status)
-    body = _validate_body(body)
+    body = clean_body(body)
     now = timezone.now()
     if started_at and started_at > now:
         raise ValidationError({"started_at": "An incident cannot start in the future."})
@@ -206,7 +190,7 @@ def post_incident_update(
     """
     incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
     update_status = _validate_update_status(status)
-    body = _validate_body(body)
+    body = clean_body(body)
     if incident.is_resolved:
         if not reopen:
             raise ValidationError(
@@ -287,7 +271,7 @@ def edit_incident_update(
     )
     before = {"body": update.body, "display_at": update.display_at.isoformat()}
     if body is not None:
-        body = _validate_body(body)
+        body = clean_body(body)
         if body != update.body:
             update.body = body
             update.edited_at = timezone.now()
@@ -332,10 +316,7 @@ def change_incident(
         "components": sorted(incident.components.values_list("pk", flat=True))
     }
     if name is not None:
-        name = name.strip()
-        if not name:
-            raise ValidationError({"name": "Give the incident a name."})
-        incident.name = name
+        incident.name = clean_name(name, missing="Give the incident a name.")
     if impact_override is not None:
         incident.impact_override = _validate_impact(impact_override)
     if started_at is not None:
@@ -366,7 +347,7 @@ def change_incident(
 @transaction.atomic
 def save_postmortem(*, incident: Incident, body: str, actor: Actor) -> Postmortem:
     """Write or revise the postmortem text. Publishing is a separate step."""
-    body = _validate_body(body)
+    body = clean_body(body)
     postmortem, created = Postmortem.objects.select_for_update().get_or_create(
         incident=incident, defaults={"body": body}
     )

@@ -12,8 +12,8 @@ from components.models import Component, ComponentStatus, StatusCause
 from components.services import Transition, apply_status_changes
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
-from incidents.services import _validate_body
 from pages.models import Page
+from statuspage.text import clean_body, clean_name
 
 from .models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
 
@@ -93,11 +93,9 @@ def schedule_maintenance(
     remind_minutes_before: int | None = None,
     deliver_notifications: bool = True,
 ) -> Maintenance:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Give the maintenance a name."})
+    name = clean_name(name, missing="Give the maintenance a name.")
     _validate_window(scheduled_for, scheduled_until)
-    body = _validate_body(body)
+    body = clean_body(body)
     components = list(components)
     _check_components(page, components)
     if remind_minutes_before is not None and remind_minutes_before <= 0:
@@ -159,9 +157,7 @@ def change_maintenance(
         raise ValidationError("This maintenance is over and can no longer be changed.")
     before = _snapshot(m) | {"components": sorted(m.components.values_list("pk", flat=True))}
     if name is not None:
-        if not name.strip():
-            raise ValidationError({"name": "Give the maintenance a name."})
-        m.name = name.strip()
+        m.name = clean_name(name, missing="Give the maintenance a name.")
     window_before = (m.scheduled_for, m.scheduled_until)
     if scheduled_for is not None:
         m.scheduled_for = scheduled_for
@@ -266,7 +262,7 @@ def post_maintenance_update(
                 f"to {new_status.label.lower()}."
             }
         )
-    body = _validate_body(body)
+    body = clean_body(body)
     at = at or timezone.now()
     before = _snapshot(m)
     transitions: list[Transition] = []
@@ -317,7 +313,7 @@ def cancel_maintenance(
     m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
     if m.status != MaintenanceStatus.SCHEDULED or m.cancelled_at:
         raise ValidationError("Only maintenance that has not started can be cancelled.")
-    body = _validate_body(body)
+    body = clean_body(body)
     now = timezone.now()
     m.cancelled_at = now
     m.resolved_at = now
@@ -352,7 +348,7 @@ def edit_maintenance_update(
     )
     before = {"body": update.body, "display_at": update.display_at.isoformat()}
     if body is not None:
-        body = _validate_body(body)
+        body = clean_body(body)
         if body != update.body:
             update.body = body
             update.edited_at = timezone.now()

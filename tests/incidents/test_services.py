@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from components.models import ComponentStatus, ComponentStatusChange
 from events.models import AuditEntry, EventKind, OutboxEvent
@@ -201,3 +204,28 @@ def test_a_component_of_another_page_is_refused(page, alice):
         )
     foreign.refresh_from_db()
     assert foreign.status == "operational"
+
+
+def test_control_characters_are_refused_with_a_clear_message(page, api, alice):
+    from components.services import update_component
+    from maintenance.services import schedule_maintenance
+
+    with pytest.raises(ValidationError, match="control characters"):
+        services.open_incident(page=page, name="Outage", body="bad\x00byte", actor=alice)
+    with pytest.raises(ValidationError, match="control characters"):
+        services.open_incident(page=page, name="Out\x00age", body="fine", actor=alice)
+    with pytest.raises(ValidationError, match="control characters"):
+        update_component(component=api, name="A\x00PI", actor=alice)
+    start = timezone.now()
+    with pytest.raises(ValidationError, match="control characters"):
+        schedule_maintenance(
+            page=page,
+            name="Upgrade",
+            body="nul\x00",
+            scheduled_for=start,
+            scheduled_until=start + timedelta(hours=1),
+            actor=alice,
+        )
+    assert not page.incidents.exists() and not page.maintenances.exists()
+    api.refresh_from_db()
+    assert api.name == "API"
