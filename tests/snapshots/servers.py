@@ -77,8 +77,21 @@ class Postgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/beacon"
 
     def start(self) -> None:
+        """Start; the first time, move to another port if another test took this one meanwhile
+        (other suites start throwaway servers in the same range)."""
+        for _ in range(5):
+            if self._pg_ctl_start():
+                self.started = True
+                return
+            if getattr(self, "started", False):
+                time.sleep(1)
+            else:
+                self.port = port_in(5441, 5449)
+        raise RuntimeError((self.folder / "pg.log").read_text(errors="replace")[-2000:])
+
+    def _pg_ctl_start(self) -> bool:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
-        subprocess.run(
+        done = subprocess.run(
             _as_postgres(
                 [
                     pg_bin("pg_ctl"),
@@ -92,9 +105,10 @@ class Postgres:
                     "start",
                 ]
             ),
-            check=True,
+            check=False,
             capture_output=True,
         )
+        return done.returncode == 0
 
     def create_database(self) -> None:
         subprocess.run(
@@ -139,18 +153,15 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        args = [
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.folder),
-        ]
+        for _ in range(5):
+            if self._start():
+                return
+            self.port = port_in(6381, 6389)  # taken meanwhile by another suite's server
+        raise RuntimeError("redis-server did not start")
+
+    def _start(self) -> bool:
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--dir", str(self.folder)]
         with (self.folder / "redis.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [shutil.which("redis-server") or "redis-server", *args],
@@ -160,11 +171,17 @@ class Redis:
             )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                return False
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
+                    time.sleep(0.2)
+                    if self.process.poll() is None:
+                        return True
             time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
+        self.stop()
+        return False
 
     def stop(self) -> None:
         if self.process is not None:

@@ -22,10 +22,10 @@ def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("survival")
     postgres = Postgres()
     redis = Redis(folder / "redis")
-    postgres.start()
-    redis.start()
-    beacon = Beacon(folder / "beacon", postgres.url, redis.url)
     try:
+        postgres.start()
+        redis.start()
+        beacon = Beacon(folder / "beacon", postgres.url, redis.url)
         postgres.create_database()
         beacon.manage("migrate", "--noinput")
         beacon.manage("collectstatic", "--noinput")
@@ -37,7 +37,8 @@ def stack(tmp_path_factory):
         beacon.start()
         yield beacon, postgres, redis
     finally:
-        beacon.stop()
+        if "beacon" in locals():
+            beacon.stop()
         redis.stop()
         postgres.remove()
 
