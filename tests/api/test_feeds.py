@@ -225,13 +225,14 @@ def test_titles_and_bodies_with_markup_and_control_characters_stay_well_formed(p
     incident = incident_services.open_incident(
         page=page,
         name='Errors on <script>alert("x")</script> & "quotes"',
-        body="Bad bytes \x07 here ]]> and <![CDATA[ there",
+        body="Bad bytes here ]]> and <![CDATA[ there",
         actor=alice,
     )
     title = 'Errors on <script>alert("x")</script> & "quotes"'
     assert list(bodies(fetch(client, "/history.atom"))) == [title]
     assert parse(fetch(client, "/history.rss")).entries[0].title == title
 
+    # The services refuse control characters; rows written before that, or by hand, may hold them.
     IncidentUpdate.objects.filter(incident=incident).update(body="Bell \x07 ]]>")
     Incident.objects.filter(pk=incident.pk).update(name="Tab\there <b>bold</b> \x0b")
     store.clear()  # queryset updates write no outbox event
