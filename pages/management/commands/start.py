@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from pages.models import Page
+from snapshots import publisher
 
 ADMIN_USERNAME = "admin"
 STOP_TIMEOUT_SECONDS = 25
@@ -75,6 +76,9 @@ class Command(BaseCommand):
         if not options["no_demo"] and not Page.objects.exists():
             call_command("load_demo", stdout=self.stdout)
         login = self.ensure_admin()
+        # Render the public pages now, so the first visitor is served a snapshot at once.
+        self.say("Rendering the public pages…")
+        publisher.publish()
         # The children open their own connections; do not hold one open for hours.
         connections.close_all()
 
