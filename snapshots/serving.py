@@ -95,6 +95,9 @@ def cache_control(*, fragment: bool) -> str:
 
 def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -> HttpResponse:
     response = HttpResponse(snapshot.body, content_type=snapshot.content_type)
+    # Answered before CommonMiddleware, which would add it: without it the server falls back
+    # to chunked framing, and caches and clients cannot see the size up front.
+    response["Content-Length"] = str(len(snapshot.body))
     response["ETag"] = snapshot.etag
     response["Last-Modified"] = http_date(snapshot.modified_at)
     response["Cache-Control"] = cache_control(fragment=fragment)

@@ -144,3 +144,9 @@ def test_old_snapshots_are_served_and_refreshed_past_their_age(client, page, set
     )
     assert stale.etag != first["ETag"]
     assert "Old copy" not in client.get("/").content.decode()
+
+
+def test_a_snapshot_says_its_length_so_it_is_not_sent_chunked(client, page):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) == len(response.content)
