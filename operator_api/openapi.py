@@ -324,6 +324,18 @@ SCHEMAS: dict[str, Any] = {
         },
         ["subscriber"],
     ),
+    "IncidentSubscriberIn": _object(
+        {
+            "subscriber": _object(
+                {
+                    "email": {"type": "string", "format": "email", "maxLength": 254},
+                    "skip_confirmation_notification": BOOLISH,
+                },
+                ["email"],
+            )
+        },
+        ["subscriber"],
+    ),
     "SubscriberPatch": _object(
         {"component_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
         ["component_ids"],
@@ -523,6 +535,22 @@ def _paths() -> dict[str, Any]:
                 "Change a subscriber's components", "200", _ref("Subscriber"), "SubscriberPatch"
             ),
             "delete": _op("Unsubscribe a subscriber", "200", _ref("Subscriber")),
+        },
+        inc + "/subscribers": {
+            "parameters": [PAGE_ID, _path_param("incident_id")],
+            "get": _op("List the incident's subscribers", "200", _list("Subscriber")),
+            "post": _op(
+                "Add an incident subscriber", "201", _ref("Subscriber"), "IncidentSubscriberIn"
+            ),
+        },
+        inc + "/subscribers/{subscriber_id}": {
+            "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("subscriber_id")],
+            "get": _op("Get an incident subscriber", "200", _ref("Subscriber")),
+            "delete": _op("Unsubscribe an incident subscriber", "200", _ref("Subscriber")),
+        },
+        inc + "/subscribers/{subscriber_id}/resend_confirmation": {
+            "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("subscriber_id")],
+            "post": _op("Resend the confirmation link", "201", _ref("Subscriber")),
         },
         inc + "/postmortem/revert": {
             "parameters": [PAGE_ID, _path_param("incident_id")],

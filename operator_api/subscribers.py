@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from components.models import Component
+from incidents.models import Incident
 from pages.models import Page
 from subscribers import services as subscriber_services
 from subscribers.models import Channel, Subscriber, SubscriberState
@@ -66,7 +67,10 @@ def _page_components(page: Page) -> list[str]:
 
 
 def _subscribers(page: Page) -> QuerySet[Subscriber]:
-    return Subscriber.objects.filter(page=page).prefetch_related("components")
+    # Incident subscribers are listed under their incident only.
+    return Subscriber.objects.filter(page=page, incident__isnull=True).prefetch_related(
+        "components"
+    )
 
 
 def _one(page: Page, subscriber_id: str) -> Subscriber:
@@ -175,3 +179,80 @@ def subscriber_detail(request: HttpRequest, api_key: ApiKey, body: dict, subscri
             )
             subscriber = _one(page, subscriber_id)
     return subscriber_json(subscriber, _page_components(page), page.tz)
+
+
+# Incident subscribers (`/incidents/{id}/subscribers`): email only ------------------------------
+
+
+def _incident(page: Page, incident_id: str) -> Incident:
+    incident = Incident.objects.filter(page=page, pk=incident_id).first()
+    if incident is None:
+        raise Http404("No such incident.")
+    return incident
+
+
+def _incident_subscribers(incident: Incident) -> QuerySet[Subscriber]:
+    return Subscriber.objects.filter(incident=incident).prefetch_related("components")
+
+
+def _incident_one(incident: Incident, subscriber_id: str) -> Subscriber:
+    subscriber = _incident_subscribers(incident).filter(pk=subscriber_id).first()
+    if subscriber is None:
+        raise Http404("No such subscriber.")
+    return subscriber
+
+
+def incident_subscriber_json(subscriber: Subscriber, tz: ZoneInfo) -> dict:
+    # An incident subscriber hears about its incident, not about components.
+    return {**subscriber_json(subscriber, [], tz), "components": []}
+
+
+@api_view("GET", "POST")
+def incident_subscribers(
+    request: HttpRequest, api_key: ApiKey, body: dict, incident_id: str
+) -> Any:
+    page = api_key.page
+    incident = _incident(page, incident_id)
+    if request.method == "POST":
+        data = envelope(body, "subscriber")
+        email = read_str(data, "email", 254)
+        if read_str(data, "phone_number") or data.get("phone_country"):
+            raise invalid("phone_number", "SMS subscribers are not offered; use email.")
+        if read_str(data, "endpoint", 500):
+            raise invalid("endpoint", "incident subscribers are email only.")
+        if not email:
+            raise invalid("email", "give an email address.")
+        skip = bool(read_bool(data, "skip_confirmation_notification"))
+        subscriber = subscriber_services.add_incident_subscriber(
+            incident=incident, email=email, skip_confirmation=skip, actor=_actor(api_key)
+        )
+        return incident_subscriber_json(_incident_one(incident, subscriber.pk), page.tz)
+    rows = _incident_subscribers(incident).filter(state__in=STATES["all"]).order_by("email", "pk")
+    return [incident_subscriber_json(s, page.tz) for s in rows]
+
+
+@api_view("GET", "DELETE")
+def incident_subscriber_detail(
+    request: HttpRequest, api_key: ApiKey, body: dict, incident_id: str, subscriber_id: str
+) -> Any:
+    page = api_key.page
+    incident = _incident(page, incident_id)
+    subscriber = _incident_one(incident, subscriber_id)
+    if request.method == "DELETE":
+        read_bool(request.GET, "skip_unsubscription_notification")
+        subscriber_services.unsubscribe(subscriber=subscriber, actor=_actor(api_key))
+        subscriber = _incident_one(incident, subscriber_id)
+    return incident_subscriber_json(subscriber, page.tz)
+
+
+@api_view("POST")
+def incident_subscriber_resend(
+    request: HttpRequest, api_key: ApiKey, body: dict, incident_id: str, subscriber_id: str
+) -> Any:
+    page = api_key.page
+    incident = _incident(page, incident_id)
+    subscriber = _incident_one(incident, subscriber_id)
+    if subscriber.state != SubscriberState.UNCONFIRMED:
+        raise ApiError(422, "This subscriber is not awaiting confirmation.")
+    subscriber_services.resend_confirmation(subscriber)
+    return incident_subscriber_json(subscriber, page.tz)

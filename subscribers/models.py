@@ -44,6 +44,14 @@ class Subscriber(models.Model):
     components = models.ManyToManyField(
         "components.Component", blank=True, related_name="subscribers"
     )
+    # Set: an incident subscriber, who hears only about this incident (email only).
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscribers",
+    )
     state = models.CharField(
         max_length=12, choices=SubscriberState.choices, default=SubscriberState.UNCONFIRMED
     )
@@ -64,8 +72,13 @@ class Subscriber(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["page", "email"],
-                condition=models.Q(channel="email"),
+                condition=models.Q(channel="email", incident__isnull=True),
                 name="one_email_subscriber_per_address",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "email"],
+                condition=models.Q(channel="email", incident__isnull=False),
+                name="one_incident_subscriber_per_address",
             ),
             models.UniqueConstraint(
                 fields=["page", "endpoint"],

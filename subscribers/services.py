@@ -36,6 +36,13 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 # However often one address is submitted, it gets at most one confirmation per this interval.
 CONFIRMATION_INTERVAL = timedelta(hours=1)
 
+# What an incident subscriber hears about (for its own incident).
+INCIDENT_SUBSCRIBER_KINDS = {
+    EventKind.INCIDENT_OPENED,
+    EventKind.INCIDENT_UPDATED,
+    EventKind.INCIDENT_RESOLVED,
+    EventKind.POSTMORTEM_PUBLISHED,
+}
 NOTIFYING_KINDS = {
     EventKind.INCIDENT_OPENED,
     EventKind.INCIDENT_UPDATED,
@@ -130,7 +137,7 @@ def subscribe_email(
     address = clean_email(email)
     chosen = _check_components(page, components or [])
     subscriber, created = Subscriber.objects.select_for_update().get_or_create(
-        page=page, channel=Channel.EMAIL, email=address
+        page=page, channel=Channel.EMAIL, email=address, incident=None
     )
     if subscriber.state == SubscriberState.SUPPRESSED:
         return subscriber  # the mail server refused it; asking again sends nothing
@@ -242,7 +249,7 @@ def add_email_subscriber(
     address = clean_email(email)
     chosen = _check_components(page, components or [])
     subscriber, _ = Subscriber.objects.select_for_update().get_or_create(
-        page=page, channel=Channel.EMAIL, email=address
+        page=page, channel=Channel.EMAIL, email=address, incident=None
     )
     if subscriber.state == SubscriberState.SUPPRESSED:
         raise ValidationError({"email": f"{address} is suppressed: {subscriber.suppressed_reason}"})
@@ -272,6 +279,7 @@ def add_webhook_subscriber(
         page=page,
         channel=Channel.WEBHOOK,
         endpoint=url,
+        incident=None,
         defaults={"email": contact, "secret": secrets.token_hex(32)},
     )
     if subscriber.state == SubscriberState.ACTIVE:
@@ -286,6 +294,46 @@ def add_webhook_subscriber(
     if _claim_confirmation(subscriber):
         transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
     return subscriber
+
+
+@transaction.atomic
+def add_incident_subscriber(
+    *, incident: Any, email: str, actor: Actor, skip_confirmation: bool = False
+) -> Subscriber:
+    """An email subscriber to one incident; confirmed by link as page subscribers are."""
+    address = clean_email(email)
+    page = incident.page
+    subscriber, created = Subscriber.objects.select_for_update().get_or_create(
+        page=page, channel=Channel.EMAIL, email=address, incident=incident
+    )
+    if subscriber.state == SubscriberState.SUPPRESSED:
+        raise ValidationError({"email": f"{address} is suppressed: {subscriber.suppressed_reason}"})
+    if subscriber.state == SubscriberState.ACTIVE:
+        return subscriber
+    if skip_confirmation:
+        subscriber.state = SubscriberState.ACTIVE
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+        record_audit(page=page, actor=actor, action="add_subscriber", obj=subscriber)
+        return subscriber
+    if subscriber.state == SubscriberState.UNSUBSCRIBED:
+        subscriber.state = SubscriberState.UNCONFIRMED
+        subscriber.save(update_fields=["state", "updated_at"])
+    if created:
+        record_audit(page=page, actor=actor, action="subscribe", obj=subscriber)
+    if _claim_confirmation(subscriber):
+        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    return subscriber
+
+
+def resend_confirmation(subscriber: Subscriber) -> bool:
+    """Send the confirmation link again (at most once an interval); False if none is sent."""
+    if subscriber.state != SubscriberState.UNCONFIRMED:
+        return False
+    if not _claim_confirmation(subscriber):
+        return False
+    transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    return True
 
 
 @dataclass
@@ -374,6 +422,10 @@ def recipients(event: OutboxEvent) -> Any:
     scope = Q(all_components=True)
     if touched:
         scope |= Q(components__in=touched)
+    scope &= Q(incident__isnull=True)
+    if event.subject_type == "incident" and event.kind in INCIDENT_SUBSCRIBER_KINDS:
+        # Incident subscribers hear about their own incident only.
+        scope |= Q(incident_id=event.subject_id)
     return (
         Subscriber.objects.active()
         .filter(page_id=event.page_id)

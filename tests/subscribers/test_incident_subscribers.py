@@ -1,0 +1,74 @@
+"""An incident subscriber hears about its own incident only."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from events.models import OutboxEvent
+from incidents import services as incidents
+from maintenance import services as maintenance
+from subscribers import services, tasks
+from subscribers.models import Delivery, DeliveryStatus, Subscriber, SubscriberState
+
+
+def deliver_all(rounds: int = 10) -> None:
+    for event_id in OutboxEvent.objects.not_fanned_out().values_list("pk", flat=True):
+        services.fan_out(event_id=event_id)
+    for _ in range(rounds):
+        tasks.send_due()
+        waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING)
+        if not waiting.exists():
+            return
+        waiting.update(next_attempt_at=timezone.now())
+
+
+def test_an_incident_subscriber_hears_that_incident_and_nothing_else(smtp, page, api, subscribe):
+    subscribe("everything@example.org")
+    watched = incidents.open_incident(page=page, name="Slow API", body="Looking.", actor="tests")
+    other = incidents.open_incident(page=page, name="Login fails", body="Looking.", actor="tests")
+    deliver_all()
+
+    follower = services.add_incident_subscriber(
+        incident=watched, email="follower@example.org", actor="tests", skip_confirmation=True
+    )
+    assert follower.state == SubscriberState.ACTIVE
+
+    incidents.post_incident_update(
+        incident=watched, status="identified", body="Found it.", actor="tests"
+    )
+    incidents.post_incident_update(
+        incident=other, status="identified", body="Found that.", actor="tests"
+    )
+    now = timezone.now()
+    maintenance.schedule_maintenance(
+        page=page,
+        name="Database upgrade",
+        scheduled_for=now + timedelta(hours=2),
+        scheduled_until=now + timedelta(hours=3),
+        body="Upgrading.",
+        actor="tests",
+    )
+    deliver_all()
+
+    mine = Delivery.objects.filter(subscriber=follower)
+    assert [d.event.subject_id for d in mine] == [watched.pk]
+    assert mine.get().status == DeliveryStatus.SENT
+    # The whole-page subscriber still hears about everything.
+    assert Delivery.objects.filter(subscriber__email="everything@example.org").count() == 5
+    assert smtp.recorder.counts()["follower@example.org"] == 1
+
+
+def test_an_incident_subscriber_must_confirm_and_does_not_clash_with_a_page_subscriber(
+    page, subscribe
+):
+    subscribe("ana@example.org")
+    incident = incidents.open_incident(page=page, name="Slow", body="Looking.", actor="tests")
+    follower = services.add_incident_subscriber(
+        incident=incident, email="ana@example.org", actor="tests"
+    )
+    assert follower.state == SubscriberState.UNCONFIRMED
+    assert Subscriber.objects.filter(email="ana@example.org").count() == 2
+    again = services.add_incident_subscriber(
+        incident=incident, email="ana@example.org", actor="tests"
+    )
+    assert again.pk == follower.pk
