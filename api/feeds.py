@@ -19,6 +19,7 @@ from xml.sax.xmlreader import AttributesImpl
 
 from django.db.models import Case, DateTimeField, F, Max, When
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from incidents.models import Incident
 from maintenance.models import Maintenance, MaintenanceStatus
@@ -223,7 +224,14 @@ class _Writer:
         return self.out.getvalue().encode()
 
 
+def check_feeds_allowed(page: Page) -> None:
+    """Feeds exist only while the page offers them; the snapshot store then forgets them too."""
+    if not page.allow_rss_atom_feeds:
+        raise Http404("This page does not offer feeds.")
+
+
 def render_atom(page: Page, now: datetime) -> bytes:
+    check_feeds_allowed(page)
     host = _host(page)
     url = page_url(page)
     w = _Writer()
@@ -262,6 +270,7 @@ def render_atom(page: Page, now: datetime) -> bytes:
 
 
 def render_rss(page: Page, now: datetime) -> bytes:
+    check_feeds_allowed(page)
     tz = page.tz
     w = _Writer()
     w.open(0, "rss", {"version": "2.0", "xmlns:dc": "http://purl.org/dc/elements/1.1/"})

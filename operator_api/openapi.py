@@ -77,6 +77,7 @@ SCHEMAS: dict[str, Any] = {
                     "url": {"type": "string", "format": "uri", "maxLength": 200},
                     "time_zone": {"type": "string", "example": "Europe/Paris"},
                     "css_link_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                    "allow_rss_atom_feeds": BOOLISH,
                 }
             )
         },

@@ -110,6 +110,9 @@ def page_detail(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
             value = read_str(data, colour, 7)
             if value:
                 page.brand_colour = value
+        feeds = read_bool(data, "allow_rss_atom_feeds")
+        if feeds is not None:
+            page.allow_rss_atom_feeds = feeds
         save_page(page=page, actor=actor_of(api_key))
         page.refresh_from_db()
     return page_json(page)

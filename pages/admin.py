@@ -23,6 +23,7 @@ class PageAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "url", "domain", "is_default", "time_zone"]}),
         ("Branding", {"fields": ["logo", "brand_colour", "support_url", "footer_links"]}),
+        ("Feeds", {"fields": ["allow_rss_atom_feeds"]}),
     ]
 
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:

@@ -25,5 +25,6 @@ class PageForm(forms.ModelForm):
             "brand_colour",
             "support_url",
             "footer_links",
+            "allow_rss_atom_feeds",
         ]
         widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}

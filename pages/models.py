@@ -41,6 +41,12 @@ class Page(models.Model):
     footer_links = models.JSONField(
         default=list, blank=True, help_text='A list of {"label": ..., "url": ...} objects.'
     )
+    allow_rss_atom_feeds = models.BooleanField(
+        "offer Atom and RSS feeds",
+        default=True,
+        help_text="Serve the incident history at /history.atom and /history.rss and link to "
+        "them from the page. Off: both answer 404.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -19,6 +19,7 @@ PAGE_FIELDS = (
     "brand_colour",
     "support_url",
     "footer_links",
+    "allow_rss_atom_feeds",
 )
 
 
