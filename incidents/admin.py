@@ -14,7 +14,13 @@ from components.admin import status_badge
 from components.models import ComponentStatus
 from pages.lookup import page_for
 from pages.models import Page
-from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, in_page_time, site
+from statuspage.admin_site import (
+    ServiceModelAdmin,
+    ServiceRejected,
+    in_page_time,
+    pretty_json,
+    site,
+)
 from statuspage.forms import add_service_error
 
 from . import services
@@ -184,6 +190,7 @@ class IncidentAdmin(ServiceModelAdmin):
                         started_at=data.get("started_at"),
                         deliver_notifications=data["notify"],
                         backfilled=data["backfilled"],
+                        reminder_intervals=data["reminder_intervals"],
                         actor=request.user,
                     )
                 except ValidationError as error:
@@ -273,6 +280,7 @@ class IncidentAdmin(ServiceModelAdmin):
                     impact_override=cleaned["impact_override"],
                     started_at=cleaned["started_at"],
                     components=cleaned["components"],
+                    reminder_intervals=cleaned["reminder_intervals"],
                     actor=request.user,
                 )
             except ValidationError as error:
@@ -327,6 +335,10 @@ class IncidentAdmin(ServiceModelAdmin):
             updates=[(u, in_page_time(u.display_at, page), _transitions_text(u)) for u in updates],
             templates=IncidentTemplate.objects.filter(page=page),
             started=in_page_time(incident.started_at, page),
+            metadata=pretty_json(incident.metadata),
+            last_reminder=in_page_time(incident.last_reminder_at, page)
+            if incident.last_reminder_at
+            else None,
             has_delete_permission=self.has_delete_permission(request, incident),
         )
         return TemplateResponse(request, "admin/incidents/incident/change.html", context)

@@ -9,14 +9,47 @@ from components.models import Component
 from pages.models import Page
 from statuspage.forms import ComponentStatusesMixin, ZonedDateTimeField, component_field_name
 
-from .models import UNRESOLVED, UPDATE_STATUSES, Impact, Incident, IncidentStatus, IncidentTemplate
+from .models import (
+    UNRESOLVED,
+    UPDATE_STATUSES,
+    Impact,
+    Incident,
+    IncidentStatus,
+    IncidentTemplate,
+    normalise_reminder_intervals,
+)
 
 UPDATE_STATUS_CHOICES = [(s.value, s.label) for s in UPDATE_STATUSES]
 IMPACT_CHOICES = [("", "Automatic, from the component statuses"), *Impact.choices]
 RESOLVED_TEXT = "This incident has been resolved."
 
 # Service errors name model fields; these forms call the body "message".
-FIELD_MAP = {"body": "message", "impact_override": "impact_override", "started_at": "started_at"}
+FIELD_MAP = {
+    "body": "message",
+    "impact_override": "impact_override",
+    "started_at": "started_at",
+    "reminder_intervals": "reminder_intervals",
+}
+
+
+class ReminderIntervalsField(forms.CharField):
+    """The API's reminder schedule as text; blank for the default hours."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            required=False,
+            max_length=200,
+            label="Reminders",
+            help_text="While the incident stays open, operators are emailed a reminder to post "
+            "an update this many hours after it started. Blank: 3, 6, 12 and 24 hours. "
+            "“[1, 5, 7, 10]”: those hours (increasing, each 1 to 24). “4”: every 4 hours up "
+            "to 24. “[]”: no reminders.",
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        return normalise_reminder_intervals(text) or ""
 
 
 def message_field(**kwargs: Any) -> forms.CharField:
@@ -58,6 +91,7 @@ class OpenIncidentForm(ComponentStatusesMixin):
         help_text="A past incident entered after the fact: notifies nobody and leaves today's "
         "component statuses alone.",
     )
+    reminder_intervals = ReminderIntervalsField()
 
     def __init__(self, *args: Any, page: Page, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,6 +160,7 @@ class IncidentDetailsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Which components this incident is about. Statuses change through updates.",
     )
+    reminder_intervals = ReminderIntervalsField()
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -135,6 +170,7 @@ class IncidentDetailsForm(forms.Form):
                 "impact_override": incident.impact_override,
                 "started_at": incident.started_at,
                 "components": list(incident.components.all()),
+                "reminder_intervals": incident.reminder_intervals or "",
             },
         )
         super().__init__(*args, **kwargs)

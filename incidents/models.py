@@ -1,4 +1,10 @@
+import json
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
@@ -33,6 +39,90 @@ def body_validators() -> list[MaxLengthValidator]:
     return [MaxLengthValidator(settings.MAX_BODY_CHARS)]
 
 
+# Metadata: free-form objects API clients attach to an incident or maintenance (e.g. the
+# tracker issue it belongs to). Capped, since every read of the incident returns it.
+METADATA_MAX_BYTES = 16_384
+METADATA_SHAPE = 'an object whose every value is an object, such as {"tracker": {"issue": "OPS-1"}}'
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def validate_metadata(value: Any) -> None:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValidationError(f"Metadata must be {METADATA_SHAPE}.")
+    if _has_nul(value):
+        raise ValidationError("Metadata must not contain NUL characters.")
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > METADATA_MAX_BYTES:
+        raise ValidationError(
+            f"Metadata is {size} bytes as JSON; the limit is {METADATA_MAX_BYTES}."
+        )
+
+
+# Reminders to operators while a realtime incident stays open, in hours after its start.
+DEFAULT_REMINDER_HOURS = (3, 6, 12, 24)
+LAST_REMINDER_HOUR = 24
+REMINDER_FORMS = (
+    'a list of hours such as "[1, 5, 7, 10]" (strictly increasing, each 1 to 24), '
+    'one number such as "4" (every 4 hours up to 24), or "[]" for no reminders'
+)
+
+
+def normalise_reminder_intervals(value: str | None) -> str | None:
+    """The stored form of a reminder schedule: None (the default hours), "[1, 5, 7, 10]",
+    "4" or "[]". Raises ValidationError for anything else."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    wrong = ValidationError(f"“{value}” is not a reminder schedule; give {REMINDER_FORMS}.")
+    if len(text) > 200:
+        raise ValidationError(f"That is not a reminder schedule; give {REMINDER_FORMS}.")
+    if text.startswith("["):
+        try:
+            hours = json.loads(text)
+        except ValueError:
+            raise wrong from None
+        if not isinstance(hours, list) or not all(type(h) is int for h in hours):
+            raise wrong
+        if not all(1 <= h <= LAST_REMINDER_HOUR for h in hours):
+            raise ValidationError(
+                f"“{value}”: each reminder hour must be from 1 to {LAST_REMINDER_HOUR}."
+            )
+        if any(later <= earlier for earlier, later in pairwise(hours)):
+            raise ValidationError(f"“{value}”: the reminder hours must be strictly increasing.")
+        return "[" + ", ".join(str(h) for h in hours) + "]"
+    if text.isascii() and text.isdigit():
+        every = int(text)
+        if not 1 <= every <= LAST_REMINDER_HOUR:
+            raise ValidationError(
+                f"“{value}”: remind every 1 to {LAST_REMINDER_HOUR} hours, or give a list."
+            )
+        return str(every)
+    raise wrong
+
+
+def validate_reminder_intervals(value: str | None) -> None:
+    normalise_reminder_intervals(value)
+
+
+def reminder_hours(intervals: str | None) -> list[int]:
+    """The hours after the start at which a stored schedule reminds the operators."""
+    if not intervals:
+        return list(DEFAULT_REMINDER_HOURS)
+    if intervals.startswith("["):
+        return [int(h) for h in json.loads(intervals)]
+    every = int(intervals)
+    return list(range(every, LAST_REMINDER_HOUR + 1, every))
+
+
 class IncidentQuerySet(models.QuerySet["Incident"]):
     def for_page(self, page: object) -> "IncidentQuerySet":
         return self.filter(page=page)
@@ -62,6 +152,16 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     # Historical incidents entered after the fact: they never notify anyone.
     backfilled = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
+    # When the operators are reminded to post an update while the incident stays open, as
+    # normalise_reminder_intervals writes it; blank for the default hours (the API's null).
+    reminder_intervals = models.CharField(
+        max_length=100, blank=True, validators=[validate_reminder_intervals]
+    )
+    # Reminder hours dealt with: reminded, or already past when the schedule was set or the
+    # incident reopened (those are skipped, not sent late).
+    reminded_hours = models.JSONField(default=list, blank=True)
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,6 +187,19 @@ class Incident(models.Model):
     @property
     def effective_impact(self) -> str:
         return self.impact_override or self.impact
+
+    @property
+    def reminder_hours(self) -> list[int]:
+        return reminder_hours(self.reminder_intervals)
+
+    def passed_reminder_hours(self, now: datetime) -> list[int]:
+        """The schedule's hours that have come by `now`."""
+        return [h for h in self.reminder_hours if self.started_at + timedelta(hours=h) <= now]
+
+    def due_reminder_hours(self, now: datetime) -> list[int]:
+        """Hours come by `now` that no reminder has dealt with yet."""
+        done = set(self.reminded_hours or [])
+        return [h for h in self.passed_reminder_hours(now) if h not in done]
 
 
 class IncidentUpdate(models.Model):

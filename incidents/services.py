@@ -24,6 +24,7 @@ from .models import (
     IncidentStatus,
     IncidentUpdate,
     Postmortem,
+    normalise_reminder_intervals,
 )
 
 IMPACT_OF_STATUS = {
@@ -73,6 +74,26 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
         "started_at": incident.started_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
     }
+
+
+def _details(incident: Incident) -> dict[str, Any]:
+    """What the API keeps on an incident besides its story: audited on open and change."""
+    return {"metadata": incident.metadata, "reminder_intervals": incident.reminder_intervals}
+
+
+def _clean_intervals(value: str | None) -> str:
+    """The stored form of a reminder schedule; "" for the default hours."""
+    try:
+        return normalise_reminder_intervals(value) or ""
+    except ValidationError as error:
+        raise ValidationError({"reminder_intervals": error.messages}) from None
+
+
+def _skip_passed_reminders(incident: Incident, now: datetime) -> None:
+    """Reminder hours already past when the schedule starts to apply (on opening a back-dated
+    incident, changing the schedule or the start, reopening) are skipped, not sent late."""
+    passed = incident.passed_reminder_hours(now)
+    incident.reminded_hours = sorted({*(incident.reminded_hours or []), *passed})
 
 
 def _record_update(
@@ -133,8 +154,13 @@ def open_incident(
     display_at: datetime | None = None,
     deliver_notifications: bool = True,
     backfilled: bool = False,
+    metadata: dict[str, Any] | None = None,
+    reminder_intervals: str | None = None,
 ) -> Incident:
-    """Declare an incident with its first update. A backfilled one notifies nobody."""
+    """Declare an incident with its first update. A backfilled one notifies nobody.
+
+    `reminder_intervals` as in `normalise_reminder_intervals` (None: the default hours).
+    """
     name = clean_name(name, missing="Give the incident a name.")
     update_status = _validate_update_status(status)
     body = clean_body(body)
@@ -149,7 +175,10 @@ def open_incident(
         impact_override=_validate_impact(impact_override),
         started_at=started_at or now,
         backfilled=backfilled,
+        metadata={} if metadata is None else metadata,
+        reminder_intervals=_clean_intervals(reminder_intervals),
     )
+    _skip_passed_reminders(incident, now)
     incident.full_clean(exclude=["components"])
     incident.save()
     update, _ = _record_update(
@@ -161,7 +190,13 @@ def open_incident(
         deliver_notifications=deliver_notifications,
         display_at=display_at,
     )
-    record_audit(page=page, actor=actor, action="open", obj=incident, after=_snapshot(incident))
+    record_audit(
+        page=page,
+        actor=actor,
+        action="open",
+        obj=incident,
+        after=_snapshot(incident) | _details(incident),
+    )
     emit_event(
         page=page,
         kind=EventKind.INCIDENT_OPENED,
@@ -199,6 +234,8 @@ def post_incident_update(
         if update_status not in UNRESOLVED:
             raise ValidationError({"status": "Reopening needs an unresolved status."})
         incident.resolved_at = None
+        # Reminders carry on from the hours still to come.
+        _skip_passed_reminders(incident, display_at or timezone.now())
     before = _snapshot(incident)
     update, _ = _record_update(
         incident=incident,
@@ -309,12 +346,20 @@ def change_incident(
     impact_override: str | None = None,
     started_at: datetime | None = None,
     components: Iterable[Component] | None = None,
+    metadata: dict[str, Any] | None = None,
+    reminder_intervals: str | None = None,
 ) -> bool:
-    """Change an incident's details (not its status: that takes an update)."""
+    """Change an incident's details (not its status: that takes an update).
+
+    None leaves a detail as it is; `metadata` replaces the stored object; `reminder_intervals`
+    "" goes back to the default hours.
+    """
     incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
-    before = _snapshot(incident) | {
-        "components": sorted(incident.components.values_list("pk", flat=True))
-    }
+    before = (
+        _snapshot(incident)
+        | _details(incident)
+        | {"components": sorted(incident.components.values_list("pk", flat=True))}
+    )
     if name is not None:
         incident.name = clean_name(name, missing="Give the incident a name.")
     if impact_override is not None:
@@ -323,16 +368,29 @@ def change_incident(
         if started_at > timezone.now():
             raise ValidationError({"started_at": "An incident cannot start in the future."})
         incident.started_at = started_at
+    if metadata is not None:
+        incident.metadata = metadata
+    if reminder_intervals is not None:
+        incident.reminder_intervals = _clean_intervals(reminder_intervals)
     if components is not None:
         components = list(components)
         _check_components(incident.page, components)
-    after = _snapshot(incident) | {
-        "components": sorted(c.pk for c in components)
-        if components is not None
-        else before["components"]
-    }
+    after = (
+        _snapshot(incident)
+        | _details(incident)
+        | {
+            "components": sorted(c.pk for c in components)
+            if components is not None
+            else before["components"]
+        }
+    )
     if before == after:
         return False
+    if (after["started_at"], after["reminder_intervals"]) != (
+        before["started_at"],
+        before["reminder_intervals"],
+    ):
+        _skip_passed_reminders(incident, timezone.now())
     incident.full_clean(exclude=["components"])
     incident.save()
     if components is not None:

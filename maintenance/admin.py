@@ -12,7 +12,13 @@ from django.urls import reverse
 from components.admin import status_badge
 from pages.lookup import page_for
 from pages.models import Page
-from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, in_page_time, site
+from statuspage.admin_site import (
+    ServiceModelAdmin,
+    ServiceRejected,
+    in_page_time,
+    pretty_json,
+    site,
+)
 from statuspage.forms import add_service_error, zone_label
 
 from . import services
@@ -251,5 +257,6 @@ class MaintenanceAdmin(ServiceModelAdmin):
                 for u in maintenance.updates.select_related("created_by")
             ],
             has_delete_permission=self.has_delete_permission(request, maintenance),
+            metadata=pretty_json(maintenance.metadata),
         )
         return TemplateResponse(request, "admin/maintenance/maintenance/change.html", context)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from incidents.models import body_validators
+from incidents.models import body_validators, validate_metadata
 from statuspage.ids import new_code
 
 
@@ -66,6 +66,7 @@ class Maintenance(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Raised on every reschedule, for calendar clients.
     sequence = models.PositiveIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

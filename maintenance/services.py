@@ -92,6 +92,7 @@ def schedule_maintenance(
     set_components_under_maintenance: bool = True,
     remind_minutes_before: int | None = None,
     deliver_notifications: bool = True,
+    metadata: dict[str, Any] | None = None,
 ) -> Maintenance:
     name = clean_name(name, missing="Give the maintenance a name.")
     _validate_window(scheduled_for, scheduled_until)
@@ -111,6 +112,7 @@ def schedule_maintenance(
         auto_complete=auto_complete,
         set_components_under_maintenance=set_components_under_maintenance,
         remind_minutes_before=remind_minutes_before,
+        metadata={} if metadata is None else metadata,
     )
     maintenance.full_clean(exclude=["components"])
     maintenance.save()
@@ -125,7 +127,11 @@ def schedule_maintenance(
         created_by=actor_fields(actor)["actor"],
     )
     record_audit(
-        page=page, actor=actor, action="schedule", obj=maintenance, after=_snapshot(maintenance)
+        page=page,
+        actor=actor,
+        action="schedule",
+        obj=maintenance,
+        after=_snapshot(maintenance) | {"metadata": maintenance.metadata},
     )
     emit_event(
         page=page,
@@ -150,12 +156,23 @@ def change_maintenance(
     auto_complete: bool | None = None,
     set_components_under_maintenance: bool | None = None,
     remind_minutes_before: int | Unset | None = UNSET,
+    metadata: dict[str, Any] | None = None,
 ) -> bool:
-    """Edit or reschedule. Moving the window raises the calendar sequence."""
+    """Edit or reschedule. Moving the window raises the calendar sequence. A given
+    `metadata` replaces the stored object, even once the maintenance is over."""
     m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
-    if m.status == MaintenanceStatus.COMPLETED:
+    before = _snapshot(m) | {
+        "components": sorted(m.components.values_list("pk", flat=True)),
+        "metadata": m.metadata,
+    }
+    if metadata is not None:
+        m.metadata = metadata
+    only_metadata = all(
+        value is None
+        for value in (name, scheduled_for, scheduled_until, components, auto_start, auto_complete)
+    ) and (set_components_under_maintenance is None and isinstance(remind_minutes_before, Unset))
+    if m.status == MaintenanceStatus.COMPLETED and not only_metadata:
         raise ValidationError("This maintenance is over and can no longer be changed.")
-    before = _snapshot(m) | {"components": sorted(m.components.values_list("pk", flat=True))}
     if name is not None:
         m.name = clean_name(name, missing="Give the maintenance a name.")
     window_before = (m.scheduled_for, m.scheduled_until)
@@ -183,7 +200,8 @@ def change_maintenance(
     after = _snapshot(m) | {
         "components": sorted(c.pk for c in components)
         if components is not None
-        else before["components"]
+        else before["components"],
+        "metadata": m.metadata,
     }
     if before == after:
         return False

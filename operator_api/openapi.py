@@ -46,6 +46,18 @@ def _ref(name: str) -> dict[str, str]:
 BOOL = {"type": "boolean"}
 BOOLISH = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}]}
 ID = {"type": "string", "pattern": "^[0-9a-z]{1,40}$"}
+METADATA = {
+    "type": "object",
+    "additionalProperties": {"type": "object"},
+    "description": "Every top-level value is an object; at most 16384 bytes as JSON.",
+}
+REMINDER_INTERVALS = {
+    "anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}],
+    "description": 'Realtime incidents only. null: the default hours "[3, 6, 12, 24]"; '
+    '"[1, 5, 7, 10]": those hours (strictly increasing, each 1 to 24); "4": every 4 hours '
+    'up to 24; "[]": no reminders. Operators are emailed while the incident stays open.',
+    "examples": ["[3, 6, 12, 24]", "4", "[]"],
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": {"type": "string"}, "message": {"type": "string"}}, ["message"]),
@@ -191,7 +203,7 @@ SCHEMAS: dict[str, Any] = {
             "backfilled": BOOL,
             "incident_updates": {"type": "array", "items": _ref("IncidentUpdate")},
             "components": {"type": "array", "items": _ref("Component")},
-            "metadata": {"type": "object"},
+            "metadata": METADATA,
             "reminder_intervals": _string(nullable=True),
             "scheduled_for": NULLABLE_TIMESTAMP,
             "scheduled_until": NULLABLE_TIMESTAMP,
@@ -251,7 +263,8 @@ SCHEMAS: dict[str, Any] = {
                     "auto_transition_to_operational_state": BOOLISH,
                     "auto_transition_deliver_notifications_at_start": BOOLISH,
                     "auto_transition_deliver_notifications_at_end": BOOLISH,
-                    "metadata": {"type": "object", "additionalProperties": {"type": "object"}},
+                    "metadata": METADATA,
+                    "reminder_intervals": REMINDER_INTERVALS,
                     "backfilled": BOOLISH,
                     "backfill_date": {"type": "string"},
                 }

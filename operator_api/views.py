@@ -7,6 +7,7 @@ error format live there. Views read through QuerySets and write only through ser
 from itertools import chain
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +24,8 @@ from incidents.models import (
     IncidentStatus,
     IncidentUpdate,
     Postmortem,
+    normalise_reminder_intervals,
+    validate_metadata,
 )
 from maintenance import services as maintenance_services
 from maintenance.models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
@@ -374,12 +377,37 @@ def _attached(page: Page, data: dict[str, Any]) -> list[Component] | None:
     return [found[i] for i in ids]
 
 
-def _check_metadata(data: dict[str, Any]) -> None:
+def _metadata(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The given metadata (it replaces the stored object), or None when not given."""
     metadata = data.get("metadata")
     if metadata is None:
-        return
-    if not isinstance(metadata, dict) or not all(isinstance(v, dict) for v in metadata.values()):
-        raise invalid("metadata", "must be an object whose every value is an object.")
+        return None
+    try:
+        validate_metadata(metadata)
+    except ValidationError as error:
+        raise invalid("metadata", " ".join(error.messages)) from None
+    return dict(metadata)
+
+
+def _reminder_intervals(data: dict[str, Any]) -> str | None:
+    """The given schedule, "" for null (the default hours), or None when not given."""
+    if "reminder_intervals" not in data:
+        return None
+    if data["reminder_intervals"] is None:
+        return ""
+    value = read_str(data, "reminder_intervals", 200) or ""
+    try:
+        normalise_reminder_intervals(value)
+    except ValidationError as error:
+        raise invalid("reminder_intervals", " ".join(error.messages)) from None
+    return value
+
+
+def _no_reminders_on_maintenance(data: dict[str, Any]) -> None:
+    if _reminder_intervals(data):
+        raise invalid(
+            "reminder_intervals", "reminders apply to realtime incidents, not to maintenance."
+        )
 
 
 def _remind(data: dict[str, Any]) -> int | Unset | None:
@@ -414,10 +442,11 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
     body = _body(data)
     deliver = read_bool(data, "deliver_notifications")
     deliver = True if deliver is None else deliver
-    _check_metadata(data)
+    metadata = _metadata(data)
     statuses = _component_map(page, data)
     attached = _attached(page, data) or []
     if status in MAINTENANCE_STATUSES:
+        _no_reminders_on_maintenance(data)
         scheduled_for = read_datetime(data, "scheduled_for")
         scheduled_until = read_datetime(data, "scheduled_until")
         if scheduled_for is None or scheduled_until is None:
@@ -439,6 +468,7 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
             set_components_under_maintenance=bool(under_maintenance),
             remind_minutes_before=None if isinstance(remind, Unset) else remind,
             deliver_notifications=deliver,
+            metadata=metadata,
         )
         if status != MaintenanceStatus.SCHEDULED:
             maintenance_services.post_maintenance_update(
@@ -451,6 +481,7 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
         return maintenance
     if impact == "maintenance":
         raise invalid("impact_override", "“maintenance” applies to scheduled maintenance only.")
+    reminder_intervals = _reminder_intervals(data)
     backfilled = bool(read_bool(data, "backfilled"))
     started_at = None
     if backfilled:
@@ -477,6 +508,8 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
         started_at=started_at,
         deliver_notifications=deliver,
         backfilled=backfilled,
+        metadata=metadata,
+        reminder_intervals=reminder_intervals or None,
     )
     extra = [c for c in attached if c not in statuses]
     if extra:
@@ -496,18 +529,22 @@ def _change_incident(incident: Incident, data: dict[str, Any], api_key: ApiKey) 
     status = read_choice(data, "status", [*INCIDENT_STATUSES, ""])
     body = _body(data)
     deliver = read_bool(data, "deliver_notifications")
-    _check_metadata(data)
+    metadata = _metadata(data)
+    reminder_intervals = _reminder_intervals(data)
     statuses = _component_map(page, data)
     attached = _attached(page, data)
     if read_ids(data, "component_ids") is None:
         attached = None
-    if name is not None or impact is not None or attached is not None:
+    details = (name, impact, attached, metadata, reminder_intervals)
+    if any(value is not None for value in details):
         incident_services.change_incident(
             incident=incident,
             actor=actor,
             name=name,
             impact_override=impact,
             components=attached,
+            metadata=metadata,
+            reminder_intervals=reminder_intervals,
         )
     if status or body is not None:
         incident.refresh_from_db()
@@ -532,7 +569,8 @@ def _change_maintenance(m: Maintenance, data: dict[str, Any], api_key: ApiKey) -
     status = read_choice(data, "status", [*MAINTENANCE_STATUSES, ""])
     body = _body(data)
     deliver = read_bool(data, "deliver_notifications")
-    _check_metadata(data)
+    metadata = _metadata(data)
+    _no_reminders_on_maintenance(data)
     read_choice(data, "impact_override", IMPACTS)
     attached = _attached(page, data) if read_ids(data, "component_ids") is not None else None
     remind = _remind(data)
@@ -544,6 +582,7 @@ def _change_maintenance(m: Maintenance, data: dict[str, Any], api_key: ApiKey) -
         "auto_start": _auto_start(data),
         "auto_complete": read_bool(data, "scheduled_auto_completed"),
         "set_components_under_maintenance": _under_maintenance(data),
+        "metadata": metadata,
     }
     if not isinstance(remind, Unset):
         changes["remind_minutes_before"] = remind

@@ -8,6 +8,7 @@ operator out during an outage would be worse than a slower brute force.
 """
 
 import hashlib
+import json
 import logging
 import math
 import time
@@ -210,3 +211,10 @@ def in_page_time(value: Any, page: Any) -> str:
     if value is None:
         return "—"
     return value.astimezone(page.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def pretty_json(value: Any) -> str:
+    """Stored JSON (such as API metadata) indented for reading; "" when empty."""
+    if not value:
+        return ""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
