@@ -1,7 +1,8 @@
 """Every write to incidents, their updates and postmortems goes through here."""
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,8 @@ from .models import (
     Postmortem,
     normalise_reminder_intervals,
 )
+
+SCHEDULER = "scheduler"
 
 IMPACT_OF_STATUS = {
     ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
@@ -504,3 +507,51 @@ def delete_postmortem(*, incident: Incident, actor: Actor) -> bool:
     if deleted:
         record_audit(page=incident.page, actor=actor, action="delete_postmortem", obj=incident)
     return bool(deleted)
+
+
+def send_due_reminders(*, now: datetime | None = None) -> list[str]:
+    """Remind the operators of open incidents whose reminder hours have come.
+
+    However many of an incident's hours are overdue (the scheduler was down), it gets one
+    reminder and all of them are marked done. Each incident is claimed under a row lock and
+    the email goes out after commit, so two runs, or two workers, never send one twice.
+    """
+    from .reminders import send_reminder
+
+    now = now or timezone.now()
+    candidates = (
+        Incident.objects.unresolved()
+        .filter(backfilled=False, started_at__lte=now - timedelta(hours=1))
+        .exclude(reminder_intervals="[]")
+        .only("pk", "started_at", "reminder_intervals", "reminded_hours")
+    )
+    reminded = []
+    for candidate in candidates:
+        if not candidate.due_reminder_hours(now):
+            continue
+        with transaction.atomic():
+            incident = (
+                Incident.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("page")
+                .filter(pk=candidate.pk, status__in=UNRESOLVED)
+                .first()
+            )
+            if incident is None:
+                continue  # resolved meanwhile, or another worker holds it
+            due = incident.due_reminder_hours(now)
+            if not due:
+                continue
+            incident.reminded_hours = sorted({*incident.reminded_hours, *due})
+            incident.last_reminder_at = now
+            # Not `updated_at`: a reminder changes nothing readers see.
+            incident.save(update_fields=["reminded_hours", "last_reminder_at"])
+            record_audit(
+                page=incident.page,
+                actor=SCHEDULER,
+                action="remind",
+                obj=incident,
+                after={"hours": due},
+            )
+            transaction.on_commit(partial(send_reminder, incident.pk, now=now))
+            reminded.append(incident.pk)
+    return reminded

@@ -317,6 +317,13 @@ CELERY_BEAT_SCHEDULE = {
         # 30 s, so that a short tick on a busy machine (or the file broker's polling) still runs.
         "options": {"expires": float(max(MAINTENANCE_TICK_SECONDS, 30))},
     },
+    # Operators are reminded of incidents left open (reminder_intervals); hours, so a minute
+    # is precise enough, and a run missed while beat was down sends one catch-up reminder.
+    "remind-open-incidents": {
+        "task": "incidents.tasks.send_incident_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 
 # Snapshots: the public pages, API and feeds pre-rendered into files under SNAPSHOT_DIR and served
