@@ -152,15 +152,23 @@ def send_confirmation(subscriber_id: str) -> None:
             logger.info("webhook %s not confirmed: %s", subscriber.endpoint, result.error)
         return
     token = services.confirm_token(subscriber)
+    page = subscriber.page
+    incident = subscriber.incident
     context = {
-        "page": subscriber.page,
-        "confirm_url": page_link(subscriber.page, reverse("subscribers:confirm", args=[token])),
+        "page": page,
+        "confirm_url": page_link(page, reverse("subscribers:confirm", args=[token])),
         "components": [c.name for c in subscriber.components.all()],
+        # An incident subscriber hears about one incident only: say which.
+        "incident": incident,
+        "incident_url": page_link(page, incident.get_absolute_url()) if incident else "",
     }
     from django.core.mail import EmailMultiAlternatives
 
+    subject = f"[{page.name}] Confirm your subscription"
+    if incident is not None:
+        subject += f" to “{incident.name}”"
     mail = EmailMultiAlternatives(
-        subject=f"[{subscriber.page.name}] Confirm your subscription",
+        subject=subject,
         body=render_to_string("emails/confirm.txt", context),
         to=[subscriber.email],
         headers={"Auto-Submitted": "auto-generated"},
