@@ -11,7 +11,7 @@ that is down) goes on to the views, which give the usual answers.
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from . import documents
 from .serving import serve
@@ -21,11 +21,15 @@ VIEW_ONLY = {"/maintenance.ics", "/badge.svg", "/embed"}
 
 
 def document_key(request: HttpRequest) -> str | None:
-    path = request.path_info
+    return document_key_for(request.path_info, request.META.get("QUERY_STRING", ""))
+
+
+def document_key_for(path: str, query: str) -> str | None:
+    """The stored document a path (and query string) names, if any."""
     if path in VIEW_ONLY:
         return None
     if path == "/history":
-        number = request.GET.get("page", "1")
+        number = QueryDict(query).get("page", "1")
         if number == "1":
             return path
         if number.isascii() and number.isdigit() and not number.startswith("0"):

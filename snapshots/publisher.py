@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
@@ -205,7 +205,8 @@ def _loop() -> None:
         with _guard:
             _wake.clear()
             if not woken and not _polling:
-                _thread = None  # a worker's one-off publish is done
+                _thread = None  # a worker's one-off publish is done, or polling was stopped
+                connections.close_all()
                 return
         _run_once(blocking=woken)
 
@@ -230,6 +231,16 @@ def start_polling() -> None:
         return
     _polling = True
     _ensure_thread()
+
+
+def stop_polling(timeout: float = 5) -> None:
+    """Let this process's publisher thread end (it finishes its current round first)."""
+    global _polling
+    with _guard:
+        _polling = False
+        thread = _thread
+    if thread is not None and thread.is_alive():
+        thread.join(timeout)
 
 
 def nudge(event_id: int) -> None:

@@ -50,7 +50,7 @@ def serve(request: HttpRequest, key: str) -> HttpResponse:
     snapshot = store.read(page_id, key)
     if snapshot is None:
         snapshot = _render_once(page_id, key, page)
-    elif _is_stale(snapshot, page_id):
+    elif is_stale(snapshot, page_id):
         if synchronous:
             snapshot = _render_once(page_id, key, page, replacing=snapshot)
         else:
@@ -58,7 +58,7 @@ def serve(request: HttpRequest, key: str) -> HttpResponse:
     return respond(request, snapshot, fragment=document.fragment)
 
 
-def _is_stale(snapshot: store.Snapshot, page_id: str) -> bool:
+def is_stale(snapshot: store.Snapshot, page_id: str) -> bool:
     if snapshot.version < store.read_state().version(page_id):
         return True
     return time.time() - snapshot.rendered_at >= settings.SNAPSHOT_REFRESH_SECONDS

@@ -16,6 +16,7 @@ revalidated with one `stat()`.
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -56,8 +57,22 @@ def root() -> Path:
     return Path(settings.SNAPSHOT_DIR)
 
 
+def _root_name() -> str:
+    # A Path keeps its string form once computed; reading goes by strings, which is cheaper.
+    return str(settings.SNAPSHOT_DIR)
+
+
+@functools.lru_cache(maxsize=CACHE_LIMIT)
+def _file_name(key: str) -> str:
+    return quote(key, safe="")
+
+
+def _doc_name(page_id: str, key: str) -> str:
+    return os.path.join(_root_name(), page_id, _file_name(key))
+
+
 def _doc_path(page_id: str, key: str) -> Path:
-    return root() / page_id / quote(key, safe="")
+    return Path(_doc_name(page_id, key))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -78,18 +93,18 @@ def _write_atomic(path: Path, data: bytes) -> None:
 _cache: dict[str, tuple[tuple[int, int], Any]] = {}
 
 
-def _cached_read(path: Path, parse: Any) -> Any:
+def _cached_read(name: str, parse: Any) -> Any:
     try:
-        stat = os.stat(path)
+        stat = os.stat(name)
     except FileNotFoundError:
         return None
     stamp = (stat.st_mtime_ns, stat.st_size)
-    name = str(path)
     hit = _cache.get(name)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     try:
-        data = path.read_bytes()
+        with open(name, "rb") as fh:
+            data = fh.read()
         value = parse(data)
     except (FileNotFoundError, ValueError):
         return None
@@ -120,7 +135,7 @@ def _parse_document(key: str) -> Any:
 
 
 def read(page_id: str, key: str) -> Snapshot | None:
-    snapshot: Snapshot | None = _cached_read(_doc_path(page_id, key), _parse_document(key))
+    snapshot: Snapshot | None = _cached_read(_doc_name(page_id, key), _parse_document(key))
     return snapshot
 
 
@@ -173,7 +188,9 @@ def _parse_json(data: bytes) -> Any:
 
 def read_hosts() -> dict[str, Any] | None:
     """{"default": page id or None, "hosts": {host name: page id}}."""
-    hosts: dict[str, Any] | None = _cached_read(root() / "hosts.json", _parse_json)
+    hosts: dict[str, Any] | None = _cached_read(
+        os.path.join(_root_name(), "hosts.json"), _parse_json
+    )
     return hosts
 
 
@@ -216,7 +233,7 @@ def _parse_state(data: bytes) -> State:
 
 def read_state() -> State:
     """The publisher's state; shared by the readers of a process, so treat it as read-only."""
-    state: State | None = _cached_read(root() / "state.json", _parse_state)
+    state: State | None = _cached_read(os.path.join(_root_name(), "state.json"), _parse_state)
     return state if state is not None else State(gaps={}, versions={}, refreshed={})
 
 

@@ -1,0 +1,212 @@
+"""The read path's express lane: stored documents answered at the WSGI layer, before Django.
+
+A status page is read thousands of times for each write, so reading a stored document should
+cost less than the cheapest Django view. This WSGI wrapper answers the common case, a GET or
+HEAD for a stored document on an allowed host, straight from the store: no request or response
+objects, no middleware, no signals, and headers built once per document. A 304 costs a few
+string comparisons.
+
+Whatever it is not sure of goes on to Django, whose SnapshotMiddleware and views give the
+usual answers: other methods, unknown paths and hosts, documents never rendered, If-Match and
+If-Unmodified-Since, plain http when https is enforced, and tests (SNAPSHOT_CHECK_SECONDS = 0,
+where every read checks the outbox). What it answers is what Django would: same status, body and
+headers, including those of the security and Content-Security-Policy middleware (tested in
+tests/snapshots/test_lane.py).
+"""
+
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponse
+from django.http.request import split_domain_port, validate_host
+from django.middleware.csp import ContentSecurityPolicyMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from . import publisher, store
+from .documents import document
+from .middleware import document_key_for
+from .serving import cache_control, is_stale
+
+StartResponse = Callable[..., Any]
+Headers = list[tuple[str, str]]
+
+# Bounds on the per-process memos, which requests' Host headers and paths fill.
+MEMO_LIMIT = 1024
+
+
+def _site_headers(secure: bool) -> Headers:
+    """The headers the middleware in front of SnapshotMiddleware adds to every response."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "443" if secure else "80",
+        "wsgi.url_scheme": "https" if secure else "http",
+        "wsgi.input": io.BytesIO(),
+    }
+    request = WSGIRequest(environ)
+    response = HttpResponse()
+    del response["Content-Type"]
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    response = ContentSecurityPolicyMiddleware(lambda r: response).process_response(
+        request, response
+    )
+    response = SecurityMiddleware(lambda r: response).process_response(request, response)
+    return list(response.items())
+
+
+class SnapshotLane:
+    def __init__(self, application: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]):
+        self.application = application
+        self._allowed: dict[str, bool] = {}
+        # (path, query) -> (document key, is a fragment), or None for paths the lane leaves alone.
+        self._keys: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        self._site: dict[bool, Headers] = {}
+        # (snapshot, secure, not modified) -> headers; a new snapshot is a new key.
+        self._headers: dict[tuple[int, bool, bool], tuple[store.Snapshot, Headers]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        answer = self.answer(environ)
+        if answer is None:
+            return self.application(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def answer(self, environ: dict[str, Any]) -> tuple[str, Headers, bytes] | None:
+        """(status, headers, body) for a request the lane can answer, else None."""
+        if settings.SNAPSHOT_CHECK_SECONDS <= 0:
+            return None
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        if "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+            return None
+        if environ.get("SCRIPT_NAME"):
+            return None
+        secure = self._is_secure(environ)
+        if secure is None:
+            return None
+        host = self._allowed_host(environ)
+        if host is None:
+            return None
+        found = self._key(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        if found is None:
+            return None
+        key, fragment = found
+        page_id = store.page_id_for_host(host)
+        if page_id is None:
+            return None
+        snapshot = store.read(page_id, key)
+        if snapshot is None or snapshot.status != 200:
+            return None
+        publisher.start_polling()
+        if is_stale(snapshot, page_id):
+            publisher.refresh_in_background(page_id, key)
+        not_modified = self._not_modified(environ, snapshot)
+        if not_modified is None:
+            return None
+        headers = self._headers_for(snapshot, secure, not_modified, fragment)
+        if not_modified:
+            return "304 Not Modified", headers, b""
+        return "200 OK", headers, snapshot.body
+
+    # Request ----------------------------------------------------------------------------------
+
+    def _is_secure(self, environ: dict[str, Any]) -> bool | None:
+        """Whether Django would see https; None when it would redirect to https first."""
+        secure = environ.get("wsgi.url_scheme") == "https"
+        if settings.SECURE_PROXY_SSL_HEADER:
+            header, value = settings.SECURE_PROXY_SSL_HEADER
+            given = environ.get(header)
+            if given is not None:
+                secure = given.split(",", 1)[0].strip() == value
+        if settings.SECURE_SSL_REDIRECT and not secure:
+            return None
+        return secure
+
+    def _allowed_host(self, environ: dict[str, Any]) -> str | None:
+        """The Host header when ALLOWED_HOSTS admits it (as Django's get_host decides)."""
+        if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+            return None
+        host = environ.get("HTTP_HOST")
+        if not host:
+            return None
+        allowed = self._allowed.get(host)
+        if allowed is None:
+            hosts = settings.ALLOWED_HOSTS
+            if settings.DEBUG and not hosts:
+                hosts = [".localhost", "127.0.0.1", "[::1]"]
+            domain, _port = split_domain_port(host)
+            allowed = bool(domain) and validate_host(domain, hosts)
+            if len(self._allowed) >= MEMO_LIMIT:
+                self._allowed.clear()
+            self._allowed[host] = allowed
+        return host if allowed else None
+
+    def _key(self, path: str, query: str) -> tuple[str, bool] | None:
+        memo = (path, query)
+        if memo in self._keys:
+            return self._keys[memo]
+        found = None
+        # WSGI carries the path as latin-1; an ASCII path is the same string in Django.
+        key = document_key_for(path, query) if path.isascii() and query.isascii() else None
+        doc = document(key) if key is not None else None
+        if key is not None and doc is not None:
+            found = (key, doc.fragment)
+        if len(self._keys) >= MEMO_LIMIT:
+            self._keys.clear()
+        self._keys[memo] = found
+        return found
+
+    def _not_modified(self, environ: dict[str, Any], snapshot: store.Snapshot) -> bool | None:
+        """Whether to answer 304, by RFC 9110's steps 3 and 4 (as Django decides)."""
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match:
+            if if_none_match == snapshot.etag:
+                return True
+            etags = parse_etags(if_none_match)
+            if etags:
+                if etags == ["*"]:
+                    return True
+                target = snapshot.etag.removeprefix("W/")
+                return any(etag.removeprefix("W/") == target for etag in etags)
+        if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
+        if if_modified_since and not if_none_match:
+            since = parse_http_date_safe(if_modified_since)
+            return since is not None and int(snapshot.modified_at) <= since
+        return False
+
+    # Response ---------------------------------------------------------------------------------
+
+    def _headers_for(
+        self, snapshot: store.Snapshot, secure: bool, not_modified: bool, fragment: bool
+    ) -> Headers:
+        memo = (id(snapshot), secure, not_modified)
+        found = self._headers.get(memo)
+        if found is not None and found[0] is snapshot:
+            return found[1]
+        site = self._site.get(secure)
+        if site is None:
+            site = self._site[secure] = _site_headers(secure)
+        own = [
+            ("ETag", snapshot.etag),
+            ("Last-Modified", http_date(snapshot.modified_at)),
+            ("Cache-Control", cache_control(fragment=fragment)),
+        ]
+        if not not_modified:
+            own[:0] = [
+                ("Content-Type", snapshot.content_type),
+                ("Content-Length", str(len(snapshot.body))),
+            ]
+        if snapshot.key.startswith("/api/"):
+            own.append(("Access-Control-Allow-Origin", "*"))
+        headers = own + site
+        if len(self._headers) >= MEMO_LIMIT:
+            self._headers.clear()
+        # The snapshot is kept with its headers so that its id cannot be reused meanwhile.
+        self._headers[memo] = (snapshot, headers)
+        return headers
