@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     BEACON_VAR_DIR=/var/lib/beacon \
     STATIC_ROOT=/app/staticfiles \
-    GUNICORN_BIND=0.0.0.0:8000
+    WEB_BIND=0.0.0.0:8000
 
 RUN pip install --no-cache-dir uv
 
@@ -30,4 +30,4 @@ RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build 
 
 USER beacon
 EXPOSE 8000
-CMD ["gunicorn", "--config", "gunicorn.conf.py"]
+CMD ["python", "-m", "statuspage.web"]

@@ -25,8 +25,8 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/beacon_bench_read"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-# granian and uvicorn are not Beacon dependencies; `pip install --target DIR granian uvicorn`
-# and point BENCH_EXTRA_PATH at DIR to compare them.
+# gunicorn and uvicorn are not Beacon dependencies; `uv pip install --target DIR gunicorn
+# uvicorn` and point BENCH_EXTRA_PATH at DIR to compare them.
 EXTRA_PATH = os.environ.get("BENCH_EXTRA_PATH", "")
 
 
@@ -52,7 +52,7 @@ class Stack:
             SITE_URL=f"http://127.0.0.1:{self.port}",
             BEACON_VAR_DIR=str(self.dir / "var"),
             DJANGO_SETTINGS_MODULE="bench.read.settings",
-            GUNICORN_ACCESS_LOG="0",
+            WEB_ACCESS_LOG="0",
             PYTHONPATH=":".join(p for p in (str(BASE), EXTRA_PATH) if p),
         )
         env.update(extra)
@@ -80,42 +80,17 @@ class Stack:
         self.manage("load_demo")
 
     def server_command(self, kind: str) -> list[str]:
+        """`granian` is Beacon's production web server and configuration; the others are
+        for comparison and need BENCH_EXTRA_PATH (see the module docstring)."""
         bind = f"127.0.0.1:{self.port}"
         py = sys.executable
-        if kind == "gunicorn-gthread":
-            return [py, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", bind]
-        if kind == "gunicorn-sync":
-            return [
-                py,
-                "-m",
-                "gunicorn",
-                "--config",
-                "gunicorn.conf.py",
-                "--bind",
-                bind,
-                "--worker-class",
-                "sync",
-                "--workers",
-                "4",
-            ]
         if kind == "granian":
-            return [
-                py,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--workers",
-                "2",
-                "--blocking-threads",
-                "4",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "statuspage.wsgi:application",
-            ]
+            return [py, "-m", "statuspage.web", "--bind", bind]
+        gunicorn = [py, "-m", "gunicorn", "statuspage.wsgi:application", "--bind", bind]
+        if kind == "gunicorn-gthread":
+            return [*gunicorn, "--worker-class", "gthread", "--workers", "2", "--threads", "4"]
+        if kind == "gunicorn-sync":
+            return [*gunicorn, "--worker-class", "sync", "--workers", "4"]
         if kind == "uvicorn":
             return [
                 py,
@@ -134,7 +109,7 @@ class Stack:
             ]
         raise ValueError(kind)
 
-    def start(self, kind: str = "gunicorn-gthread") -> subprocess.Popen[bytes]:
+    def start(self, kind: str = "granian") -> subprocess.Popen[bytes]:
         log = (self.dir / f"{kind}.log").open("ab")
         process = subprocess.Popen(
             self.server_command(kind),
@@ -247,6 +222,8 @@ class Result:
     p99_ms: float
     non_2xx_3xx: int
     errors: str
+    # What the wrk script printed, if it printed anything (the 304 run's count of answers).
+    note: str = ""
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -264,18 +241,32 @@ def wrk(
     seconds: int = 20,
     connections: int = 64,
     headers: dict[str, str] | None = None,
+    script: Path | None = None,
+    script_args: list[str] | None = None,
 ) -> Result:
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    if script is not None:
+        args += ["-s", str(script)]
+    args.append(url)
+    if script_args:
+        args += ["--", *script_args]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
+    note = re.search(r"revalidated:.*", out)
     return Result(
-        name, rps, p50, p99, int(bad.group(1)) if bad else 0, errors.group(0) if errors else ""
+        name,
+        rps,
+        p50,
+        p99,
+        int(bad.group(1)) if bad else 0,
+        errors.group(0) if errors else "",
+        note.group(0) if note else "",
     )
 
 
@@ -285,4 +276,5 @@ def print_results(results: list[Result]) -> None:
         print(
             f"{r.name:<44} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.non_2xx_3xx:>11}"
             + (f"  {r.errors}" if r.errors else "")
+            + (f"  ({r.note})" if r.note else "")
         )

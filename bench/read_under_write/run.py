@@ -35,7 +35,7 @@ def main() -> None:
     try:
         print("preparing the database and the demo page…", flush=True)
         stack.prepare()
-        stack.start("gunicorn-gthread")
+        stack.start("granian")
         os.environ.update(stack.env())
         import django
 
@@ -57,7 +57,7 @@ def main() -> None:
         load: list[object] = []
         loader = threading.Thread(
             target=lambda: load.append(
-                wrk("gunicorn-gthread: / under writes", stack.url("/"), seconds=args.seconds)
+                wrk("granian: / under writes", stack.url("/"), seconds=args.seconds)
             ),
         )
         loader.start()

@@ -9,13 +9,16 @@ README = settings.BASE_DIR / "README.md"
 
 def variables_read_by(path: str) -> set[str]:
     source = (settings.BASE_DIR / path).read_text()
-    pattern = r'(?:env|envbool|envint|envfloat|envlist|os\.environ\.get)\(\s*"([A-Z][A-Z0-9_]+)"'
+    pattern = (
+        r'(?:env|envbool|envint|envfloat|envlist|_int|_bool|os\.environ\.get)\(\s*["\']'
+        r"([A-Z][A-Z0-9_]+)"
+    )
     return set(re.findall(pattern, source))
 
 
 def test_every_environment_variable_in_the_settings_is_documented():
     documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", README.read_text(), re.M))
-    read = variables_read_by("statuspage/settings.py") | variables_read_by("gunicorn.conf.py")
+    read = variables_read_by("statuspage/settings.py") | variables_read_by("statuspage/web.py")
     assert read - documented == set()
 
 

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -192,7 +193,7 @@ class Redis:
 
 @dataclass
 class Beacon:
-    """gunicorn with the production settings and configuration, on the throwaway servers."""
+    """Beacon's web server (statuspage.web), production settings, on the throwaway servers."""
 
     folder: Path
     database_url: str
@@ -216,8 +217,8 @@ class Beacon:
             SECRET_KEY="beacon-snapshot-tests-" + "x" * 40,
             SITE_URL=self.base,
             BEACON_VAR_DIR=str(self.folder / "var"),
-            GUNICORN_BIND=f"127.0.0.1:{self.port}",
-            GUNICORN_ACCESS_LOG="0",
+            WEB_BIND=f"127.0.0.1:{self.port}",
+            WEB_ACCESS_LOG="0",
             WEB_CONCURRENCY="2",
             **self.extra,
         )
@@ -238,12 +239,8 @@ class Beacon:
         return self.manage("shell", "-c", code, timeout=timeout)
 
     def start(self) -> None:
-        self.process = spawn(
-            ["-m", "gunicorn", "--config", "gunicorn.conf.py"], self.env(), self.log
-        )
-        wait_for(
-            lambda: self.get("/healthz")[0] == 200, timeout=30, what="gunicorn start", log=self.log
-        )
+        self.process = spawn(["-m", "statuspage.web"], self.env(), self.log)
+        wait_for(lambda: self.get("/healthz")[0] == 200, timeout=30, what="web start", log=self.log)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -287,12 +284,13 @@ class Beacon:
 
     def get(
         self, path: str, headers: dict[str, str] | None = None, timeout: float = 10
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, Message, bytes]:
+        """Status, headers (looked up case-insensitively, as HTTP's are) and body."""
         request = urllib.request.Request(self.base + path, headers=headers or {})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()
         except OSError:
-            return 0, {}, b""
+            return 0, Message(), b""

@@ -1,7 +1,7 @@
 """`manage.py start`: the one command that runs Beacon on this machine.
 
 It prepares the database and static files, makes sure someone can log in, then runs and
-watches the three processes Beacon is made of: the web server (gunicorn), a Celery worker and
+watches the three processes Beacon is made of: the web server (granian), a Celery worker and
 Celery beat. Ctrl-C or SIGTERM stops all three. If one of them dies, the others are stopped
 too and the command fails, naming it, so a process manager (systemd, a container runtime) can
 restart the whole set rather than run a page that silently never completes maintenance.
@@ -127,15 +127,7 @@ class Command(BaseCommand):
         return [
             Child(
                 "web server",
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "--config",
-                    str(settings.BASE_DIR / "gunicorn.conf.py"),
-                    "--bind",
-                    bind,
-                ],
+                [python, "-m", "statuspage.web", "--bind", bind],
             ),
             Child("Celery worker", worker),
             Child(
