@@ -2,9 +2,10 @@
 
 A status page is read thousands of times for each write, so reading a stored document should
 cost less than the cheapest Django view. This WSGI wrapper answers the common case, a GET or
-HEAD for a stored document on an allowed host, straight from the store: no request or response
-objects, no middleware, no signals, and headers built once per document. A 304 costs a few
-string comparisons.
+HEAD for a stored document on an allowed host, straight from the store (gzip-compressed when
+the client accepts it; the store keeps that copy): no request or response objects, no
+middleware, no signals, and headers built once per document. A 304 costs a few string
+comparisons.
 
 Whatever it is not sure of goes on to Django, whose SnapshotMiddleware and views give the
 usual answers: other methods, unknown paths and hosts, documents never rendered, If-Match and
@@ -29,7 +30,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from . import publisher, store
 from .documents import document
 from .middleware import document_key_for
-from .serving import cache_control, is_stale
+from .serving import accepts_gzip, cache_control, is_stale
 
 StartResponse = Callable[..., Any]
 Headers = list[tuple[str, str]]
@@ -66,8 +67,9 @@ class SnapshotLane:
         # (path, query) -> (document key, is a fragment), or None for paths the lane leaves alone.
         self._keys: dict[tuple[str, str], tuple[str, bool] | None] = {}
         self._site: dict[bool, Headers] = {}
-        # (snapshot, secure, not modified) -> headers; a new snapshot is a new key.
-        self._headers: dict[tuple[int, bool, bool], tuple[store.Snapshot, Headers]] = {}
+        self._gzip: dict[str, bool] = {}
+        # (snapshot, secure, not modified, gzip) -> headers; a new snapshot is a new key.
+        self._headers: dict[tuple[int, bool, bool, bool], tuple[store.Snapshot, Headers]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = self.answer(environ)
@@ -106,12 +108,14 @@ class SnapshotLane:
         publisher.start_polling()
         if is_stale(snapshot, page_id):
             publisher.refresh_in_background(page_id, key)
-        not_modified = self._not_modified(environ, snapshot)
-        if not_modified is None:
-            return None
-        headers = self._headers_for(snapshot, secure, not_modified, fragment)
+        compressed = snapshot.gzipped is not None and self._accepts_gzip(environ)
+        etag = snapshot.gzip_etag if compressed else snapshot.etag
+        not_modified = self._not_modified(environ, etag, snapshot.modified_at)
+        headers = self._headers_for(snapshot, secure, not_modified, fragment, compressed)
         if not_modified:
             return "304 Not Modified", headers, b""
+        if compressed and snapshot.gzipped is not None:
+            return "200 OK", headers, snapshot.gzipped
         return "200 OK", headers, snapshot.body
 
     # Request ----------------------------------------------------------------------------------
@@ -162,30 +166,44 @@ class SnapshotLane:
         self._keys[memo] = found
         return found
 
-    def _not_modified(self, environ: dict[str, Any], snapshot: store.Snapshot) -> bool | None:
+    def _accepts_gzip(self, environ: dict[str, Any]) -> bool:
+        header = environ.get("HTTP_ACCEPT_ENCODING", "")
+        accepted = self._gzip.get(header)
+        if accepted is None:
+            accepted = accepts_gzip(header)
+            if len(self._gzip) >= MEMO_LIMIT:
+                self._gzip.clear()
+            self._gzip[header] = accepted
+        return accepted
+
+    def _not_modified(self, environ: dict[str, Any], etag: str, modified_at: float) -> bool:
         """Whether to answer 304, by RFC 9110's steps 3 and 4 (as Django decides)."""
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match:
-            if if_none_match == snapshot.etag:
+            if if_none_match == etag:
                 return True
             etags = parse_etags(if_none_match)
             if etags:
                 if etags == ["*"]:
                     return True
-                target = snapshot.etag.removeprefix("W/")
-                return any(etag.removeprefix("W/") == target for etag in etags)
+                return any(given.removeprefix("W/") == etag for given in etags)
         if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
         if if_modified_since and not if_none_match:
             since = parse_http_date_safe(if_modified_since)
-            return since is not None and int(snapshot.modified_at) <= since
+            return since is not None and int(modified_at) <= since
         return False
 
     # Response ---------------------------------------------------------------------------------
 
     def _headers_for(
-        self, snapshot: store.Snapshot, secure: bool, not_modified: bool, fragment: bool
+        self,
+        snapshot: store.Snapshot,
+        secure: bool,
+        not_modified: bool,
+        fragment: bool,
+        compressed: bool,
     ) -> Headers:
-        memo = (id(snapshot), secure, not_modified)
+        memo = (id(snapshot), secure, not_modified, compressed)
         found = self._headers.get(memo)
         if found is not None and found[0] is snapshot:
             return found[1]
@@ -193,15 +211,22 @@ class SnapshotLane:
         if site is None:
             site = self._site[secure] = _site_headers(secure)
         own = [
-            ("ETag", snapshot.etag),
+            ("ETag", snapshot.gzip_etag if compressed else snapshot.etag),
             ("Last-Modified", http_date(snapshot.modified_at)),
             ("Cache-Control", cache_control(fragment=fragment)),
         ]
+        if snapshot.gzipped is not None:
+            own.append(("Vary", "Accept-Encoding"))
         if not not_modified:
+            body = (
+                snapshot.gzipped if compressed and snapshot.gzipped is not None else snapshot.body
+            )
             own[:0] = [
                 ("Content-Type", snapshot.content_type),
-                ("Content-Length", str(len(snapshot.body))),
+                ("Content-Length", str(len(body))),
             ]
+            if compressed:
+                own.append(("Content-Encoding", "gzip"))
         if snapshot.key.startswith("/api/"):
             own.append(("Access-Control-Allow-Origin", "*"))
         headers = own + site

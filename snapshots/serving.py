@@ -93,19 +93,51 @@ def cache_control(*, fragment: bool) -> str:
     )
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header admits gzip (RFC 9110 12.5.3): named, or `*`, with a
+    non-zero weight. Parts that cannot be read are ignored."""
+    named: float | None = None
+    star: float | None = None
+    for part in accept_encoding.split(","):
+        coding, _, params = part.partition(";")
+        coding = coding.strip().lower()
+        weight = 1.0
+        name, _, value = params.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                continue
+        if coding == "gzip" or coding == "x-gzip":
+            named = weight if named is None else max(named, weight)
+        elif coding == "*":
+            star = weight
+    chosen = named if named is not None else star
+    return chosen is not None and chosen > 0
+
+
 def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -> HttpResponse:
-    response = HttpResponse(snapshot.body, content_type=snapshot.content_type)
+    compressed = snapshot.gzipped is not None and accepts_gzip(
+        request.META.get("HTTP_ACCEPT_ENCODING", "")
+    )
+    body = snapshot.gzipped if compressed and snapshot.gzipped is not None else snapshot.body
+    etag = snapshot.gzip_etag if compressed else snapshot.etag
+    response = HttpResponse(body, content_type=snapshot.content_type)
     # Answered before CommonMiddleware, which would add it: without it the server falls back
     # to chunked framing, and caches and clients cannot see the size up front.
-    response["Content-Length"] = str(len(snapshot.body))
-    response["ETag"] = snapshot.etag
+    response["Content-Length"] = str(len(body))
+    if compressed:
+        response["Content-Encoding"] = "gzip"
+    if snapshot.gzipped is not None:
+        response["Vary"] = "Accept-Encoding"
+    response["ETag"] = etag
     response["Last-Modified"] = http_date(snapshot.modified_at)
     response["Cache-Control"] = cache_control(fragment=fragment)
     if snapshot.key.startswith("/api/"):
         # Status widgets fetch the API from other origins.
         response["Access-Control-Allow-Origin"] = "*"
     conditional = get_conditional_response(
-        request, etag=snapshot.etag, last_modified=int(snapshot.modified_at), response=response
+        request, etag=etag, last_modified=int(snapshot.modified_at), response=response
     )
     if conditional is not None and "Access-Control-Allow-Origin" in response:
         # A 304 is a new response: a widget polling with its ETag must still be let in.

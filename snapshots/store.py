@@ -17,6 +17,7 @@ revalidated with one `stat()`.
 import contextlib
 import fcntl
 import functools
+import gzip
 import hashlib
 import json
 import os
@@ -47,10 +48,36 @@ class Snapshot:
     # The page version (latest outbox event id) the document reflects.
     version: int
     status: int = 200
+    # The body compressed with gzip, when that is worth sending; None otherwise.
+    gzipped: bytes | None = None
+
+    @property
+    def gzip_etag(self) -> str:
+        """The compressed representation's own strong ETag (RFC 9110 8.8.3)."""
+        return self.etag[:-1] + '-gzip"'
 
 
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/atom+xml",
+    "application/rss+xml",
+    "image/svg+xml",
+)
+COMPRESS_MIN_BYTES = 512
+
+
+def compress(body: bytes, content_type: str) -> bytes | None:
+    """gzip of a text document, made once when it is stored (the same bytes every time, so
+    its ETag holds); None for small documents, other types, and when it saves little."""
+    if len(body) < COMPRESS_MIN_BYTES or not content_type.startswith(COMPRESSIBLE):
+        return None
+    packed = gzip.compress(body, compresslevel=9, mtime=0)
+    return packed if len(packed) < len(body) * 0.9 else None
 
 
 def root() -> Path:
@@ -120,15 +147,18 @@ def _parse_document(key: str) -> Any:
             raise ValueError("not a snapshot")
         header_end = data.index(b"\n")
         header = json.loads(data[len(MAGIC) : header_end])
+        rest = data[header_end + 1 :]
+        length = header.get("length", len(rest))
         return Snapshot(
             key=key,
-            body=data[header_end + 1 :],
+            body=rest[:length],
             content_type=header["content_type"],
             etag=header["etag"],
             rendered_at=header["rendered_at"],
             modified_at=header["modified_at"],
             version=header["version"],
             status=header.get("status", 200),
+            gzipped=rest[length:] or None,
         )
 
     return parse
@@ -146,16 +176,21 @@ def write(
     etag = etag_for(body)
     previous = read(page_id, key)
     modified_at = previous.modified_at if previous and previous.etag == etag else now
+    gzipped = compress(body, content_type)
     header = {
         "content_type": content_type,
         "etag": etag,
         "rendered_at": now,
         "modified_at": modified_at,
         "version": version,
+        # The body's length; the gzipped body, if any, follows it.
+        "length": len(body),
     }
-    data = MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+    data = (
+        MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body + (gzipped or b"")
+    )
     _write_atomic(_doc_path(page_id, key), data)
-    return Snapshot(key, body, content_type, etag, now, modified_at, version)
+    return Snapshot(key, body, content_type, etag, now, modified_at, version, gzipped=gzipped)
 
 
 def delete(page_id: str, key: str) -> None:

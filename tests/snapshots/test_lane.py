@@ -5,6 +5,7 @@ and to Django alone; status, headers and body must be the same, and for the requ
 is meant to answer, it must be the lane that answered.
 """
 
+import gzip
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -228,3 +229,40 @@ def test_a_new_snapshot_is_served_with_its_own_headers(lane_settings, page, api)
     assert headers["etag"] != before
     assert b"Dashboard slow" in body
     assert same_answer("/", HTTP_IF_NONE_MATCH=before)[0] == "200 OK"
+
+
+def test_a_client_accepting_gzip_gets_the_compressed_copy_with_its_own_etag(lane_settings, page):
+    plain = same_answer("/")
+    assert answered_by_lane("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    status, headers, body = same_answer("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert status == "200 OK"
+    assert headers["content-encoding"] == "gzip"
+    assert headers["vary"] == "Accept-Encoding" == plain[1]["vary"]
+    assert gzip.decompress(body) == plain[2]
+    assert int(headers["content-length"]) == len(body) < len(plain[2]) / 3
+    assert headers["etag"] == stored_etag(page, "/")[:-1] + '-gzip"' != plain[1]["etag"]
+    # Each representation is revalidated by its own ETag.
+    again = same_answer("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=headers["etag"])
+    assert again[0] == "304 Not Modified" and again[1]["vary"] == "Accept-Encoding"
+    other = same_answer("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain[1]["etag"])
+    assert other[0] == "200 OK" and other[1]["content-encoding"] == "gzip"
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "compressed"),
+    [
+        ("gzip", True),
+        ("GZIP;q=0.5, br", True),
+        ("*", True),
+        ("br, *;q=0.1", True),
+        ("gzip;q=0", False),
+        ("*, gzip;q=0", False),
+        ("identity", False),
+        ("br", False),
+        ("gzip;q=oops", False),
+        ("", False),
+    ],
+)
+def test_accept_encoding_decides_the_representation(lane_settings, accept_encoding, compressed):
+    headers = same_answer("/api/v2/summary.json", HTTP_ACCEPT_ENCODING=accept_encoding)[1]
+    assert ("content-encoding" in headers) is compressed
