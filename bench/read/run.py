@@ -3,12 +3,13 @@
     python bench/read/run.py [--seconds 20] \
         [--servers granian,gunicorn-gthread,gunicorn-sync,uvicorn]
 
-For each application server: `/`, `/api/v2/summary.json`, `/` answered with 304 (the client
-sends the ETag of the last copy it got, revalidate.lua) and a trivial Django view behind the
-same middleware, asked by a plain client and by the revalidating one; plus nginx serving the
-bytes of `/` from a file. 64 connections, 2 wrk threads. Prints requests per second, p50 and
-p99 latency, and the ratios the targets are stated in. `granian` is Beacon's production web
-server and configuration (statuspage/web.py); the others are there to compare.
+For each application server: `/` (plain, and asking for gzip as browsers do),
+`/api/v2/summary.json`, `/` answered with 304 (the client sends the ETag of the last copy it
+got, revalidate.lua) and a trivial Django view behind the same middleware, asked by a plain
+client and by the revalidating one; plus nginx serving the plain bytes of `/` from a file.
+64 connections, 2 wrk threads. Prints requests per second, p50 and p99 latency, and the ratios
+the targets are stated in. `granian` is Beacon's production web server and configuration
+(statuspage/web.py); the others are there to compare.
 """
 
 import argparse
@@ -47,6 +48,12 @@ def main() -> None:
                 all_results.append(nginx_result)
             results = {
                 "home": wrk(f"{kind}: /", stack.url("/"), seconds=args.seconds),
+                "home-gzip": wrk(
+                    f"{kind}: / asking for gzip",
+                    stack.url("/"),
+                    seconds=args.seconds,
+                    headers={"Accept-Encoding": "gzip"},
+                ),
                 "api": wrk(
                     f"{kind}: /api/v2/summary.json",
                     stack.url("/api/v2/summary.json"),
