@@ -90,6 +90,14 @@ SCHEMAS: dict[str, Any] = {
                     "time_zone": {"type": "string", "example": "Europe/Paris"},
                     "css_link_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
                     "allow_rss_atom_feeds": BOOLISH,
+                    "allow_page_subscribers": BOOLISH,
+                    "allow_incident_subscribers": BOOLISH,
+                    "allow_email_subscribers": BOOLISH,
+                    "allow_webhook_subscribers": BOOLISH,
+                    "allow_sms_subscribers": {
+                        "enum": [False, "false"],
+                        "description": "Always false: Beacon sends no SMS; true is a 422.",
+                    },
                 }
             )
         },

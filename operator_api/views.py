@@ -97,6 +97,13 @@ def pages(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
 
 
 PAGE_FIELDS = {"name": "name", "domain": "domain", "url": "url", "time_zone": "time_zone"}
+PAGE_SWITCHES = [
+    "allow_rss_atom_feeds",
+    "allow_page_subscribers",
+    "allow_incident_subscribers",
+    "allow_email_subscribers",
+    "allow_webhook_subscribers",
+]
 
 
 @api_view("GET", "PATCH", "PUT")
@@ -113,9 +120,14 @@ def page_detail(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
             value = read_str(data, colour, 7)
             if value:
                 page.brand_colour = value
-        feeds = read_bool(data, "allow_rss_atom_feeds")
-        if feeds is not None:
-            page.allow_rss_atom_feeds = feeds
+        for switch in PAGE_SWITCHES:
+            on = read_bool(data, switch)
+            if on is not None:
+                setattr(page, switch, on)
+        if read_bool(data, "allow_sms_subscribers"):
+            raise invalid(
+                "allow_sms_subscribers", "Beacon sends no SMS, so it cannot take SMS subscribers."
+            )
         save_page(page=page, actor=actor_of(api_key))
         page.refresh_from_db()
     return page_json(page)

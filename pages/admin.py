@@ -24,6 +24,20 @@ class PageAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "url", "domain", "is_default", "time_zone"]}),
         ("Branding", {"fields": ["logo", "brand_colour", "support_url", "footer_links"]}),
         ("Feeds", {"fields": ["allow_rss_atom_feeds"]}),
+        (
+            "Subscriptions",
+            {
+                "fields": [
+                    "allow_page_subscribers",
+                    "allow_email_subscribers",
+                    "allow_webhook_subscribers",
+                    "allow_incident_subscribers",
+                ],
+                "description": "Whether visitors may sign themselves up. Switching one off "
+                "stops new sign-ups only: existing subscribers keep getting notifications, "
+                "and you can still add subscribers by hand.",
+            },
+        ),
     ]
 
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:

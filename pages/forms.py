@@ -26,5 +26,9 @@ class PageForm(forms.ModelForm):
             "support_url",
             "footer_links",
             "allow_rss_atom_feeds",
+            "allow_page_subscribers",
+            "allow_email_subscribers",
+            "allow_webhook_subscribers",
+            "allow_incident_subscribers",
         ]
         widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}

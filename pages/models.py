@@ -47,6 +47,34 @@ class Page(models.Model):
         help_text="Serve the incident history at /history.atom and /history.rss and link to "
         "them from the page. Off: both answer 404.",
     )
+    # Self-service sign-up by visitors. Existing subscribers keep what they subscribed to, and
+    # operators can still add subscribers by hand (admin, operator API).
+    allow_page_subscribers = models.BooleanField(
+        "visitors may subscribe to the page",
+        default=True,
+        help_text="Offer the public subscribe forms (/subscribe, /subscribe/webhook) and link to "
+        "them from the page. Off: both refuse sign-ups and the page shows no Subscribe link. "
+        "Existing subscribers keep getting notifications.",
+    )
+    allow_email_subscribers = models.BooleanField(
+        "visitors may subscribe by email",
+        default=True,
+        help_text="Offer email sign-up at /subscribe. Off: the form refuses new addresses. "
+        "Existing email subscribers keep getting notifications.",
+    )
+    allow_webhook_subscribers = models.BooleanField(
+        "visitors may subscribe a webhook",
+        default=True,
+        help_text="Offer webhook sign-up at /subscribe/webhook. Off: the form refuses new "
+        "endpoints. Existing webhook subscribers keep getting notifications.",
+    )
+    allow_incident_subscribers = models.BooleanField(
+        "take subscribers to single incidents",
+        default=True,
+        help_text="Accept subscribers to one incident (operator API, "
+        "/incidents/{id}/subscribers). Off: new ones are refused. Existing incident "
+        "subscribers keep getting that incident's updates.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +106,14 @@ class Page(models.Model):
             raise ValidationError(
                 {"footer_links": 'Use a list of {"label": "Docs", "url": "https://…"} objects.'}
             )
+
+    @property
+    def offers_email_signup(self) -> bool:
+        return self.allow_page_subscribers and self.allow_email_subscribers
+
+    @property
+    def offers_webhook_signup(self) -> bool:
+        return self.allow_page_subscribers and self.allow_webhook_subscribers
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -20,6 +20,10 @@ PAGE_FIELDS = (
     "support_url",
     "footer_links",
     "allow_rss_atom_feeds",
+    "allow_page_subscribers",
+    "allow_email_subscribers",
+    "allow_webhook_subscribers",
+    "allow_incident_subscribers",
 )
 
 

@@ -301,8 +301,12 @@ def add_incident_subscriber(
     *, incident: Any, email: str, actor: Actor, skip_confirmation: bool = False
 ) -> Subscriber:
     """An email subscriber to one incident; confirmed by link as page subscribers are."""
-    address = clean_email(email)
     page = incident.page
+    if not page.allow_incident_subscribers:
+        raise ValidationError(
+            "This page does not take incident subscribers (allow_incident_subscribers is off)."
+        )
+    address = clean_email(email)
     subscriber, created = Subscriber.objects.select_for_update().get_or_create(
         page=page, channel=Channel.EMAIL, email=address, incident=incident
     )
