@@ -47,6 +47,18 @@ def over_ip_limit(request: HttpRequest) -> bool:
     return count > settings.SUBSCRIBE_LIMIT_PER_IP
 
 
+def _not_offered(request: HttpRequest, page: Page, channel: Channel) -> HttpResponse:
+    """Sign-up the page has switched off: a 404 that says so and points to what is offered."""
+    if not page.allow_page_subscribers:
+        message = f"{page.name} does not offer subscriptions."
+    elif channel == Channel.EMAIL:
+        message = f"{page.name} does not offer email subscriptions."
+    else:
+        message = f"{page.name} does not offer webhook subscriptions."
+    context = {"page": page, "message": message, "channel": channel}
+    return render(request, "subscribers/not_offered.html", context, status=404)
+
+
 def _too_many(request: HttpRequest, page: Page, form: Any) -> HttpResponse:
     response = render(
         request,
@@ -67,6 +79,8 @@ def _too_many(request: HttpRequest, page: Page, form: Any) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     page = _page(request)
+    if not page.offers_email_signup:
+        return _not_offered(request, page, Channel.EMAIL)
     if request.method != "POST":
         form = SubscribeForm(page=page)
         return render(request, "subscribers/subscribe.html", {"page": page, "form": form})
@@ -101,6 +115,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe_webhook(request: HttpRequest) -> HttpResponse:
     page = _page(request)
+    if not page.offers_webhook_signup:
+        return _not_offered(request, page, Channel.WEBHOOK)
     template = "subscribers/subscribe_webhook.html"
     if request.method != "POST":
         return render(request, template, {"page": page, "form": WebhookForm(page=page)})
@@ -134,9 +150,8 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _invalid_link(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return render(
-        request, "subscribers/invalid_link.html", {"message": " ".join(exc.messages)}, status=400
-    )
+    context = {"page": _page(request), "message": " ".join(exc.messages)}
+    return render(request, "subscribers/invalid_link.html", context, status=400)
 
 
 @never_cache

@@ -1,0 +1,58 @@
+"""Page admins switch visitors' sign-up in the page form, under Subscriptions."""
+
+from snapshots import publisher, store
+
+SWITCHES = [
+    "allow_page_subscribers",
+    "allow_email_subscribers",
+    "allow_webhook_subscribers",
+    "allow_incident_subscribers",
+]
+
+
+def page_form_data(page, **ticked: bool) -> dict[str, str]:
+    data = {
+        "name": page.name,
+        "url": page.url,
+        "domain": "",
+        "is_default": "on",
+        "time_zone": page.time_zone,
+        "brand_colour": page.brand_colour,
+        "support_url": "",
+        "footer_links": "[]",
+        "allow_rss_atom_feeds": "on",
+    }
+    # An unticked box is left out of the post, as a browser does.
+    data.update({name: "on" for name, on in ticked.items() if on})
+    return data
+
+
+def test_the_page_form_has_a_subscriptions_fieldset_that_explains_the_switches(
+    admin_client_for, alice, page
+):
+    form = admin_client_for(alice).get(f"/admin/pages/page/{page.pk}/change/")
+    html = form.content.decode()
+    assert "<h2" in html and "Subscriptions</h2>" in html
+    for name in SWITCHES:
+        assert f'name="{name}"' in html
+    assert "Existing subscribers keep getting notifications." in html
+    assert "you can still add subscribers by hand" in html
+
+
+def test_unticking_page_subscribers_hides_the_subscribe_link_and_refuses_sign_up(
+    admin_client_for, alice, page
+):
+    client = admin_client_for(alice)
+    ticked = dict.fromkeys(SWITCHES, True) | {"allow_page_subscribers": False}
+    response = client.post(f"/admin/pages/page/{page.pk}/change/", page_form_data(page, **ticked))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page.refresh_from_db()
+    assert page.allow_page_subscribers is False
+    assert page.allow_email_subscribers is True
+
+    publisher.publish()
+    snapshot = store.read(page.pk, "/")
+    assert snapshot is not None
+    assert b"/subscribe" not in snapshot.body
+    client.logout()
+    assert client.get("/subscribe").status_code == 404
