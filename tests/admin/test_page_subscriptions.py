@@ -53,6 +53,7 @@ def test_unticking_page_subscribers_hides_the_subscribe_link_and_refuses_sign_up
     publisher.publish()
     snapshot = store.read(page.pk, "/")
     assert snapshot is not None
+    assert b"Example Status" in snapshot.body  # the rendered page, read as stored
     assert b"/subscribe" not in snapshot.body
     client.logout()
     assert client.get("/subscribe").status_code == 404
