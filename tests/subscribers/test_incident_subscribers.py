@@ -4,22 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from events.models import OutboxEvent
 from incidents import services as incidents
 from maintenance import services as maintenance
 from subscribers import services, tasks
 from subscribers.models import Delivery, DeliveryStatus, Subscriber, SubscriberState
-
-
-def deliver_all(rounds: int = 10) -> None:
-    for event_id in OutboxEvent.objects.not_fanned_out().values_list("pk", flat=True):
-        services.fan_out(event_id=event_id)
-    for _ in range(rounds):
-        tasks.send_due()
-        waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING)
-        if not waiting.exists():
-            return
-        waiting.update(next_attempt_at=timezone.now())
+from tests.subscribers.delivery import deliver_all
 
 
 def test_an_incident_subscriber_hears_that_incident_and_nothing_else(smtp, page, api, subscribe):

@@ -7,15 +7,14 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from components.models import ComponentStatus
-from events.models import OutboxEvent
 from incidents import services as incidents
 from pages.services import save_page
 from snapshots import publisher, store
 from subscribers import services, tasks
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber
+from tests.subscribers.delivery import deliver_all
 
 SWITCHES = [
     "allow_page_subscribers",
@@ -43,17 +42,6 @@ def published_home(page) -> str:
     snapshot = store.read(page.pk, "/")
     assert snapshot is not None
     return snapshot.body.decode()
-
-
-def deliver_all(rounds: int = 10) -> None:
-    for event_id in OutboxEvent.objects.not_fanned_out().values_list("pk", flat=True):
-        services.fan_out(event_id=event_id)
-    for _ in range(rounds):
-        tasks.send_due()
-        waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING)
-        if not waiting.exists():
-            return
-        waiting.update(next_attempt_at=timezone.now())
 
 
 def test_every_switch_is_on_for_a_new_page_and_the_published_page_links_to_the_form(client, page):
