@@ -1,0 +1,221 @@
+"""The home page's bytes stay the same for the same data and "now", however it is built.
+
+`fixtures/home.html` is the home page of `busy_page` rendered at NOW. After a deliberate change
+to the page's markup, rewrite it with BEACON_WRITE_FIXTURES=1 and review the diff.
+"""
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from components.models import Component, ComponentGroup, ComponentStatusChange
+from incidents.models import Incident, IncidentUpdate
+from maintenance.models import Maintenance, MaintenanceUpdate
+from pages.models import Page
+from snapshots.documents import render_home
+
+FIXTURE = Path(__file__).parent / "fixtures" / "home.html"
+# Nov 8, 2026 13:00 in Paris; the 90-day window spans the Oct 25 change from CEST to CET.
+NOW = datetime(2026, 11, 8, 12, 0, tzinfo=UTC)
+HOSTILE = "<script>&\"'"
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def busy_page(db) -> Page:
+    page = Page.objects.create(
+        id="busy",
+        name="Busy Status",
+        url="https://status.example.com",
+        is_default=True,
+        time_zone="Europe/Paris",
+        footer_links=[{"label": "Blog", "url": "https://example.com/blog"}],
+    )
+    core = ComponentGroup.objects.create(
+        id="core", page=page, name="Core Services", position=1, description="The main ones."
+    )
+    edge = ComponentGroup.objects.create(id="edge", page=page, name=f"Edge {HOSTILE}", position=2)
+    started = date(2026, 1, 1)
+    api, dashboard, website, hostile, cdn, _hidden, _internal = Component.objects.bulk_create(
+        [
+            Component(id="api", page=page, name="API", group=core, position=1, start_date=started),
+            Component(
+                id="dashboard",
+                page=page,
+                name="Dashboard",
+                group=core,
+                position=2,
+                description="Where you log in.",
+                status="degraded_performance",
+                start_date=started,
+            ),
+            # Went live inside the window: its first days have no data.
+            Component(
+                id="website", page=page, name="Website", position=3, start_date=date(2026, 10, 20)
+            ),
+            Component(
+                id="hostile",
+                page=page,
+                name=HOSTILE,
+                position=4,
+                description=f"Described as {HOSTILE}",
+                status="under_maintenance",
+            ),
+            Component(id="cdn", page=page, name="CDN", group=edge, position=1, start_date=started),
+            Component(
+                id="hidden",
+                page=page,
+                name="Hidden when fine",
+                position=5,
+                only_show_if_degraded=True,
+            ),
+            Component(
+                id="internal", page=page, name="No bars", group=edge, position=2, showcase=False
+            ),
+        ]
+    )
+    changes = [
+        # Across midnight in Paris, then across the CEST to CET change.
+        (api, "operational", "major_outage", at(5, 22)),
+        (api, "major_outage", "operational", at(6, 0)),
+        (api, "operational", "partial_outage", at(24, 23, 30, month=10)),
+        (api, "partial_outage", "operational", at(25, 3, 15, month=10)),
+        # Several statuses in one day, maintenance left out of the counted time.
+        (dashboard, "operational", "under_maintenance", at(3, 8)),
+        (dashboard, "under_maintenance", "major_outage", at(3, 10)),
+        (dashboard, "major_outage", "partial_outage", at(3, 10, 1)),
+        (dashboard, "partial_outage", "degraded_performance", at(3, 11, 41)),
+        (dashboard, "degraded_performance", "operational", at(3, 12)),
+        (dashboard, "operational", "degraded_performance", at(8, 9, 30)),
+        # A long outage over several whole days, and one before the component went live.
+        (website, "operational", "major_outage", at(15, 6, month=10)),
+        (website, "major_outage", "operational", at(22, 7, 30, month=10)),
+        (website, "operational", "partial_outage", at(1, 0, 0, month=11)),
+        (website, "partial_outage", "operational", at(1, 0, 0, month=11) + timedelta(seconds=20)),
+        # Its status when the window opened comes from its first change in the window.
+        (hostile, "major_outage", "operational", at(20, 12, month=8)),
+        (hostile, "operational", "under_maintenance", at(8, 11)),
+        (cdn, "operational", "degraded_performance", at(1, 0, month=9)),
+        (cdn, "degraded_performance", "operational", at(30, 23, 59, month=9)),
+    ]
+    ComponentStatusChange.objects.bulk_create(
+        [
+            ComponentStatusChange(
+                component=component, old_status=old, new_status=new, changed_at=when, cause="manual"
+            )
+            for component, old, new, when in changes
+        ]
+    )
+    active = Incident.objects.create(
+        id="active",
+        page=page,
+        name=f"Errors on {HOSTILE}",
+        status="identified",
+        impact="major",
+        started_at=at(8, 9, 30),
+    )
+    active.components.set([dashboard, hostile])
+    past = Incident.objects.create(
+        id="past",
+        page=page,
+        name="Slow API",
+        status="resolved",
+        impact="minor",
+        started_at=at(5, 22),
+        resolved_at=at(6, 0),
+    )
+    past.components.set([api])
+    IncidentUpdate.objects.bulk_create(
+        [
+            IncidentUpdate(
+                id="u1",
+                incident=active,
+                status="investigating",
+                body="Looking.",
+                display_at=at(8, 9, 31),
+            ),
+            IncidentUpdate(
+                id="u2",
+                incident=active,
+                status="identified",
+                body=f"**Found** it: `{HOSTILE}` <b>bold</b>",
+                display_at=at(8, 10),
+                edited_at=at(8, 10, 5),
+            ),
+            IncidentUpdate(
+                id="u3", incident=past, status="investigating", body="Slow.", display_at=at(5, 22)
+            ),
+            IncidentUpdate(
+                id="u4", incident=past, status="resolved", body="Fixed.", display_at=at(6, 0)
+            ),
+        ]
+    )
+    ongoing = Maintenance.objects.create(
+        id="ongoing",
+        page=page,
+        name="Database work",
+        status="in_progress",
+        scheduled_for=at(8, 11),
+        scheduled_until=at(8, 14),
+    )
+    upcoming = Maintenance.objects.create(
+        id="upcoming",
+        page=page,
+        name="Network upgrade",
+        scheduled_for=at(10, 6),
+        scheduled_until=at(10, 8),
+    )
+    done = Maintenance.objects.create(
+        id="done",
+        page=page,
+        name="Certificate renewal",
+        status="completed",
+        scheduled_for=at(3, 8),
+        scheduled_until=at(3, 10),
+    )
+    ongoing.components.set([hostile])
+    upcoming.components.set([api, cdn])
+    done.components.set([dashboard])
+    MaintenanceUpdate.objects.bulk_create(
+        [
+            MaintenanceUpdate(
+                id="m1",
+                maintenance=ongoing,
+                status="in_progress",
+                body="Started.",
+                display_at=at(8, 11),
+            ),
+            MaintenanceUpdate(
+                id="m2",
+                maintenance=upcoming,
+                status="scheduled",
+                body="Planned.",
+                display_at=at(1, 9),
+            ),
+            MaintenanceUpdate(
+                id="m3", maintenance=done, status="completed", body="Done.", display_at=at(3, 10)
+            ),
+        ]
+    )
+    return page
+
+
+def test_the_home_page_is_byte_for_byte_the_stored_one(busy_page):
+    html = render_home(busy_page, NOW)
+
+    if os.environ.get("BEACON_WRITE_FIXTURES") == "1":
+        FIXTURE.write_bytes(html)
+    assert html == FIXTURE.read_bytes()
+
+
+def test_user_text_on_the_home_page_is_escaped(busy_page):
+    html = render_home(busy_page, NOW).decode()
+
+    assert HOSTILE not in html
+    assert "&lt;script&gt;&amp;&quot;&#x27;" in html
+    assert 'aria-label="Uptime of &lt;script&gt;&amp;&quot;&#x27;, one bar per day' in html
