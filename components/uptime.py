@@ -197,17 +197,19 @@ def uptime_by_component(
             operational = interval_status == ComponentStatus.OPERATIONAL
             maintenance = interval_status == ComponentStatus.UNDER_MAINTENANCE
             share = weight.get(interval_status, 0.0)
-            index = max(first, bisect_right(bounds, begin) - 1)
-            while index < days and bounds[index] < end:
-                low, high = bounds[index], bounds[index + 1]
-                if begin < low and high < end:
+            # The days the interval touches, and among them those it covers from end to end
+            # (every day after the one it begins in and before the one it ends in).
+            after_begin = bisect_right(bounds, begin)
+            before_end = bisect_left(bounds, end)
+            for index in range(max(first, after_begin - 1), min(days, before_end)):
+                if after_begin <= index < before_end - 1:
                     minutes = whole_day[index]
                 else:
+                    low, high = bounds[index], bounds[index + 1]
                     minutes = (min(end, high) - max(begin, low)).total_seconds() / 60
+                    if minutes <= 0:
+                        continue
                 day = uptime_days[index]
-                index += 1
-                if minutes <= 0:
-                    continue
                 if operational:
                     day.counted_minutes += minutes
                     continue
