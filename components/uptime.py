@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -154,9 +154,11 @@ def uptime_by_component(
     """
     days = days or settings.UPTIME_DAYS
     calendar = window_days(tz=tz, now=now, days=days)
-    # Local midnights as aware datetimes; zoneinfo resolves DST so each day has its real length.
-    bounds = [datetime.combine(d, time(0), tzinfo=tz) for d in calendar]
-    bounds.append(min(now, datetime.combine(calendar[-1] + timedelta(days=1), time(0), tzinfo=tz)))
+    # Local midnights, held in UTC: Python subtracts two datetimes of the same zone as wall-clock
+    # times (24 hours across a DST change), two UTC ones as real time (23 or 25 hours).
+    bounds = [datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC) for d in calendar]
+    end_of_today = datetime.combine(calendar[-1] + timedelta(days=1), time(0), tzinfo=tz)
+    bounds.append(min(now, end_of_today).astimezone(UTC))
     start = bounds[0]
     # The minutes of a day an interval covers from end to end, worked out once for every
     # component, the same way as a partial overlap below.

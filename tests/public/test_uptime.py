@@ -144,6 +144,21 @@ def test_the_day_clocks_go_back_has_twenty_five_hours(page, search):
     assert day_of(uptime, date(2026, 10, 25)).minutes == {"major_outage": pytest.approx(25 * 60)}
 
 
+def test_a_day_the_clocks_go_back_counts_its_twenty_five_hours_when_covered_end_to_end(
+    page, search
+):
+    # Down from the day before to the day after: Oct 25 lies wholly inside one interval.
+    set_status(search, "partial_outage", datetime(2026, 10, 23, 12, 0, tzinfo=UTC))
+    set_status(search, "operational", datetime(2026, 10, 27, 12, 0, tzinfo=UTC))
+
+    uptime = compute_uptime([search], tz=page.tz, now=NOW, days=20)[search.pk]
+
+    clocks_back = day_of(uptime, date(2026, 10, 25))
+    assert clocks_back.counted_minutes == pytest.approx(25 * 60)
+    assert clocks_back.minutes == {"partial_outage": pytest.approx(25 * 60)}
+    assert day_of(uptime, date(2026, 10, 26)).counted_minutes == pytest.approx(24 * 60)
+
+
 def test_all_components_take_one_query(page, search, django_assert_num_queries):
     others = [
         component_services.create_component(page=page, name=f"C{n}", actor="tests")
