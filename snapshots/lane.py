@@ -25,12 +25,12 @@ from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.http import parse_etags, parse_http_date_safe
 
 from . import publisher, store
 from .documents import document
 from .middleware import document_key_for
-from .serving import accepts_gzip, cache_control, is_stale
+from .serving import NOT_MODIFIED_KEEPS, accepts_gzip, is_stale, representation_headers
 
 StartResponse = Callable[..., Any]
 Headers = list[tuple[str, str]]
@@ -108,15 +108,12 @@ class SnapshotLane:
         publisher.start_polling()
         if is_stale(snapshot, page_id):
             publisher.refresh_in_background(page_id, key)
-        compressed = snapshot.gzipped is not None and self._accepts_gzip(environ)
-        etag = snapshot.gzip_etag if compressed else snapshot.etag
+        body, etag, compressed = snapshot.representation(takes_gzip=self._accepts_gzip(environ))
         not_modified = self._not_modified(environ, etag, snapshot.modified_at)
         headers = self._headers_for(snapshot, secure, not_modified, fragment, compressed)
         if not_modified:
             return "304 Not Modified", headers, b""
-        if compressed and snapshot.gzipped is not None:
-            return "200 OK", headers, snapshot.gzipped
-        return "200 OK", headers, snapshot.body
+        return "200 OK", headers, body
 
     # Request ----------------------------------------------------------------------------------
 
@@ -210,25 +207,9 @@ class SnapshotLane:
         site = self._site.get(secure)
         if site is None:
             site = self._site[secure] = _site_headers(secure)
-        own = [
-            ("ETag", snapshot.gzip_etag if compressed else snapshot.etag),
-            ("Last-Modified", http_date(snapshot.modified_at)),
-            ("Cache-Control", cache_control(fragment=fragment)),
-        ]
-        if snapshot.gzipped is not None:
-            own.append(("Vary", "Accept-Encoding"))
-        if not not_modified:
-            body = (
-                snapshot.gzipped if compressed and snapshot.gzipped is not None else snapshot.body
-            )
-            own[:0] = [
-                ("Content-Type", snapshot.content_type),
-                ("Content-Length", str(len(body))),
-            ]
-            if compressed:
-                own.append(("Content-Encoding", "gzip"))
-        if snapshot.key.startswith("/api/"):
-            own.append(("Access-Control-Allow-Origin", "*"))
+        own = representation_headers(snapshot, compressed=compressed, fragment=fragment)
+        if not_modified:
+            own = [(name, value) for name, value in own if name.lower() in NOT_MODIFIED_KEEPS]
         headers = own + site
         if len(self._headers) >= MEMO_LIMIT:
             self._headers.clear()

@@ -116,30 +116,47 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return chosen is not None and chosen > 0
 
 
-def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -> HttpResponse:
-    compressed = snapshot.gzipped is not None and accepts_gzip(
-        request.META.get("HTTP_ACCEPT_ENCODING", "")
-    )
-    body = snapshot.gzipped if compressed and snapshot.gzipped is not None else snapshot.body
-    etag = snapshot.gzip_etag if compressed else snapshot.etag
-    response = HttpResponse(body, content_type=snapshot.content_type)
-    # Answered before CommonMiddleware, which would add it: without it the server falls back
-    # to chunked framing, and caches and clients cannot see the size up front.
-    response["Content-Length"] = str(len(body))
+# What a 304 keeps of the full response's headers: Django's choice (RFC 9110 15.4.5), plus the
+# CORS header, which a widget polling with its ETag needs on the 304 too.
+NOT_MODIFIED_KEEPS = frozenset(
+    ["etag", "last-modified", "cache-control", "vary", "access-control-allow-origin"]
+)
+
+
+def representation_headers(
+    snapshot: store.Snapshot, *, compressed: bool, fragment: bool
+) -> list[tuple[str, str]]:
+    """The headers of a stored document's full response, for one of its representations."""
+    body, etag, _ = snapshot.representation(takes_gzip=compressed)
+    headers = [
+        ("Content-Type", snapshot.content_type),
+        # Answered before CommonMiddleware, which would add it: without it the server falls
+        # back to chunked framing, and caches and clients cannot see the size up front.
+        ("Content-Length", str(len(body))),
+        ("ETag", etag),
+        ("Last-Modified", http_date(snapshot.modified_at)),
+        ("Cache-Control", cache_control(fragment=fragment)),
+    ]
     if compressed:
-        response["Content-Encoding"] = "gzip"
+        headers.append(("Content-Encoding", "gzip"))
     if snapshot.gzipped is not None:
-        response["Vary"] = "Accept-Encoding"
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(snapshot.modified_at)
-    response["Cache-Control"] = cache_control(fragment=fragment)
+        headers.append(("Vary", "Accept-Encoding"))
     if snapshot.key.startswith("/api/"):
         # Status widgets fetch the API from other origins.
-        response["Access-Control-Allow-Origin"] = "*"
+        headers.append(("Access-Control-Allow-Origin", "*"))
+    return headers
+
+
+def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -> HttpResponse:
+    takes_gzip = accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    body, etag, compressed = snapshot.representation(takes_gzip=takes_gzip)
+    response = HttpResponse(body)
+    for name, value in representation_headers(snapshot, compressed=compressed, fragment=fragment):
+        response[name] = value
     conditional = get_conditional_response(
         request, etag=etag, last_modified=int(snapshot.modified_at), response=response
     )
     if conditional is not None and "Access-Control-Allow-Origin" in response:
-        # A 304 is a new response: a widget polling with its ETag must still be let in.
+        # Django's 304 is a new response that does not copy this header.
         conditional["Access-Control-Allow-Origin"] = response["Access-Control-Allow-Origin"]
     return conditional if conditional is not None else response

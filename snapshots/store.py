@@ -56,6 +56,12 @@ class Snapshot:
         """The compressed representation's own strong ETag (RFC 9110 8.8.3)."""
         return self.etag[:-1] + '-gzip"'
 
+    def representation(self, *, takes_gzip: bool) -> tuple[bytes, str, bool]:
+        """(body, ETag, compressed) of what to send a client that does or does not take gzip."""
+        if takes_gzip and self.gzipped is not None:
+            return self.gzipped, self.gzip_etag, True
+        return self.body, self.etag, False
+
 
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
