@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from pages.models import Page
+from statuspage.db.base import commit_outcome_unknown
 
 from .models import ApiKey, prefix_of
 from .services import touch_api_key
@@ -34,6 +35,12 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+UNCONFIRMED = (
+    "The database did not confirm the save in time, so it may or may not have been saved. "
+    "Look before you send it again."
+)
 
 
 def error_response(status: int, message: str) -> JsonResponse:
@@ -296,7 +303,9 @@ def api_view(*methods: str) -> Callable[[View], View]:
                 return error_response(422, validation_message(error))
             except (DataError, IntegrityError) as error:
                 return error_response(422, f"The values were not accepted: {error}".strip())
-            except DatabaseError:
+            except DatabaseError as error:
+                if commit_outcome_unknown(error):
+                    return error_response(503, UNCONFIRMED)
                 return error_response(503, "The database is unavailable; try again shortly.")
             if isinstance(result, HttpResponse):
                 return result

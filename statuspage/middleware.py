@@ -1,9 +1,11 @@
 """A clear 503, rather than a 500 or a hang, when the database cannot be reached.
 
-Connections time out after DB_CONNECT_TIMEOUT seconds, so an admin request made while
-PostgreSQL is down ends in seconds with this page. Every write is one transaction, so a request
-that failed half-way saved nothing. Public pages rarely get here: they serve their stored
-snapshot (snapshots/serving.py) and only need the database for a document never rendered.
+Connections time out after DB_CONNECT_TIMEOUT seconds and queries after DB_QUERY_TIMEOUT
+(statuspage/db/base.py), so an admin request made while PostgreSQL is down or hung ends in
+seconds with this page. Every write is one transaction, so a request that failed half-way saved
+nothing; the one exception, a COMMIT the server never confirmed, is said as such. Public pages
+rarely get here: they serve their stored snapshot (snapshots/serving.py) and only need the
+database for a document never rendered.
 """
 
 import logging
@@ -14,13 +16,16 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
+from .db.base import commit_outcome_unknown
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
 
 
-def database_unavailable() -> HttpResponse:
-    response = HttpResponse(render_to_string("503.html"), status=503)
+def database_unavailable(*, unconfirmed: bool = False) -> HttpResponse:
+    """The 503 page; `unconfirmed` when a COMMIT went unanswered and the outcome is unknown."""
+    response = HttpResponse(render_to_string("503.html", {"unconfirmed": unconfirmed}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
@@ -38,5 +43,5 @@ class DatabaseUnavailableMiddleware:
             logger.warning(
                 "database unavailable for %s %s: %s", request.method, request.path, exception
             )
-            return database_unavailable()
+            return database_unavailable(unconfirmed=commit_outcome_unknown(exception))
         return None

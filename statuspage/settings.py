@@ -163,6 +163,9 @@ WSGI_APPLICATION = "statuspage.wsgi.application"
 ASGI_APPLICATION = "statuspage.asgi.application"
 
 DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", 2, minimum=1)
+# Seconds PostgreSQL has to answer one query of a web or worker process (statement_timeout, and
+# a client-side bound one second later for a server that never answers: statuspage/db/base.py).
+DB_QUERY_TIMEOUT = envint("DB_QUERY_TIMEOUT", 5, minimum=0)
 if EMBEDDED:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -183,7 +186,8 @@ else:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        # Fail fast when PostgreSQL is down, so operators see a clear 503 within seconds.
+        # Fail fast when PostgreSQL is down or hung, so operators see a clear 503 within seconds.
+        _db["ENGINE"] = "statuspage.db"
         _db.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
         _db["CONN_HEALTH_CHECKS"] = True
     DATABASES = {"default": _db}

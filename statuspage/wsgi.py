@@ -1,7 +1,8 @@
-"""The WSGI application gunicorn serves (see gunicorn.conf.py and `manage.py start`).
+"""The WSGI application the web server serves (`python -m statuspage.web`, granian).
 
 Stored public documents are answered by the snapshot lane before Django runs
-(snapshots/lane.py); everything else goes to Django.
+(snapshots/lane.py); everything else goes to Django, with a bound on every PostgreSQL round
+trip (statuspage/db/base.py).
 """
 
 import os
@@ -13,5 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 django_application = get_wsgi_application()
 
 from snapshots.lane import SnapshotLane  # noqa: E402  (needs the settings configured above)
+from statuspage.db.base import bound_queries  # noqa: E402
 
+bound_queries()
 application = SnapshotLane(django_application)
