@@ -263,6 +263,11 @@ SECURE_CSP = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
 
+# The web server's threads per process (read by statuspage/web.py too), and how many of them
+# are kept for stored documents and health checks, never waiting inside Django on a dependency.
+WEB_THREADS = envint("WEB_THREADS", 12, minimum=1)
+WEB_RESERVED_THREADS = envint("WEB_RESERVED_THREADS", 4, minimum=0)
+
 # Admin login throttling: attempts per window, per client address and per username.
 LOGIN_ATTEMPTS_LIMIT = envint("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
 LOGIN_ATTEMPTS_WINDOW = envint("LOGIN_ATTEMPTS_WINDOW", 300, minimum=1)

@@ -1,21 +1,21 @@
 """Celery tasks: thin wrappers around the services. They take ids only.
 
-`enqueue` is the best-effort nudge: it checks the broker is reachable in a fraction of a second
-and publishes without retries, so a web request never waits on a dead Redis. Whatever it fails
+`enqueue` is the best-effort nudge: it hands the task to this process's publisher thread
+(statuspage/broker.py), so a web request never waits on a dead or hung Redis. Whatever it fails
 to enqueue, the sweeper (beat, every NOTIFY_SWEEP_SECONDS) finds in the database.
 """
 
 import logging
 import math
-import socket
 import time
 from typing import Any
-from urllib.parse import urlparse
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from statuspage import broker
 
 from . import services
 from .messages import EventMessage, build, page_link
@@ -36,28 +36,9 @@ MAX_SENDERS = 16
 SENDER_BUDGET_SECONDS = 60
 
 
-def broker_reachable() -> bool:
-    if not settings.REDIS_URL:
-        return True  # the file broker is a local directory
-    url = urlparse(settings.REDIS_URL)
-    try:
-        with socket.create_connection((url.hostname or "localhost", url.port or 6379), 0.25):
-            return True
-    except OSError:
-        return False
-
-
 def enqueue(task: str, *args: Any) -> bool:
-    """Publish a task if the broker answers at once; never raise, never wait long."""
-    if not broker_reachable():
-        logger.warning("broker unreachable; %s%r left to the sweeper", task, args)
-        return False
-    try:
-        current_app.send_task(task, args=list(args), retry=False)
-    except Exception:
-        logger.warning("could not enqueue %s%r; left to the sweeper", task, args, exc_info=True)
-        return False
-    return True
+    """Publish a task in the background; never raise, never wait on the broker."""
+    return broker.publish(task, *args)
 
 
 def nudge_event(event_id: int) -> None:
