@@ -277,6 +277,12 @@ LOGIN_ATTEMPTS_WINDOW = envint("LOGIN_ATTEMPTS_WINDOW", 300, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = False
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Every broker call has a bound: a Redis that accepts connections and never answers fails a
+    # publish in seconds (and nudges are published off the request thread: statuspage/broker.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):

@@ -72,7 +72,7 @@ def command(bind: str | None = None) -> list[str]:
         "--workers",
         str(_int("WEB_CONCURRENCY", 2, 1)),
         "--blocking-threads",
-        str(_int("WEB_THREADS", 4, 1)),
+        str(_int("WEB_THREADS", 12, 1)),
         "--backlog",
         "2048",
         "--http",
