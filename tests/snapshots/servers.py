@@ -7,6 +7,7 @@ directory, so stopping them never touches the PostgreSQL and Redis the rest of t
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -135,8 +136,39 @@ class Postgres:
         )
 
     def remove(self) -> None:
+        self.thaw()
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def pids(self) -> list[int]:
+        """The postmaster and every process it started (the backends serving connections)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [postmaster, *children_of(postmaster)]
+
+    def freeze(self) -> None:
+        """Hung, not down: connections are still accepted by the kernel, nothing answers."""
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            for pid in self.pids():
+                os.kill(pid, signal.SIGCONT)
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command may hold spaces and parentheses: the fields after the last ")".
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(entry.name))
+    return found
 
 
 @dataclass
@@ -186,9 +218,19 @@ class Redis:
 
     def stop(self) -> None:
         if self.process is not None:
+            self.thaw()
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+    def freeze(self) -> None:
+        """Hung, not down: connections are still accepted by the kernel, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
 
 
 @dataclass
@@ -219,8 +261,7 @@ class Beacon:
             BEACON_VAR_DIR=str(self.folder / "var"),
             WEB_BIND=f"127.0.0.1:{self.port}",
             WEB_ACCESS_LOG="0",
-            WEB_CONCURRENCY="2",
-            **self.extra,
+            **({"WEB_CONCURRENCY": "2"} | self.extra),
         )
 
     def manage(self, *args: str, timeout: float = 120) -> str:
