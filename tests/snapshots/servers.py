@@ -4,6 +4,8 @@ They run on their own ports (PostgreSQL 5441-5449, Redis 6381-6389) from a tempo
 directory, so stopping them never touches the PostgreSQL and Redis the rest of the suite uses.
 """
 
+import http.client
+import json
 import os
 import re
 import shutil
@@ -12,14 +14,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -335,3 +340,62 @@ class Beacon:
             return error.code, error.headers, error.read()
         except OSError:
             return 0, Message(), b""
+
+
+@dataclass
+class Answer:
+    status: int
+    seconds: float
+    body: bytes
+
+
+def call(
+    beacon: Beacon,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Answer:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", beacon.port, timeout=timeout)
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        sent = {"Host": f"127.0.0.1:{beacon.port}", **(headers or {})}
+        if data is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=data, headers=sent)
+        response = connection.getresponse()
+        return Answer(response.status, time.monotonic() - started, response.read())
+    except OSError:
+        return Answer(0, time.monotonic() - started, b"")
+    finally:
+        connection.close()
+
+
+class Background:
+    """Requests sent side by side, each on its own thread, answers kept in order."""
+
+    def __init__(self, requests: list[Callable[[], Any]]) -> None:
+        self.answers: list[Any] = [None] * len(requests)
+        self.threads = [
+            threading.Thread(target=self._run, args=(n, request), daemon=True)
+            for n, request in enumerate(requests)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self, n: int, request: Callable[[], Any]) -> None:
+        self.answers[n] = request()
+
+    def join(self, timeout: float) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        assert all(answer is not None for answer in self.answers), "a request never answered"
+        return [answer for answer in self.answers if answer is not None]
+
+
+def p99(answers: list[Answer]) -> float:
+    times = sorted(answer.seconds for answer in answers)
+    return times[min(len(times) - 1, int(len(times) * 0.99))]

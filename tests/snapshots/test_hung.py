@@ -8,20 +8,16 @@ While they wait, the public page, its API, `/healthz` and `/readyz` must keep an
 every write must answer the truth: saved, or an error, never a timeout after a commit.
 """
 
-import http.client
 import json
 import statistics
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 import pytest
 
 from tests.ops.processes import wait_for
 
-from .servers import Beacon, Postgres, Redis
+from .servers import Answer, Background, Beacon, Postgres, Redis, call, p99
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -32,58 +28,15 @@ PUBLIC_BOUND = 5.0
 WRITE_BOUND = 30.0
 
 
-@dataclass
-class Answer:
-    status: int
-    seconds: float
-    body: bytes
+def post_incident(beacon: Beacon, page_id: str, auth: dict[str, str], name: str) -> Answer:
+    incident = {"name": name, "status": "investigating"}
+    return call(beacon, "POST", f"/v1/pages/{page_id}/incidents", {"incident": incident}, auth)
 
 
-def call(
-    beacon: Beacon,
-    method: str,
-    path: str,
-    body: dict | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 120,
-) -> Answer:
-    started = time.monotonic()
-    connection = http.client.HTTPConnection("127.0.0.1", beacon.port, timeout=timeout)
-    try:
-        data = json.dumps(body).encode() if body is not None else None
-        sent = {"Host": f"127.0.0.1:{beacon.port}", **(headers or {})}
-        if data is not None:
-            sent["Content-Type"] = "application/json"
-        connection.request(method, path, body=data, headers=sent)
-        response = connection.getresponse()
-        return Answer(response.status, time.monotonic() - started, response.read())
-    except OSError:
-        return Answer(0, time.monotonic() - started, b"")
-    finally:
-        connection.close()
-
-
-class Background:
-    """Requests sent side by side, each on its own thread, answers kept in order."""
-
-    def __init__(self, requests: list[Callable[[], Any]]) -> None:
-        self.answers: list[Any] = [None] * len(requests)
-        self.threads = [
-            threading.Thread(target=self._run, args=(n, request), daemon=True)
-            for n, request in enumerate(requests)
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    def _run(self, n: int, request: Callable[[], Any]) -> None:
-        self.answers[n] = request()
-
-    def join(self, timeout: float) -> list[Any]:
-        deadline = time.monotonic() + timeout
-        for thread in self.threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        assert all(answer is not None for answer in self.answers), "a request never answered"
-        return [answer for answer in self.answers if answer is not None]
+def post_series(
+    beacon: Beacon, page_id: str, auth: dict[str, str], names: list[str]
+) -> list[Answer]:
+    return [post_incident(beacon, page_id, auth, name) for name in names]
 
 
 def read_public_while(beacon: Beacon, waiting: Background, seconds: float) -> list[Answer]:
@@ -98,11 +51,6 @@ def read_public_while(beacon: Beacon, waiting: Background, seconds: float) -> li
         if all(not thread.is_alive() for thread in waiting.threads):
             break
     return answers
-
-
-def p99(answers: list[Answer]) -> float:
-    times = sorted(answer.seconds for answer in answers)
-    return times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +93,14 @@ def incident_names(beacon: Beacon, prefix: str) -> list[str]:
     return [line[6:] for line in out.splitlines() if line.startswith("name: ")]
 
 
+def answers_ok(beacon: Beacon, path: str) -> bool:
+    return call(beacon, "GET", path).status == 200
+
+
 def warm(beacon: Beacon) -> None:
     for path in ("/", "/api/v2/summary.json", "/api/v2/status.json"):
         wait_for(
-            lambda path=path: call(beacon, "GET", path).status == 200,
+            partial(answers_ok, beacon, path),
             timeout=30,
             what=f"{path} answering",
             log=beacon.log,
@@ -165,16 +117,9 @@ def test_with_redis_hung_posts_answer_the_truth_and_the_public_page_keeps_answer
         # Two at a time: as many as the web process lets into Django at once here.
         posts = Background(
             [
-                lambda n=n: [
-                    call(
-                        beacon,
-                        "POST",
-                        f"/v1/pages/{page_id}/incidents",
-                        {"incident": {"name": f"Hung Redis {n}-{m}", "status": "investigating"}},
-                        auth,
-                    )
-                    for m in range(5)
-                ]
+                partial(
+                    post_series, beacon, page_id, auth, [f"Hung Redis {n}-{m}" for m in range(5)]
+                )
                 for n in range(2)
             ]
         )
@@ -222,13 +167,7 @@ def test_with_postgresql_hung_reads_keep_answering_and_writes_end_in_a_true_erro
                 for _ in range(8)
             ]
             + [
-                lambda n=n: call(
-                    beacon,
-                    "POST",
-                    f"/v1/pages/{page_id}/incidents",
-                    {"incident": {"name": f"Hung PostgreSQL {n}", "status": "investigating"}},
-                    auth,
-                )
+                partial(post_incident, beacon, page_id, auth, f"Hung PostgreSQL {n}")
                 for n in range(4)
             ]
         )

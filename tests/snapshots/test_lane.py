@@ -19,6 +19,7 @@ from incidents import services as incident_services
 from snapshots import publisher, store
 from snapshots.lane import SnapshotLane
 from statuspage import wsgi
+from statuspage.capacity import ReservedCapacity
 
 HOST = "status.example.com"
 
@@ -106,7 +107,8 @@ def answered_by_lane(path: str, method: str = "GET", **extra: str) -> bool:
 
 def test_the_web_server_runs_the_lane_in_front_of_django():
     assert isinstance(wsgi.application, SnapshotLane)
-    assert wsgi.application.application is wsgi.django_application
+    assert isinstance(wsgi.application.application, ReservedCapacity)
+    assert wsgi.application.application.application is wsgi.django_application
 
 
 def stored_etag(page: Any, key: str) -> str:
