@@ -71,7 +71,7 @@ def _check_redis() -> None:
         settings.REDIS_URL,
         socket_connect_timeout=CHECK_SECONDS,
         socket_timeout=CHECK_SECONDS,
-        retry_on_timeout=False,
+        retry=None,  # redis-py retries a timeout three times by default
     )
     try:
         client.ping()
