@@ -18,6 +18,9 @@ from subscribers.models import SubscriberState
 
 from .test_tracking_and_admin import HARD_BOUNCE
 
+# anymail warns on every SendGrid request that it no longer supports SendGrid officially.
+pytestmark = pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")
+
 SECRET = "beacon:a-long-random-password"
 RIGHT = "Basic " + base64.b64encode(SECRET.encode()).decode()
 WRONG = "Basic " + base64.b64encode(b"beacon:guess").decode()
