@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from components.models import ComponentStatus
+from statuspage.text import refuse_line_breaks
 
 
 class AlertSource(models.TextChoices):
@@ -53,6 +54,15 @@ class AlertMapping(models.Model):
         return self.name
 
     def clean(self) -> None:
+        # Both become incident names, which go into email subjects.
+        errors: dict[str, list[str]] = {}
+        for field in ("name", "incident_name"):
+            try:
+                refuse_line_breaks(getattr(self, field), field=field)
+            except ValidationError as error:
+                errors |= error.message_dict
+        if errors:
+            raise ValidationError(errors)
         if not isinstance(self.matchers, dict) or not self.matchers:
             raise ValidationError({"matchers": 'Give at least one label, e.g. {"alertname": "X"}.'})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.matchers.items()):

@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from statuspage.text import one_line, plain_text
+
 
 class BadPayload(ValueError):
     pass
@@ -18,12 +20,20 @@ class Alert:
     fingerprint: str
 
 
-def _strings(value: Any, what: str) -> dict[str, str]:
+def _strings(value: Any, what: str, *, multiline: bool = False) -> dict[str, str]:
+    """Labels (one line each) or annotations (summaries keep their line breaks), neutralised
+    rather than refused: the sender is a machine, and its text becomes incident names and email
+    subjects. Control characters become spaces and lone surrogates U+FFFD, so nothing read here
+    can break a header or fail to be stored."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise BadPayload(f"{what} must be an object of strings.")
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+    clean = plain_text if multiline else one_line
+    return {
+        one_line(str(k)): clean(v if isinstance(v, str) else json.dumps(v))
+        for k, v in value.items()
+    }
 
 
 def _fingerprint(labels: dict[str, str]) -> str:
@@ -38,13 +48,13 @@ def _alert(raw: Any) -> Alert:
         raise BadPayload(f"An alert's status must be firing or resolved, not {status!r}.")
     labels = _strings(raw.get("labels"), "labels")
     fingerprint = raw.get("fingerprint")
-    if not isinstance(fingerprint, str) or not fingerprint.strip():
+    if not isinstance(fingerprint, str) or not one_line(fingerprint):
         fingerprint = _fingerprint(labels)
     return Alert(
         firing=status == "firing",
         labels=labels,
-        annotations=_strings(raw.get("annotations"), "annotations"),
-        fingerprint=fingerprint.strip()[:64],
+        annotations=_strings(raw.get("annotations"), "annotations", multiline=True),
+        fingerprint=one_line(fingerprint)[:64],
     )
 
 
@@ -63,13 +73,19 @@ def read_alerts(payload: Any) -> list[Alert]:
         if state not in ("alerting", "ok"):
             return []  # pending, no_data, paused: nothing has changed yet
         labels = _strings(payload.get("tags"), "tags")
-        labels.setdefault("alertname", str(payload.get("ruleName", "")))
+        labels.setdefault("alertname", one_line(str(payload.get("ruleName", ""))))
         return [
             Alert(
                 firing=state == "alerting",
                 labels=labels,
-                annotations={"summary": str(payload.get("message") or payload.get("title") or "")},
-                fingerprint=f"grafana-rule-{payload.get('ruleId', labels['alertname'])}"[:64],
+                annotations=_strings(
+                    {"summary": str(payload.get("message") or payload.get("title") or "")},
+                    "message",
+                    multiline=True,
+                ),
+                fingerprint=one_line(f"grafana-rule-{payload.get('ruleId', labels['alertname'])}")[
+                    :64
+                ],
             )
         ]
     raise BadPayload("This is not an Alertmanager or Grafana alert payload: no “alerts” list.")

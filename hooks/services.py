@@ -16,6 +16,7 @@ from components.models import Component, StatusCause
 from components.services import set_component_statuses
 from incidents import services as incident_services
 from pages.models import Page
+from statuspage.text import one_line, plain_text
 
 from .models import AlertMapping, FiringAlert
 from .payloads import Alert
@@ -49,12 +50,14 @@ def incident_name(mapping: AlertMapping, alert: Alert) -> str:
         name = string.Formatter().vformat(mapping.incident_name, (), _Labels(alert.labels))
     except (ValueError, IndexError, AttributeError, KeyError):
         name = mapping.incident_name
-    return (name.strip() or mapping.name)[:255]
+    # The labels are one line already; the mapping's own text may predate that check.
+    return (one_line(name) or one_line(mapping.name))[:255]
 
 
 def incident_body(alert: Alert, source: str) -> str:
     text = alert.annotations.get("summary") or alert.annotations.get("description") or ""
-    return text.strip()[:5000] or f"{source} reports {alert.labels.get('alertname', 'an alert')}."
+    text = plain_text(text).strip()[:5000]
+    return text or one_line(f"{source} reports {alert.labels.get('alertname', 'an alert')}.")
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 
 from statuspage.ids import new_code
+from statuspage.text import refuse_line_breaks
 
 
 class IncidentStatus(models.TextChoices):
@@ -259,3 +260,8 @@ class IncidentTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The title becomes an incident's name, which goes into email subjects.
+        refuse_line_breaks(self.name, field="name")
+        refuse_line_breaks(self.title, field="title")

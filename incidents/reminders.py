@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from pages.models import Page
 from pages.roles import PAGE_ADMIN, RESPONDER
+from statuspage.mail import header_value
 
 from .models import Incident
 
@@ -67,7 +68,7 @@ def reminder_email(incident: Incident, *, now: datetime) -> tuple[str, str]:
         "public_url": page.url.rstrip("/") + incident.get_absolute_url(),
         "hours": ", ".join(str(h) for h in hours),
     }
-    subject = f"[{page.name}] Reminder: “{incident.name}” is still {status}"
+    subject = header_value(f"[{page.name}] Reminder: “{incident.name}” is still {status}")
     return subject, render_to_string("incidents/emails/reminder.txt", context)
 
 

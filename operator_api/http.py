@@ -145,6 +145,8 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
             data = json.loads(text)
         except ValueError as error:
             raise ApiError(400, f"The body is not valid JSON: {error}") from None
+        except RecursionError:
+            raise ApiError(400, "The body is not valid JSON: it is nested too deeply.") from None
         if not isinstance(data, dict):
             raise ApiError(400, "The body must be a JSON object.")
         return data
@@ -182,6 +184,9 @@ def read_str(data: dict[str, Any], field: str, max_length: int | None = None) ->
     value = str(value)
     if "\x00" in value:
         raise invalid(field, "must not contain NUL characters.")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        # JSON's \ud800 escapes can carry these; UTF-8, and so the database, cannot.
+        raise invalid(field, "must not contain a lone UTF-16 surrogate (an invalid character).")
     if max_length is not None and len(value) > max_length:
         raise invalid(field, f"is {len(value)} characters; the limit is {max_length}.")
     return value

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from statuspage.ids import new_code
+from statuspage.text import refuse_line_breaks
 
 
 def validate_time_zone(value: str) -> None:
@@ -94,6 +95,8 @@ class Page(models.Model):
         return self.name
 
     def clean(self) -> None:
+        # The name goes into every email's Subject and List-Id (see statuspage.text).
+        refuse_line_breaks(self.name, field="name")
         self.url = self.url.rstrip("/")
         links = self.footer_links
         if not isinstance(links, list) or not all(

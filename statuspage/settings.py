@@ -378,11 +378,24 @@ else:
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"status@{_site.hostname}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-ANYMAIL = {
-    "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN"),
-    # "user:password" that the provider's tracking webhook sends as HTTP basic auth.
-    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET"),
+# django-anymail's settings: every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], so each
+# provider's keys are set the way its anymail docs name them (ANYMAIL_MAILGUN_API_KEY,
+# ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, ANYMAIL_SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY, ...).
+ANYMAIL: dict[str, Any] = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and name != "ANYMAIL_" and value
 }
+ANYMAIL.setdefault("POSTMARK_SERVER_TOKEN", env("POSTMARK_SERVER_TOKEN"))
+# "user:password" that the provider's tracking webhook sends as HTTP basic auth; without it the
+# tracking webhook is not served at all (subscribers/tracking.py).
+_webhook_secret = ANYMAIL.get("WEBHOOK_SECRET", "")
+_user, _colon, _password = _webhook_secret.partition(":")
+if _webhook_secret and not (_user and _colon and _password):
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be user:password (the basic-auth credentials the email "
+        "provider's tracking webhook sends), e.g. beacon:a-long-random-password."
+    )
 # Messages per second across all workers (shared through Redis, else per process).
 NOTIFY_RATE_PER_SECOND = envint("NOTIFY_RATE_PER_SECOND", 50, minimum=1)
 # Attempts before a delivery is marked failed; retries back off exponentially from the base.

@@ -9,6 +9,7 @@ class SubscribersConfig(AppConfig):
 
         from events.tasks import nudge_hooks
 
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .tasks import nudge_event
         from .tracking import handle_tracking
 

@@ -145,11 +145,14 @@ def send_confirmation(subscriber_id: str) -> None:
     }
     from django.core.mail import EmailMultiAlternatives
 
+    from statuspage.mail import header_value
+
     subject = f"[{page.name}] Confirm your subscription"
     if incident is not None:
         subject += f" to “{incident.name}”"
+    # A name stored with a line break would make Django refuse the subject on every retry.
     mail = EmailMultiAlternatives(
-        subject=subject,
+        subject=header_value(subject),
         body=render_to_string("emails/confirm.txt", context),
         to=[subscriber.email],
         headers={"Auto-Submitted": "auto-generated"},

@@ -6,7 +6,6 @@ HTTP 5xx and 429); PERMANENT (suppress the address or endpoint: SMTP 5xx, HTTP 4
 
 import binascii
 import contextlib
-import email.header
 import email.policy
 import email.utils
 import hashlib
@@ -24,6 +23,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+
+from statuspage.mail import header_line, header_value, header_values
 
 from . import ratelimit
 from .messages import (
@@ -64,36 +65,32 @@ class NotificationEmail(EmailMultiAlternatives):
 def email_message(message: EventMessage, subscriber: Subscriber) -> NotificationEmail:
     unsubscribe = unsubscribe_url(subscriber)
     mail = NotificationEmail(
-        subject=message.subject,
+        subject=header_value(message.subject),
         body=personalise(message.text, subscriber),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[subscriber.email],
-        headers={
-            # RFC 8058 one-click unsubscribe, plus a mailto for clients that prefer it.
-            "List-Unsubscribe": (
-                f"<{unsubscribe}>, <mailto:{unsubscribe_mailto()}?subject=unsubscribe>"
-            ),
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"{subscriber.page.name} <{subscriber.page.pk}.beacon>",
-            "Auto-Submitted": "auto-generated",
-        },
+        from_email=header_value(settings.DEFAULT_FROM_EMAIL),
+        to=[header_value(subscriber.email)],
+        headers=header_values(
+            {
+                # RFC 8058 one-click unsubscribe, plus a mailto for clients that prefer it.
+                "List-Unsubscribe": (
+                    f"<{unsubscribe}>, <mailto:{unsubscribe_mailto()}?subject=unsubscribe>"
+                ),
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "List-Id": f"{header_value(subscriber.page.name)} <{subscriber.page.pk}.beacon>",
+                "Auto-Submitted": "auto-generated",
+            }
+        ),
     )
     mail.attach_alternative(personalise(message.html, subscriber), "text/html")
     return mail
-
-
-def _header(value: str) -> str:
-    """A header value as RFC 2047 words when it is not plain ASCII."""
-    if value.isascii():
-        return value
-    return email.header.Header(value, "utf-8", maxlinelen=998).encode()
 
 
 def raw_email(message: EventMessage, subscriber: Subscriber) -> bytes:
     """The MIME message for one recipient, assembled directly.
 
     Equivalent to `email_message(...).message()`, without the email package's per-header
-    parsing, which costs more than the rest of a send; used with plain SMTP.
+    parsing, which costs more than the rest of a send; used with plain SMTP. Every header goes
+    through `header_line`, which keeps it on one line whatever the stored names hold.
     """
     links = {
         MANAGE: manage_url(subscriber),
@@ -108,24 +105,28 @@ def raw_email(message: EventMessage, subscriber: Subscriber) -> bytes:
     page = subscriber.page
     head = "\r\n".join(
         [
-            f"From: {settings.DEFAULT_FROM_EMAIL}",
-            f"To: {subscriber.email}",
-            f"Subject: {_header(message.subject)}",
-            f"Date: {email.utils.formatdate()}",
-            f"Message-ID: <{uuid.uuid4().hex}@{domain}>",
+            header_line("From", settings.DEFAULT_FROM_EMAIL),
+            header_line("To", subscriber.email),
+            header_line("Subject", message.subject),
+            header_line("Date", email.utils.formatdate()),
+            header_line("Message-ID", f"<{uuid.uuid4().hex}@{domain}>"),
             "MIME-Version: 1.0",
-            f"List-Unsubscribe: <{links[UNSUBSCRIBE]}>, "
-            f"<mailto:{unsubscribe_mailto()}?subject=unsubscribe>",
+            header_line(
+                "List-Unsubscribe",
+                f"<{links[UNSUBSCRIBE]}>, <mailto:{unsubscribe_mailto()}?subject=unsubscribe>",
+            ),
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
-            f"List-Id: {_header(page.name)} <{page.pk}.beacon>",
+            # The name alone is encoded: an encoded word may not hold the <list-id> part.
+            f"{header_line('List-Id', page.name)} <{page.pk}.beacon>",
             "Auto-Submitted: auto-generated",
             f'Content-Type: multipart/alternative; boundary="{boundary}"',
         ]
     )
     parts = []
     for subtype, body in (("plain", text), ("html", html)):
-        # SMTP lines end in CRLF; quoted-printable keeps them under 76 characters.
-        plain = body.replace("\r\n", "\n").encode()
+        # SMTP lines end in CRLF, and a bare CR (from a stored name or body) would be one that
+        # servers and clients read differently; quoted-printable keeps lines under 76 characters.
+        plain = body.replace("\r\n", "\n").replace("\r", "\n").encode()
         encoded = binascii.b2a_qp(plain, istext=True).decode("ascii").replace("\n", "\r\n")
         parts.append(
             f"--{boundary}\r\n"

@@ -1,6 +1,6 @@
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import tracking, views
 
 app_name = "subscribers"
 
@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("subscriptions/<str:token>", views.manage, name="manage"),
     path("subscriptions/<str:token>/unsubscribe", views.unsubscribe, name="unsubscribe"),
     path("webhooks", views.webhook_docs, name="webhook_docs"),
-    # Email service providers' tracking webhooks (bounces, complaints): see docs/notifications.md.
-    path("anymail/", include("anymail.urls")),
+    # The email service provider's tracking webhook (bounces, complaints): a 404 unless it is
+    # the configured provider's and a secret is set (see subscribers/tracking.py).
+    path("anymail/<slug:esp>/tracking/", tracking.tracking_webhook, name="tracking_webhook"),
 ]

@@ -37,6 +37,8 @@ class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.accepted: list[tuple[str, Message]] = []
+        # The bytes as they came over the wire, for tests of what a mail client would read.
+        self.raw: list[tuple[str, bytes]] = []
         self.offered: Counter[str] = Counter()
         self.rule: Rule = lambda rcpt, n: None
         self.drop_once: set[str] = set()
@@ -57,6 +59,9 @@ class Recorder:
         message = email.message_from_bytes(raw if isinstance(raw, bytes) else raw.encode())
         with self.lock:
             self.accepted.extend((to, message) for to in envelope.rcpt_tos)
+            self.raw.extend(
+                (to, raw if isinstance(raw, bytes) else raw.encode()) for to in envelope.rcpt_tos
+            )
         return "250 OK"
 
     def counts(self) -> Counter[str]:
@@ -66,6 +71,10 @@ class Recorder:
     def messages_to(self, rcpt: str) -> list[Message]:
         with self.lock:
             return [m for to, m in self.accepted if to == rcpt]
+
+    def raw_to(self, rcpt: str) -> list[bytes]:
+        with self.lock:
+            return [r for to, r in self.raw if to == rcpt]
 
 
 class SMTPServer:

@@ -48,7 +48,8 @@ COMPLAINT = {
 
 @pytest.fixture
 def tracking(client, settings):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "postmark:s3cret"}
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.postmark.EmailBackend"}}
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "token", "WEBHOOK_SECRET": "postmark:s3cret"}
     auth = "Basic " + base64.b64encode(b"postmark:s3cret").decode()
 
     def post(payload, authorization=auth):
