@@ -49,6 +49,7 @@ def test_a_slow_loris_endpoint_delays_only_itself_and_is_retried_later(
     # Every healthy endpoint was answered before the slow one's deadline: it held one thread.
     healthy_done = Delivery.objects.filter(subscriber__in=healthy).order_by("-sent_at")[0]
     slow_delivery = Delivery.objects.get(subscriber=slow_hook)
+    assert healthy_done.sent_at is not None
     assert healthy_done.sent_at < slow_delivery.updated_at
     assert slow.closed.wait(10)
     # The attempt ended at its total deadline although a byte came every half second.
@@ -142,6 +143,7 @@ def test_the_sender_renews_its_lease_while_a_slow_endpoint_keeps_it_busy(
     waited = Delivery.objects.get(subscriber=later)
     assert waited.status == DeliveryStatus.SENT
     assert ok.requests == 1
+    assert waited.sent_at is not None and initial is not None
     assert waited.sent_at > initial  # it waited past its first lease, and still held it
 
 
