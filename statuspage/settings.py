@@ -401,11 +401,19 @@ NOTIFY_RATE_PER_SECOND = envint("NOTIFY_RATE_PER_SECOND", 50, minimum=1)
 # Attempts before a delivery is marked failed; retries back off exponentially from the base.
 NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = envint("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)
-# A claimed delivery not recorded within this time is handed back to the senders.
-NOTIFY_CLAIM_TIMEOUT_SECONDS = envint("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
 NOTIFY_SWEEP_SECONDS = envint("NOTIFY_SWEEP_SECONDS", 30, minimum=1)
 NOTIFY_BATCH_SIZE = envint("NOTIFY_BATCH_SIZE", 100, minimum=1)
-NOTIFY_WEBHOOK_TIMEOUT = envint("NOTIFY_WEBHOOK_TIMEOUT", 30, minimum=1)
+# Seconds one webhook attempt may take in all (connect, send, answer); then it is retried.
+NOTIFY_WEBHOOK_TIMEOUT = envint("NOTIFY_WEBHOOK_TIMEOUT", 10, minimum=1)
+# Webhooks one sender has in flight at once, so a slow endpoint holds up only itself.
+NOTIFY_WEBHOOK_CONCURRENCY = envint("NOTIFY_WEBHOOK_CONCURRENCY", 8, minimum=1)
+# A sender's claim on its deliveries lasts this long and is renewed while it works; the sweeper
+# hands back the deliveries of a lease that ran out (a dead sender). Longer than one attempt.
+NOTIFY_LEASE_SECONDS = envint(
+    "NOTIFY_LEASE_SECONDS",
+    max(30, NOTIFY_WEBHOOK_TIMEOUT + 10),
+    minimum=NOTIFY_WEBHOOK_TIMEOUT + 5,
+)
 # Webhooks to private, loopback and link-local addresses are refused unless this is on.
 NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", False)
 # Subscribe form: requests per client address per hour.

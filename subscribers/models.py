@@ -98,7 +98,7 @@ class Subscriber(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
-    # Claimed by a sender; back to pending by the sweeper if the sender died.
+    # Claimed by a sender; back to pending by the sweeper once its lease runs out.
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
@@ -108,6 +108,15 @@ class DeliveryStatus(models.TextChoices):
 class DeliveryQuerySet(models.QuerySet["Delivery"]):
     def due(self) -> "DeliveryQuerySet":
         return self.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+
+    def claimable(self) -> "DeliveryQuerySet":
+        """Due, or claimed by a sender whose lease ran out (it died): a live sender takes those
+        over at once, without waiting for the sweeper to hand them back."""
+        now = timezone.now()
+        return self.filter(
+            models.Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            | models.Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+        )
 
 
 class Delivery(models.Model):
@@ -121,7 +130,10 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim's token, and until when it holds: the sender renews the lease as it works,
+    # and the sweeper hands back the deliveries of a lease that ran out.
     claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,8 +155,8 @@ class Delivery(models.Model):
                 condition=models.Q(status="pending"),
             ),
             models.Index(
-                fields=["claimed_at"],
-                name="delivery_sending_idx",
+                fields=["lease_until"],
+                name="delivery_lease_idx",
                 condition=models.Q(status="sending"),
             ),
             models.Index(fields=["claim"], name="delivery_claim_idx"),

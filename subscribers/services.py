@@ -469,23 +469,32 @@ def fan_out(*, event_id: int) -> int:
 # Sending --------------------------------------------------------------------------------------
 
 
-def claim_deliveries(*, limit: int) -> list[Delivery]:
-    """Take up to `limit` due deliveries for this sender.
+def lease_end() -> Any:
+    return timezone.now() + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
-    PostgreSQL skips rows other senders hold (SKIP LOCKED); everywhere the conditional UPDATE
-    (status still pending) makes sure one row goes to one sender.
+
+def claim_deliveries(*, limit: int) -> list[Delivery]:
+    """Take up to `limit` due deliveries for this sender, on a lease of NOTIFY_LEASE_SECONDS.
+
+    PostgreSQL skips rows other senders are claiming (SKIP LOCKED); everywhere the conditional
+    UPDATE (still pending, or its lease run out) makes sure one row goes to one sender. A
+    dead sender's deliveries are taken over here as soon as its lease runs out.
+
+    Each row carries the claim's token: the sender renews the lease, checks it before each send
+    and records outcomes only where the token still matches, so a claim handed to another
+    sender is never used twice.
     """
     token = secrets.token_hex(16)
     now = timezone.now()
     with transaction.atomic():
-        due = Delivery.objects.due().order_by("next_attempt_at", "id")
+        due = Delivery.objects.claimable().order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])
         if not ids:
             return []
-        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.SENDING, claim=token, claimed_at=now
+        Delivery.objects.claimable().filter(pk__in=ids).update(
+            status=DeliveryStatus.SENDING, claim=token, claimed_at=now, lease_until=lease_end()
         )
     return list(
         Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
@@ -494,13 +503,44 @@ def claim_deliveries(*, limit: int) -> list[Delivery]:
     )
 
 
-def mark_sent(delivery: Delivery) -> None:
-    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+def _held(delivery: Delivery) -> Any:
+    return Delivery.objects.filter(
+        pk=delivery.pk, claim=delivery.claim, status=DeliveryStatus.SENDING
+    )
+
+
+def renew_lease(*, claim: str) -> int:
+    """Extend the lease on every delivery this claim still holds; how many those are."""
+    return Delivery.objects.filter(claim=claim, status=DeliveryStatus.SENDING).update(
+        lease_until=lease_end()
+    )
+
+
+def hold(delivery: Delivery) -> bool:
+    """Just before sending: True if this sender still holds the delivery and its subscriber is
+    still active (the lease is extended too). False: send nothing."""
+    return bool(
+        _held(delivery)
+        .filter(lease_until__gt=timezone.now(), subscriber__state=SubscriberState.ACTIVE)
+        .update(lease_until=lease_end())
+    )
+
+
+def _record(delivery: Delivery, **fields: Any) -> bool:
+    recorded = bool(_held(delivery).update(**fields, updated_at=timezone.now()))
+    if not recorded:
+        logger.warning("delivery %s: outcome not recorded, its claim has lapsed", delivery.pk)
+    return recorded
+
+
+def mark_sent(delivery: Delivery) -> bool:
+    return _record(
+        delivery,
         status=DeliveryStatus.SENT,
         sent_at=timezone.now(),
         attempts=delivery.attempts + 1,
         last_error="",
-        updated_at=timezone.now(),
+        lease_until=None,
     )
 
 
@@ -509,36 +549,56 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
-def mark_temporary_failure(delivery: Delivery, error: str) -> None:
+def mark_temporary_failure(delivery: Delivery, error: str) -> bool:
     """Retry later with exponential backoff, or give up after NOTIFY_MAX_ATTEMPTS."""
     attempts = delivery.attempts + 1
     final = attempts >= settings.NOTIFY_MAX_ATTEMPTS
-    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+    return _record(
+        delivery,
         status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
         attempts=attempts,
         last_error=error[:1000],
         next_attempt_at=timezone.now() + retry_delay(attempts),
         claim="",
-        updated_at=timezone.now(),
+        lease_until=None,
     )
 
 
-def mark_permanent_failure(delivery: Delivery, error: str) -> None:
-    """The address or endpoint is refused for good: suppress it, and this delivery with it."""
-    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+def mark_permanent_failure(delivery: Delivery, error: str) -> bool:
+    """The address or endpoint is refused for good: suppress it, and this delivery with it.
+
+    The refusal is a fact about the address even when the claim has lapsed meanwhile."""
+    recorded = _record(
+        delivery,
         status=DeliveryStatus.SUPPRESSED,
         attempts=delivery.attempts + 1,
         last_error=error[:1000],
-        updated_at=timezone.now(),
+        lease_until=None,
     )
     suppress(subscriber=delivery.subscriber, reason=error, actor="mail server")
+    return recorded
 
 
-def release_unsendable(delivery: Delivery, reason: str) -> None:
+def release_unsendable(delivery: Delivery, reason: str) -> bool:
     """The subscriber left or was suppressed after the fan-out: nothing to send."""
-    Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
-        status=DeliveryStatus.SUPPRESSED, last_error=reason, updated_at=timezone.now()
+    return _record(delivery, status=DeliveryStatus.SUPPRESSED, last_error=reason, lease_until=None)
+
+
+def release_unheld(delivery: Delivery) -> bool:
+    """`hold` said no: if the claim is still ours, say the subscriber left. (A lapsed lease is
+    left to the sweeper, and a claim another sender took, to that sender.)"""
+    state = Subscriber.objects.filter(pk=delivery.subscriber_id).values_list("state", flat=True)
+    released = (
+        _held(delivery)
+        .exclude(subscriber__state=SubscriberState.ACTIVE)
+        .update(
+            status=DeliveryStatus.SUPPRESSED,
+            last_error=f"subscriber {state.first() or 'deleted'}",
+            lease_until=None,
+            updated_at=timezone.now(),
+        )
     )
+    return released == 1
 
 
 @transaction.atomic
@@ -571,8 +631,8 @@ class Sweep:
 
 
 def sweep() -> Sweep:
-    """Find what the broker lost: events not fanned out, claims whose sender died, due retries
-    and owed confirmations."""
+    """Find what the broker lost: events not fanned out, claims whose lease ran out (their
+    sender died), due retries and owed confirmations."""
     now = timezone.now()
     confirmations = list(
         Subscriber.objects.filter(
@@ -586,9 +646,10 @@ def sweep() -> Sweep:
         .filter(created_at__lt=now - timedelta(seconds=2))
         .values_list("pk", flat=True)[:500]
     )
-    stale = now - timedelta(seconds=settings.NOTIFY_CLAIM_TIMEOUT_SECONDS)
-    released = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale).update(
-        status=DeliveryStatus.PENDING, claim="", updated_at=now
+    # A live sender renews its lease while it works through a batch; one whose lease ran out
+    # has died (or lost its database), and its deliveries go back to the others.
+    released = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__lt=now).update(
+        status=DeliveryStatus.PENDING, claim="", lease_until=None, updated_at=now
     )
     due = Delivery.objects.due().count()
     return Sweep(events=events, released=released, due=due, confirmations=confirmations)

@@ -18,15 +18,10 @@ from django.urls import reverse
 from statuspage import broker
 
 from . import services
-from .messages import EventMessage, build, page_link
-from .models import Channel, Delivery, SubscriberState
-from .transports import (
-    EmailTransport,
-    Outcome,
-    Result,
-    WebhookTransport,
-    confirmation_ping,
-)
+from .messages import page_link
+from .models import Channel, Delivery
+from .sending import Sender
+from .transports import Outcome, WebhookTransport, confirmation_ping
 
 logger = logging.getLogger(__name__)
 
@@ -62,58 +57,17 @@ def fan_out(event_id: int) -> None:
 def send_due() -> None:
     """Claim due deliveries in batches and send them until none are left."""
     services.beat("worker")
-    email, webhook = EmailTransport(), WebhookTransport()
-    messages: dict[int, EventMessage | None] = {}
+    sender = Sender()
     started = time.monotonic()
     try:
         while time.monotonic() - started < SENDER_BUDGET_SECONDS:
             batch = services.claim_deliveries(limit=settings.NOTIFY_BATCH_SIZE)
             if not batch:
                 return
-            sent_email = False
-            for delivery in batch:
-                result = send_one(delivery, messages, email, webhook)
-                sent_email |= (
-                    result.outcome == Outcome.SENT and delivery.subscriber.channel == Channel.EMAIL
-                )
-            if sent_email:
-                services.beat("mail")
+            sender.send_batch(batch)
         enqueue("subscribers.tasks.send_due")
     finally:
-        email.close()
-        webhook.close()
-
-
-def send_one(
-    delivery: Delivery,
-    messages: dict[int, EventMessage | None],
-    email: EmailTransport,
-    webhook: WebhookTransport,
-) -> Result:
-    subscriber = delivery.subscriber
-    if subscriber.state != SubscriberState.ACTIVE:
-        services.release_unsendable(delivery, f"subscriber {subscriber.state}")
-        return Result(Outcome.PERMANENT, subscriber.state)
-    if delivery.event_id not in messages:
-        messages[delivery.event_id] = build(delivery.event)
-    message = messages[delivery.event_id]
-    if message is None:
-        services.release_unsendable(delivery, "the incident or maintenance was deleted")
-        return Result(Outcome.PERMANENT, "deleted")
-    transport = email if subscriber.channel == Channel.EMAIL else webhook
-    try:
-        result = transport.send(message, subscriber)
-    except Exception as exc:  # a bug or a broken template must not lose the delivery
-        logger.exception("sending delivery %s failed", delivery.pk)
-        result = Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}")
-    # Recorded straight away: a crash after this line cannot cause a second copy.
-    if result.outcome == Outcome.SENT:
-        services.mark_sent(delivery)
-    elif result.outcome == Outcome.PERMANENT:
-        services.mark_permanent_failure(delivery, result.error)
-    else:
-        services.mark_temporary_failure(delivery, result.error)
-    return result
+        sender.close()
 
 
 @shared_task(acks_late=True, ignore_result=True)

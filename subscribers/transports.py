@@ -11,14 +11,16 @@ import email.utils
 import hashlib
 import hmac
 import json
+import re
 import smtplib
+import socket
+import ssl
 import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -35,9 +37,10 @@ from .messages import (
     personalise,
     unsubscribe_mailto,
     unsubscribe_url,
+    webhook_body,
 )
 from .models import Subscriber
-from .validation import check_webhook_target
+from .validation import UnresolvableHost, WebhookTarget, resolve_webhook_target
 
 
 class Outcome(StrEnum):
@@ -217,43 +220,151 @@ def signed_headers(secret: str, body: bytes) -> dict[str, str]:
     }
 
 
+# Bytes of a webhook response read at most: only the status line counts, plus an excerpt for
+# the delivery log. The rest is never read, however much the endpoint sends.
+RESPONSE_LIMIT = 4096
+STATUS_LINE = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})[^\r\n]*\r?\n")
+
+
+@dataclass
+class Answer:
+    status: int
+    excerpt: str
+
+
+def _left(deadline: float, timeout: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"no answer within {timeout:g} s")
+    return left
+
+
+def _connect(target: WebhookTarget, deadline: float, timeout: float) -> socket.socket:
+    """Connect to one of the addresses the host was checked with (never a fresh lookup)."""
+    error: OSError = ConnectionError("no address")
+    for family, sockaddr in target.addresses:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(_left(deadline, timeout))
+            sock.connect(sockaddr)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            if isinstance(exc, TimeoutError):
+                raise
+            continue
+        return sock
+    raise error
+
+
+def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> Answer:
+    """Read until the final status line is in, at most RESPONSE_LIMIT bytes, by the deadline."""
+    data = b""
+    while True:
+        match = STATUS_LINE.match(data)
+        if match and match.group(1).startswith(b"1"):
+            # An informational answer (103 Early Hints): the final one follows its headers.
+            end = data.find(b"\r\n\r\n")
+            if end >= 0:
+                data = data[end + 4 :]
+                continue
+        elif match:
+            rest = data[match.end() :]
+            body = rest.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in rest else b""
+            return Answer(int(match.group(1)), body[:200].decode(errors="replace"))
+        if len(data) >= RESPONSE_LIMIT:
+            raise ConnectionError("no HTTP status line in the first bytes of the answer")
+        sock.settimeout(_left(deadline, timeout))
+        chunk = sock.recv(RESPONSE_LIMIT - len(data))
+        if not chunk:
+            raise ConnectionError("the connection closed without an HTTP answer")
+        data += chunk
+
+
+def post_json(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float, tls: ssl.SSLContext
+) -> Answer:
+    """POST `body` and return the answer's status, all within `timeout` seconds in total.
+
+    The host is resolved and checked once, and the connection goes to the checked address
+    (the Host header and TLS name stay the URL's). The connection is closed after the status
+    line: a body, however large or slow, is not waited for.
+    """
+    target = resolve_webhook_target(url)
+    deadline = time.monotonic() + timeout
+    try:
+        return _exchange(target, body, headers, deadline, timeout, tls)
+    except TimeoutError:
+        raise TimeoutError(f"no answer within {timeout:g} s") from None
+
+
+def _exchange(
+    target: WebhookTarget,
+    body: bytes,
+    headers: dict[str, str],
+    deadline: float,
+    timeout: float,
+    tls: ssl.SSLContext,
+) -> Answer:
+    sock = _connect(target, deadline, timeout)
+    try:
+        if target.scheme == "https":
+            # The handshake is bounded as a whole by the socket's timeout.
+            sock.settimeout(_left(deadline, timeout))
+            sock = tls.wrap_socket(sock, server_hostname=target.host)
+        head = [f"POST {target.path} HTTP/1.1", f"Host: {target.host_header}"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        head += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
+        # sendall's timeout bounds the whole send, not each piece of it.
+        sock.settimeout(_left(deadline, timeout))
+        sock.sendall("\r\n".join(head).encode("latin-1") + body)
+        return _read_answer(sock, deadline, timeout)
+    finally:
+        sock.close()
+
+
 class WebhookTransport:
+    """Posts each message on a connection of its own (an endpoint gets one message per event,
+    so there is nothing to reuse), within NOTIFY_WEBHOOK_TIMEOUT seconds in total."""
+
     def __init__(self) -> None:
-        self.session = requests.Session()
+        self.tls = ssl.create_default_context()
 
     def close(self) -> None:
-        self.session.close()
+        pass
 
     def post(self, subscriber: Subscriber, data: dict[str, Any]) -> Result:
-        try:
-            check_webhook_target(subscriber.endpoint)
-        except ValidationError as exc:
-            return Result(Outcome.PERMANENT, "; ".join(exc.messages))
         body = json.dumps(data, separators=(",", ":")).encode()
         try:
-            response = self.session.post(
+            answer = post_json(
                 subscriber.endpoint,
-                data=body,
-                headers=signed_headers(subscriber.secret, body),
+                body,
+                signed_headers(subscriber.secret, body),
                 timeout=settings.NOTIFY_WEBHOOK_TIMEOUT,
-                allow_redirects=False,
+                tls=self.tls,
             )
-        except (OSError, requests.RequestException) as exc:
+        except UnresolvableHost as exc:  # perhaps a DNS outage: try again later
+            return Result(Outcome.TEMPORARY, "; ".join(exc.messages))
+        except ValidationError as exc:
+            return Result(Outcome.PERMANENT, "; ".join(exc.messages))
+        except (OSError, ValueError) as exc:
             return Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"[:1000])
-        if 200 <= response.status_code < 300:
-            return Result(Outcome.SENT)
-        error = f"HTTP {response.status_code} {response.text[:200]}"
-        if response.status_code == 410:
-            return Result(Outcome.PERMANENT, error)
-        if response.status_code == 429:
-            ratelimit.throttled()
-        return Result(Outcome.TEMPORARY, error)
+        return webhook_result(answer)
 
     def send(self, message: EventMessage, subscriber: Subscriber) -> Result:
-        from .messages import webhook_body
-
         ratelimit.acquire()
         return self.post(subscriber, webhook_body(message, subscriber))
+
+
+def webhook_result(answer: Answer) -> Result:
+    if 200 <= answer.status < 300:
+        return Result(Outcome.SENT)
+    error = f"HTTP {answer.status} {answer.excerpt}".strip()
+    if answer.status == 410:
+        return Result(Outcome.PERMANENT, error)
+    if answer.status == 429:
+        ratelimit.throttled()
+    return Result(Outcome.TEMPORARY, error)
 
 
 def confirmation_ping(subscriber: Subscriber) -> dict[str, Any]:

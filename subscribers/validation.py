@@ -3,6 +3,8 @@
 import ipaddress
 import re
 import socket
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -32,33 +34,93 @@ def clean_email(value: str) -> str:
 
 
 def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    """True for an address anyone on the internet can reach, and nothing inside a network:
+    not private, loopback, link-local, shared (100.64.0.0/10, carrier NAT), multicast, reserved
+    or unspecified, also when an IPv4 address hides inside an IPv6 one."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not is_public_address(str(embedded)):
+            return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A webhook URL taken apart, with the addresses its host resolved to (checked once, and
+    connected to as they are, so a second lookup cannot point elsewhere)."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+    # (address family, socket address) pairs, as getaddrinfo gave them.
+    addresses: list[tuple[int, tuple[Any, ...]]]
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return name if self.port == default else f"{name}:{self.port}"
+
+
+def split_webhook_url(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path with query) of an http(s) URL, or a ValidationError."""
+    invalid = ValidationError({"endpoint": "Enter an http:// or https:// URL."})
+    if not url.isascii() or any(c.isspace() or ord(c) < 32 for c in url):
+        raise ValidationError(
+            {"endpoint": "Enter the URL without spaces, in ASCII (a domain name as xn--…)."}
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise invalid from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username is not None:
+        raise invalid
+    if port == 0:
+        raise invalid
+    host = parts.hostname
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        raise invalid from None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
+
+
+class UnresolvableHost(ValidationError):
+    """The name did not resolve: maybe for good, maybe a DNS outage (a sender retries)."""
+
+
+def resolve_webhook_target(url: str) -> WebhookTarget:
+    """Take the URL apart and resolve its host once, refusing private targets unless
+    NOTIFY_ALLOW_PRIVATE_WEBHOOKS; the caller connects to `addresses`, never to the name."""
+    scheme, host, port, path = split_webhook_url(url)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise UnresolvableHost({"endpoint": f"{host} does not resolve."}) from None
+    addresses = list(dict.fromkeys((int(info[0]), tuple(info[4])) for info in infos))
+    if not addresses:
+        raise UnresolvableHost({"endpoint": f"{host} does not resolve."})
+    if not settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS:
+        for _, sockaddr in addresses:
+            if not is_public_address(str(sockaddr[0])):
+                raise ValidationError(
+                    {
+                        "endpoint": "Webhooks to private, loopback, link-local or shared "
+                        "addresses are refused."
+                    }
+                )
+    return WebhookTarget(scheme=scheme, host=host, port=port, path=path, addresses=addresses)
 
 
 def check_webhook_target(url: str) -> None:
-    """Refuse non-http(s) URLs, and private or loopback targets unless settings allow them."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValidationError({"endpoint": "Enter an http:// or https:// URL."})
-    if settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise ValidationError({"endpoint": f"{parts.hostname} does not resolve."}) from None
-    for info in infos:
-        if not is_public_address(str(info[4][0])):
-            raise ValidationError(
-                {"endpoint": "Webhooks to private, loopback or link-local addresses are refused."}
-            )
+    """Refuse malformed and non-http(s) URLs, and private targets unless settings allow them."""
+    split_webhook_url(url)
+    if not settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS:
+        resolve_webhook_target(url)
 
 
 def clean_endpoint(value: str) -> str:

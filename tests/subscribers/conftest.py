@@ -3,7 +3,7 @@ import pytest
 from subscribers import services
 from subscribers.models import Subscriber
 
-from .servers import SMTPServer, WebhookReceiver
+from .servers import HostileHTTPServer, SMTPServer, WebhookReceiver
 
 
 @pytest.fixture
@@ -36,3 +36,19 @@ def subscribe(page):
         )
 
     return make
+
+
+@pytest.fixture
+def hostile(settings):
+    settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
+    settings.NOTIFY_RATE_PER_SECOND = 1000
+    started: list[HostileHTTPServer] = []
+
+    def start(mode: str) -> HostileHTTPServer:
+        server = HostileHTTPServer(mode).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -139,3 +139,77 @@ class WebhookReceiver:
 
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.requests]
+
+
+class HostileHTTPServer:
+    """A raw TCP server for webhooks that answers badly on purpose.
+
+    `slow`: reads the request, then sends a status line one byte every `interval` seconds,
+    forever (a slow loris: each read gets a byte well within any per-read timeout).
+    `huge`: answers 200 at once with an endless body, counting the bytes it got to send.
+    `ok`: answers 200 with no body. Every request is counted; `closed` is set once the client
+    has hung up on a `slow` or `huge` answer.
+    """
+
+    def __init__(self, mode: str, interval: float = 0.5) -> None:
+        import socket
+
+        self.mode = mode
+        self.interval = interval
+        self.requests = 0
+        self.bytes_sent = 0
+        self.closed = threading.Event()
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> "HostileHTTPServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: Any) -> None:
+        import time
+
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            with self.lock:
+                self.requests += 1
+            try:
+                if self.mode == "ok":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                elif self.mode == "slow":
+                    while not self.stopping.is_set():
+                        for byte in b"HTTP/1.1 200 OK":
+                            conn.sendall(bytes([byte]))
+                            time.sleep(self.interval)
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n")
+                    block = b"x" * 65536
+                    while not self.stopping.is_set():
+                        conn.sendall(block)
+                        with self.lock:
+                            self.bytes_sent += len(block)
+            except OSError:
+                self.closed.set()

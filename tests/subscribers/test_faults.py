@@ -23,6 +23,7 @@ from tests.ops.processes import child_env, free_port, spawn, stop, wait_for
 from .servers import SMTPServer
 
 CONCURRENCY = 2
+LEASE = 10
 
 
 @pytest.fixture
@@ -49,7 +50,8 @@ class Worker:
             EMAIL_TIMEOUT="5",
             NOTIFY_RATE_PER_SECOND="5000",
             NOTIFY_SWEEP_SECONDS="1",
-            NOTIFY_CLAIM_TIMEOUT_SECONDS="10",
+            NOTIFY_WEBHOOK_TIMEOUT="3",
+            NOTIFY_LEASE_SECONDS=str(LEASE),
             NOTIFY_BATCH_SIZE="20",
             NOTIFY_RETRY_BASE_SECONDS="1",
         )
@@ -126,10 +128,25 @@ def test_a_worker_killed_midway_through_2000_messages_finishes_after_a_restart(
             log=worker.log,
         )
         worker.kill()
+        killed_at = time.monotonic()
         at_kill = sum(sink.recorder.counts().values())
         assert at_kill < 2000, "the worker finished before it could be killed midway"
+        held = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+        dead_claims = set(held.values_list("claim", flat=True))
+        orphaned = held.count()
+        assert orphaned, "the killed worker held no claims"
 
         worker.start()
+        wait_for(
+            lambda: not held.filter(claim__in=dead_claims).exists(),
+            timeout=120,
+            what="the killed worker's claims being handed back",
+            log=worker.log,
+        )
+        recovered = time.monotonic() - killed_at
+        print(f"{orphaned} claimed deliveries handed back {recovered:.1f} s after the kill")
+        # About a lease (plus a sweep interval and the new worker's start), not 5 minutes.
+        assert recovered < LEASE + 45
         wait_for(
             lambda: not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists(),
             timeout=180,
