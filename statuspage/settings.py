@@ -414,6 +414,11 @@ NOTIFY_LEASE_SECONDS = envint(
     max(30, NOTIFY_WEBHOOK_TIMEOUT + 10),
     minimum=NOTIFY_WEBHOOK_TIMEOUT + 5,
 )
+if env("NOTIFY_CLAIM_TIMEOUT_SECONDS"):
+    raise ImproperlyConfigured(
+        "NOTIFY_CLAIM_TIMEOUT_SECONDS is gone: a sender's claim is now a lease it renews. "
+        "Set NOTIFY_LEASE_SECONDS (default 30) instead, or unset it."
+    )
 # Webhooks to private, loopback and link-local addresses are refused unless this is on.
 NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", False)
 # Subscribe form: requests per client address per hour.

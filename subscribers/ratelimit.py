@@ -30,8 +30,9 @@ def _redis() -> "redis.Redis | None":
     if not settings.REDIS_URL:
         return None
     if _client is None:
+        # One attempt per call: redis-py's default retries turn a 1 s timeout into ~10 s.
         _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1, retry=None
         )
     return _client
 

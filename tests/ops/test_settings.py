@@ -13,6 +13,10 @@ BAD_VALUES = [
     ({"SITE_URL": "notaurl"}, "SITE_URL"),
     ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/beacon"}, "SECRET_KEY"),
     ({"UPTIME_WEIGHT_PARTIAL_OUTAGE": "2"}, "UPTIME_WEIGHT_PARTIAL_OUTAGE"),
+    ({"DB_QUERY_TIMEOUT": "-1"}, "DB_QUERY_TIMEOUT"),
+    ({"WEB_RESERVED_THREADS": "many"}, "WEB_RESERVED_THREADS"),
+    # A setting that is gone says what replaced it, rather than being ignored.
+    ({"NOTIFY_CLAIM_TIMEOUT_SECONDS": "300"}, "NOTIFY_LEASE_SECONDS"),
 ]
 
 
