@@ -260,7 +260,9 @@ SECURE_CSP = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
 
 # Admin login throttling: attempts per window, per client address and per username.
+# Per username from one address; per address whatever the usernames (statuspage/admin_site.py).
 LOGIN_ATTEMPTS_LIMIT = envint("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
+LOGIN_ATTEMPTS_ADDRESS_LIMIT = envint("LOGIN_ATTEMPTS_ADDRESS_LIMIT", 20, minimum=1)
 LOGIN_ATTEMPTS_WINDOW = envint("LOGIN_ATTEMPTS_WINDOW", 300, minimum=1)
 
 # Celery. Embedded mode uses kombu's filesystem transport so that web, worker and beat, each in
