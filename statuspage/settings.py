@@ -306,7 +306,9 @@ MAX_BODY_CHARS = envint("MAX_BODY_CHARS", 20_000, minimum=100)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request warnings print the path, where the alert hooks carry an API key (hooks/redact.py).
+    "filters": {"redact_keys": {"()": "hooks.redact.RedactKeys"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_keys"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
