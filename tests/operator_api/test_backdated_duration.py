@@ -83,8 +83,10 @@ def test_the_issues_incident_entered_through_v1_lasted_six_and_a_half_hours(
     assert "Lasted 6h 29m" in email_text(resolved_mail[0])
 
     incident = Incident.objects.get(pk=opened.json["id"])
-    edits = AuditEntry.objects.filter(action="edit_update").order_by("id")
-    assert edits.last().after["incident"]["resolved_at"] == incident.resolved_at.isoformat()
+    last_edit = AuditEntry.objects.filter(action="edit_update").order_by("id").last()
+    assert last_edit is not None and last_edit.after is not None
+    assert datetime.fromisoformat(last_edit.after["incident"]["resolved_at"]) == RESOLVED
+    assert incident.resolved_at == RESOLVED
 
 
 def test_display_at_given_with_the_status_sends_the_right_duration_at_once(
