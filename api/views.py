@@ -14,7 +14,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -133,22 +132,23 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def badge(request: HttpRequest) -> HttpResponse:
-    """The page's badge from the store; a component's (`?component=<id>`) rendered here."""
+    """The page's badge, or a component's (`?component=<id>`), both from the snapshot store, so
+    they are served while PostgreSQL is down (a component's once it has been asked for)."""
     component_id = request.GET.get("component", "").strip()
     if not component_id:
         return cors(serve_badge(request))
-    return cors(component_badge(request, component_id))
+    if not badges.PUBLIC_ID.match(component_id):
+        return cors(unknown_component_badge(request, component_id))
+    try:
+        return cors(serve(request, f"/badge.svg?component={component_id}"))
+    except Http404:
+        return cors(unknown_component_badge(request, component_id))
 
 
 @BADGE
-def component_badge(request: HttpRequest, component_id: str) -> HttpResponse:
-    try:
-        body = badges.render_badge(page_for(request), timezone.now(), component_id)
-    except badges.UnknownComponent:
-        body, status = badges.not_found_badge(component_id), 404
-    else:
-        status = 200
-    return HttpResponse(body, status=status, content_type=badges.SVG_TYPE)
+def unknown_component_badge(request: HttpRequest, component_id: str) -> HttpResponse:
+    body = badges.not_found_badge(component_id)
+    return HttpResponse(body, status=404, content_type=badges.SVG_TYPE)
 
 
 # Other sites frame the widget: only this view lifts the ban on framing.

@@ -4,13 +4,18 @@ The token is an operator API key of the page, in the URL (`/hooks/alertmanager/<
 `Authorization: Bearer <key>` header, which both tools can send.
 """
 
-import json
-
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from operator_api.http import ApiError, authenticate, error_response, key_from, validation_message
+from operator_api.http import (
+    ApiError,
+    authenticate,
+    error_response,
+    key_from,
+    read_json,
+    validation_message,
+)
 
 from .models import AlertSource
 from .payloads import BadPayload, read_alerts
@@ -27,12 +32,12 @@ def _receive(request: HttpRequest, source: str, token: str) -> HttpResponse:
     except ApiError as error:
         return error_response(error.status, error.message)
     try:
-        payload = json.loads(request.body.decode("utf-8"))
+        payload = read_json(request.body.decode("utf-8"))
         alerts = read_alerts(payload)
     except RequestDataTooBig:
         return error_response(413, "The payload is too large.")
     except (UnicodeDecodeError, ValueError) as error:
-        # BadPayload and json.JSONDecodeError are both ValueErrors.
+        # BadPayload, json.JSONDecodeError and JSONTooDeep are all ValueErrors.
         message = str(error) if isinstance(error, BadPayload) else f"Not valid JSON: {error}"
         return error_response(400, message)
     except RecursionError:

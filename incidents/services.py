@@ -99,6 +99,38 @@ def _skip_passed_reminders(incident: Incident, now: datetime) -> None:
     incident.reminded_hours = sorted({*(incident.reminded_hours or []), *passed})
 
 
+def _follow_displayed_timeline(incident: Incident, *, earliest_before: datetime | None) -> None:
+    """Keep the incident's start, monitoring and resolution times on the timeline its updates
+    display, which the duration on the page and in the emails is computed from.
+
+    Updates are back-dated (or corrected) through their `display_at`, so without this an
+    incident typed in after the fact "lasted less than a minute". The start follows the earliest
+    displayed update when it was tracking it (it was that update's time before the change) or
+    when an update now shows an earlier time; a start back-dated on purpose before every update
+    stays. `monitoring_at` is the earliest monitoring update's time, and `resolved_at` the time
+    shown on the update that resolved the incident (the last resolved one, should it have been
+    reopened), as Statuspage's API reports them.
+    """
+    updates = list(
+        incident.updates.order_by("created_at", "pk").values_list("status", "display_at")
+    )
+    if not updates:
+        return
+    earliest = min(at for _, at in updates)
+    if earliest < incident.started_at or incident.started_at == earliest_before:
+        incident.started_at = earliest
+    monitoring = [at for status, at in updates if status == IncidentStatus.MONITORING]
+    if incident.monitoring_at is not None and monitoring:
+        incident.monitoring_at = min(monitoring)
+    resolving = [at for status, at in updates if status == IncidentStatus.RESOLVED]
+    if incident.is_resolved and resolving:
+        incident.resolved_at = resolving[-1]
+
+
+def _earliest_display(incident: Incident) -> datetime | None:
+    return incident.updates.order_by("display_at").values_list("display_at", flat=True).first()
+
+
 def _record_update(
     *,
     incident: Incident,
@@ -110,6 +142,7 @@ def _record_update(
     display_at: datetime,
 ) -> tuple[IncidentUpdate, list[Transition]]:
     _check_components(incident.page, component_statuses)
+    earliest_before = _earliest_display(incident)
     for new_status in component_statuses.values():
         validate_status(new_status)
     if incident.backfilled:
@@ -130,7 +163,6 @@ def _record_update(
     if status == IncidentStatus.RESOLVED:
         incident.resolved_at = display_at
     incident.status = status
-    incident.save()
     update = IncidentUpdate.objects.create(
         incident=incident,
         status=status,
@@ -140,6 +172,11 @@ def _record_update(
         deliver_notifications=deliver_notifications and not incident.backfilled,
         created_by=actor_fields(actor)["actor"],
     )
+    started_at = incident.started_at
+    _follow_displayed_timeline(incident, earliest_before=earliest_before)
+    if incident.started_at != started_at:
+        _skip_passed_reminders(incident, timezone.now())
+    incident.save()
     return update, transitions
 
 
@@ -303,13 +340,14 @@ def edit_incident_update(
     body: str | None = None,
     display_at: datetime | None = None,
 ) -> bool:
-    """Correct an update's text or time. A changed text is marked "edited" publicly."""
-    update = (
-        IncidentUpdate.objects.select_for_update()
-        .select_related("incident__page")
-        .get(pk=update.pk)
+    """Correct an update's text or time. A changed text is marked "edited" publicly; a changed
+    time moves the incident's start or resolution with it (_follow_displayed_timeline)."""
+    incident = (
+        Incident.objects.select_for_update().select_related("page").get(pk=update.incident_id)
     )
-    before = {"body": update.body, "display_at": update.display_at.isoformat()}
+    update = IncidentUpdate.objects.select_for_update().get(pk=update.pk)
+    earliest_before = _earliest_display(incident)
+    before: dict[str, Any] = {"body": update.body, "display_at": update.display_at.isoformat()}
     if body is not None:
         body = clean_body(body)
         if body != update.body:
@@ -317,12 +355,19 @@ def edit_incident_update(
             update.edited_at = timezone.now()
     if display_at is not None:
         update.display_at = display_at
-    after = {"body": update.body, "display_at": update.display_at.isoformat()}
+    after: dict[str, Any] = {"body": update.body, "display_at": update.display_at.isoformat()}
     if before == after:
         return False
     update.save()
-    incident = update.incident
-    incident.save(update_fields=["updated_at"])
+    timeline_before = _snapshot(incident)
+    _follow_displayed_timeline(incident, earliest_before=earliest_before)
+    timeline_after = _snapshot(incident)
+    if timeline_after["started_at"] != timeline_before["started_at"]:
+        _skip_passed_reminders(incident, timezone.now())
+    incident.save()
+    if timeline_after != timeline_before:
+        before["incident"] = timeline_before
+        after["incident"] = timeline_after
     record_audit(
         page=incident.page,
         actor=actor,

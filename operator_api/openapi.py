@@ -275,6 +275,7 @@ SCHEMAS: dict[str, Any] = {
                     "reminder_intervals": REMINDER_INTERVALS,
                     "backfilled": BOOLISH,
                     "backfill_date": {"type": "string"},
+                    "display_at": {"type": "string", "format": "date-time"},
                 }
             )
         },

@@ -506,6 +506,8 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
                 from datetime import datetime, time
 
                 started_at = datetime.combine(backfill_day, time(12), tzinfo=page.tz)
+    # A Beacon addition: the time the first update shows, for incidents entered after the fact.
+    display_at = read_datetime(data, "display_at")
     status = status or IncidentStatus.INVESTIGATING
     if backfilled and status != IncidentStatus.RESOLVED:
         status = IncidentStatus.RESOLVED
@@ -518,6 +520,7 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
         component_statuses=statuses,
         impact_override=impact,
         started_at=started_at,
+        display_at=display_at,
         deliver_notifications=deliver,
         backfilled=backfilled,
         metadata=metadata,
@@ -541,6 +544,8 @@ def _change_incident(incident: Incident, data: dict[str, Any], api_key: ApiKey) 
     status = read_choice(data, "status", [*INCIDENT_STATUSES, ""])
     body = _body(data)
     deliver = read_bool(data, "deliver_notifications")
+    # A Beacon addition: the time the new update shows (as editing it afterwards would set).
+    display_at = read_datetime(data, "display_at")
     metadata = _metadata(data)
     reminder_intervals = _reminder_intervals(data)
     statuses = _component_map(page, data)
@@ -569,6 +574,7 @@ def _change_incident(incident: Incident, data: dict[str, Any], api_key: ApiKey) 
             actor=actor,
             component_statuses=statuses,
             deliver_notifications=True if deliver is None else deliver,
+            display_at=display_at,
             reopen=incident.is_resolved and new_status in UNRESOLVED,
         )
     elif statuses:

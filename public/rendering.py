@@ -243,13 +243,18 @@ class IncidentView:
         return Impact(self.impact).label
 
 
+def incident_duration(incident: Incident, now: datetime) -> str:
+    """ "Lasted 6h 29m" or "Ongoing for 45m", from the start and resolution times, which
+    follow the times the updates display (incidents.services). Also used by the emails."""
+    if incident.is_resolved and incident.resolved_at:
+        return "Lasted " + format_duration(incident.resolved_at - incident.started_at)
+    return "Ongoing for " + format_duration(now - incident.started_at)
+
+
 def incident_view(incident: Incident, now: datetime) -> IncidentView:
     """Needs `updates` and `components` (with groups) prefetched."""
     components = sorted(incident.components.all(), key=_display_key)
-    if incident.is_resolved and incident.resolved_at:
-        duration = "Lasted " + format_duration(incident.resolved_at - incident.started_at)
-    else:
-        duration = "Ongoing for " + format_duration(now - incident.started_at)
+    duration = incident_duration(incident, now)
     return IncidentView(
         incident=incident,
         updates=update_views(list(incident.updates.all()), INCIDENT_LABELS),

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.http import Http404
 from django.template.loader import render_to_string
 
 from pages.models import Page
@@ -19,6 +20,7 @@ from public import rendering
 
 HTML = "text/html; charset=utf-8"
 CSS = "text/css; charset=utf-8"
+SVG = "image/svg+xml; charset=utf-8"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_BRAND = "#1f6feb"
 
@@ -73,6 +75,21 @@ def render_maintenance(maintenance_id: str) -> Render:
     return render
 
 
+def render_component_badge(component_id: str) -> Render:
+    """A component's (or group's) badge, stored like the page's so that it is served while
+    PostgreSQL is down. Stored when first asked for; re-rendered when stale like the others."""
+
+    def render(page: Page, now: datetime) -> bytes:
+        from api.badge import UnknownComponent, render_badge
+
+        try:
+            return render_badge(page, now, component_id)
+        except UnknownComponent:
+            raise Http404("No such component.") from None
+
+    return render
+
+
 # Documents every event may change: rendered by the publisher as soon as an event arrives.
 PAGE_DOCUMENTS: dict[str, Document] = {
     "/": Document(render_home, HTML),
@@ -94,6 +111,10 @@ PATTERNS: list[tuple[re.Pattern[str], Callable[..., Document]]] = [
     (
         re.compile(rf"^/maintenance/(?P<id>{PUBLIC_ID})$"),
         lambda id: Document(render_maintenance(id), HTML),
+    ),
+    (
+        re.compile(rf"^/badge\.svg\?component=(?P<id>{PUBLIC_ID})$"),
+        lambda id: Document(render_component_badge(id), SVG),
     ),
     (
         re.compile(r"^/history\?page=(?P<number>[1-9][0-9]{0,5})$"),

@@ -1,10 +1,18 @@
 """Beacon's admin site: its name, the "View status page" link and login throttling.
 
-Failed logins are counted in the cache (Redis in production), per client address and per
-username, in a fixed window of settings.LOGIN_ATTEMPTS_WINDOW seconds. Once either count
-reaches settings.LOGIN_ATTEMPTS_LIMIT, further attempts are refused with HTTP 429 before the
-password is checked. When the cache is unreachable the login works unthrottled: locking every
-operator out during an outage would be worse than a slower brute force.
+Login attempts are counted in the cache (Redis in production) in a fixed window of
+settings.LOGIN_ATTEMPTS_WINDOW seconds, under two keys: the client address, and the username
+*from that address*. An address that fails LOGIN_ATTEMPTS_ADDRESS_LIMIT times, whatever the
+usernames, is refused; so is a username that fails LOGIN_ATTEMPTS_LIMIT times from one
+address. Nothing counts a username across addresses, so a stranger failing logins on an
+admin's username from elsewhere locks only themselves out, never the admin.
+
+Each attempt is counted *before* the password is checked, with an atomic increment, and refused
+(HTTP 429, without checking the password) when the count passes a limit; a successful login
+then gives its attempt back. So N concurrent attempts run at most the limit's number of
+password checks, however they interleave. When the cache is unreachable or hung (its socket
+timeout is 1 s) the login works unthrottled: locking every operator out during an outage would
+be worse than a slower brute force.
 """
 
 import hashlib
@@ -12,13 +20,15 @@ import json
 import logging
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -34,57 +44,110 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def throttle_keys(address: str, username: str) -> list[str]:
-    """Cache key prefixes for an address and, when given, a username."""
-    keys = ["ip:" + address]
-    if username:
-        keys.append("user:" + username.strip().lower())
+def _hashed(text: str) -> str:
     # Hashed so that any typed text makes a valid, bounded cache key.
-    return ["beacon:login:" + hashlib.sha256(k.encode()).hexdigest()[:32] for k in keys]
+    return "beacon:login:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def seconds_until_allowed(request: HttpRequest, username: str) -> int:
-    """0 when a login attempt may go ahead, else how long until the window closes."""
-    keys = throttle_keys(client_address(request), username)
-    try:
-        values = cache.get_many([k + ":count" for k in keys] + [k + ":since" for k in keys])
-    except Exception:
-        logger.warning("login throttle: cache unavailable, not throttling", exc_info=True)
-        return 0
-    wait = 0
+def address_key(address: str) -> str:
+    return _hashed("ip:" + address)
+
+
+def username_key(address: str, username: str) -> str:
+    return _hashed("user:" + username.strip().lower() + "\0ip:" + address)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One login attempt as counted: its keys, and how long it must wait (0: go ahead)."""
+
+    keys: list[str]
+    wait: int
+    counted: bool
+
+
+def _count(keys: list[str], window: int) -> list[tuple[int, int]]:
+    """Add one to each key, atomically; (new count, seconds left in its window) for each."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # One round trip in a MULTI: SET NX starts the window with its expiry, INCR counts.
+        # Django's incr() checks that the key exists first, and a key expiring between the two
+        # would be counted forever without an expiry.
+        names = [backend.make_and_validate_key(key) for key in keys]
+        client = backend._cache.get_client(names[0], write=True)
+        pipeline = client.pipeline(transaction=True)
+        for name in names:
+            pipeline.set(name, 0, nx=True, ex=window)
+            pipeline.incr(name)
+            pipeline.ttl(name)
+        replies = pipeline.execute()
+        return [
+            (int(replies[i + 1]), max(int(replies[i + 2]), 1)) for i in range(0, len(replies), 3)
+        ]
+    # Other backends (the embedded mode's in-process cache): add() then incr() under its lock.
+    counts = []
     now = time.time()
     for key in keys:
-        count = values.get(key + ":count") or 0
-        if count >= settings.LOGIN_ATTEMPTS_LIMIT:
-            since = values.get(key + ":since") or now
-            wait = max(wait, math.ceil(since + settings.LOGIN_ATTEMPTS_WINDOW - now), 1)
-    return wait
+        backend.add(key + ":since", now, window)
+        backend.add(key, 0, window)
+        try:
+            count = backend.incr(key)
+        except ValueError:  # expired between add() and incr()
+            backend.set(key, 1, window)
+            count = 1
+        since = backend.get(key + ":since") or now
+        counts.append((count, max(math.ceil(since + window - now), 1)))
+    return counts
 
 
-def record_failed_login(request: HttpRequest, username: str) -> None:
-    window = settings.LOGIN_ATTEMPTS_WINDOW
+def count_attempt(request: HttpRequest, username: str) -> Attempt:
+    """Count a login attempt before its password is checked; say whether it may go ahead."""
+    address = client_address(request)
+    keys = [address_key(address)]
+    limits = [settings.LOGIN_ATTEMPTS_ADDRESS_LIMIT]
+    if username:
+        keys.append(username_key(address, username))
+        limits.append(settings.LOGIN_ATTEMPTS_LIMIT)
     try:
-        for key in throttle_keys(client_address(request), username):
-            # add() only sets a missing key, so the window starts at the first failure.
-            cache.add(key + ":since", time.time(), window)
-            cache.add(key + ":count", 0, window)
-            try:
-                cache.incr(key + ":count")
-            except ValueError:  # expired between add() and incr()
-                cache.set(key + ":count", 1, window)
+        counts = _count(keys, settings.LOGIN_ATTEMPTS_WINDOW)
     except Exception:
-        logger.warning("login throttle: cache unavailable, failure not counted", exc_info=True)
+        logger.warning("login throttle: cache unavailable, not throttling", exc_info=True)
+        return Attempt(keys, wait=0, counted=False)
+    wait = max(
+        (left for (count, left), limit in zip(counts, limits, strict=True) if count > limit),
+        default=0,
+    )
+    return Attempt(keys, wait=wait, counted=True)
 
 
-def clear_failed_logins(request: HttpRequest, username: str) -> None:
-    """After a successful login only the username's count is cleared, not the address's."""
-    if not username:
+def forgive_attempt(attempt: Attempt) -> None:
+    """After a successful login: the username's count starts again, and the attempt no longer
+    counts against the address (a failure there still does)."""
+    if not attempt.counted:
         return
-    key = throttle_keys(client_address(request), username)[1]
+    backend = caches["default"]
+    address, *username = attempt.keys
     try:
-        cache.delete_many([key + ":count", key + ":since"])
+        if isinstance(backend, RedisCache):
+            names = [backend.make_and_validate_key(key) for key in attempt.keys]
+            client = backend._cache.get_client(names[0], write=True)
+            # A plain DECR of a key that just expired would leave one without an expiry.
+            client.eval(_DECR_IF_EXISTS, 1, names[0])
+            if username:
+                client.delete(names[1])
+            return
+        backend.delete_many([*username, *(key + ":since" for key in username)])
+        backend.decr(address)
+    except ValueError:  # the window ended meanwhile
+        pass
     except Exception:
         logger.warning("login throttle: cache unavailable", exc_info=True)
+
+
+_DECR_IF_EXISTS = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
+return false
+"""
 
 
 def throttled_message(seconds: int) -> str:
@@ -104,7 +167,8 @@ class BeaconAdminSite(admin.AdminSite):
         if request.method != "POST":
             return super().login(request, extra_context)
         username = request.POST.get("username", "")[:150]
-        wait = seconds_until_allowed(request, username)
+        attempt = count_attempt(request, username)
+        wait = attempt.wait
         if wait:
             form = AuthenticationForm(request, data=None, initial={"username": username})
             context = {
@@ -125,9 +189,7 @@ class BeaconAdminSite(admin.AdminSite):
             return response
         response = super().login(request, extra_context)
         if response.status_code in (301, 302, 303):
-            clear_failed_logins(request, username)
-        else:
-            record_failed_login(request, username)
+            forgive_attempt(attempt)
         return response
 
 

@@ -269,7 +269,9 @@ WEB_THREADS = envint("WEB_THREADS", 12, minimum=1)
 WEB_RESERVED_THREADS = envint("WEB_RESERVED_THREADS", 4, minimum=0)
 
 # Admin login throttling: attempts per window, per client address and per username.
+# Per username from one address; per address whatever the usernames (statuspage/admin_site.py).
 LOGIN_ATTEMPTS_LIMIT = envint("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
+LOGIN_ATTEMPTS_ADDRESS_LIMIT = envint("LOGIN_ATTEMPTS_ADDRESS_LIMIT", 20, minimum=1)
 LOGIN_ATTEMPTS_WINDOW = envint("LOGIN_ATTEMPTS_WINDOW", 300, minimum=1)
 
 # Celery. Embedded mode uses kombu's filesystem transport so that web, worker and beat, each in
@@ -319,7 +321,9 @@ MAX_BODY_CHARS = envint("MAX_BODY_CHARS", 20_000, minimum=100)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request warnings print the path, where the alert hooks carry an API key (hooks/redact.py).
+    "filters": {"redact_keys": {"()": "hooks.redact.RedactKeys"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_keys"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -11,10 +11,18 @@ Worker processes serve requests on threads: a status page's requests mostly serv
 snapshot or wait on the database, and each process holds its own database connections. A
 worker that dies is started again; workers are replaced now and then (WEB_WORKER_LIFETIME)
 and when one grows past WEB_WORKER_MAX_RSS, so a slow leak never takes the page down.
+
+The access log is granian's usual line, through a filter that masks operator API keys
+(hooks.redact): the alert hooks take one in their URL, and a log is read by more people than
+hold the keys. granian's --access-log-fmt can leave out the query string but not a key in the
+path, so the filter is given in a --log-config file, written to the temporary directory.
 """
 
+import hashlib
+import json
 import os
 import sys
+import tempfile
 
 WSGI_APP = "statuspage.wsgi:application"
 
@@ -54,6 +62,63 @@ def _split_bind(bind: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+# granian's own logging configuration (granian.log.LOGGING_CONFIG), with the key filter on its
+# handlers; --log-config replaces each of these sections whole.
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_keys": {"()": "hooks.redact.RedactKeys"}},
+    "formatters": {
+        "generic": {
+            "()": "logging.Formatter",
+            "fmt": "[%(levelname)s] %(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+        },
+        "access": {
+            "()": "logging.Formatter",
+            "fmt": "%(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+        },
+    },
+    "handlers": {
+        "console": {
+            "formatter": "generic",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["redact_keys"],
+        },
+        "access": {
+            "formatter": "access",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["redact_keys"],
+        },
+    },
+    "loggers": {
+        "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def log_config_file() -> str:
+    """LOG_CONFIG as a file granian can read: named by its content, so every start reuses the
+    same one, and written by rename, so a start never reads half a file."""
+    data = json.dumps(LOG_CONFIG, indent=1, sort_keys=True).encode()
+    folder = tempfile.gettempdir()
+    path = os.path.join(folder, f"beacon-granian-log-{hashlib.sha256(data).hexdigest()[:16]}.json")
+    descriptor, partial = tempfile.mkstemp(dir=folder, prefix=".beacon-granian-log-")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    except BaseException:
+        os.unlink(partial)
+        raise
+    return path
+
+
 def command(bind: str | None = None) -> list[str]:
     """The granian command line for this environment."""
     if bind is None:
@@ -88,6 +153,7 @@ def command(bind: str | None = None) -> list[str]:
     if max_rss:
         args += ["--workers-max-rss", str(max_rss)]
     args.append("--access-log" if _bool("WEB_ACCESS_LOG", True) else "--no-access-log")
+    args += ["--log-config", log_config_file()]
     return [*args, WSGI_APP]
 
 

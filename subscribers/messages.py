@@ -169,6 +169,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
     update_id = event.payload.get("update_id")
     update: Any
     context: dict[str, Any] = {"page": page, "manage_url": MANAGE, "unsubscribe_url": UNSUBSCRIBE}
+    duration = ""
     if event.subject_type == "incident":
         incident = Incident.objects.filter(pk=event.subject_id).first()
         if incident is None:
@@ -186,6 +187,10 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
             when = update.display_at if update else incident.started_at
         payload = {"page": page_status(page), "incident": _incident_json(incident, page)}
         window = ""
+        if event.kind == EventKind.INCIDENT_RESOLVED and incident.is_resolved:
+            from public.rendering import incident_duration
+
+            duration = incident_duration(incident, timezone.now())
     elif event.subject_type == "maintenance":
         m = Maintenance.objects.filter(pk=event.subject_id).first()
         if m is None:
@@ -211,6 +216,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         "body_html": render_markdown(body),
         "when": local_time(when, page),
         "window": window,
+        "duration": duration,
         "components": _component_rows(update, components),
     }
     return f"[{page.name}] {heading}: {name}", context, payload
