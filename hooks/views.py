@@ -40,8 +40,6 @@ def _receive(request: HttpRequest, source: str, token: str) -> HttpResponse:
         # BadPayload, json.JSONDecodeError and JSONTooDeep are all ValueErrors.
         message = str(error) if isinstance(error, BadPayload) else f"Not valid JSON: {error}"
         return error_response(400, message)
-    except RecursionError:
-        return error_response(400, "Not valid JSON: nested too deeply.")
     try:
         outcome = receive_alerts(page=api_key.page, source=source, alerts=alerts)
     except ValidationError as error:

@@ -185,10 +185,8 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
             raise ApiError(400, "Send the body as JSON or as a form (with its Content-Type).")
         try:
             data = read_json(text)
-        except ValueError as error:
+        except ValueError as error:  # JSONTooDeep included
             raise ApiError(400, f"The body is not valid JSON: {error}") from None
-        except RecursionError:
-            raise ApiError(400, "The body is not valid JSON: it is nested too deeply.") from None
         if not isinstance(data, dict):
             raise ApiError(400, "The body must be a JSON object.")
         return data

@@ -7,6 +7,7 @@ directory, so stopping them never touches the PostgreSQL and Redis the rest of t
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -42,7 +43,10 @@ def pg_bin(name: str) -> str:
 
 
 def port_in(first: int, last: int) -> int:
-    for port in range(first, last + 1):
+    """A free port in the range, looked for from a random place in it: suites running side by
+    side (each with its own throwaway servers) then rarely reach for the same port at once."""
+    start = random.randint(first, last)
+    for port in [*range(start, last + 1), *range(first, start)]:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -250,7 +254,7 @@ class Beacon:
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.port = port_in(18400, 18499)
+        self.port = port_in(18400, 18999)
         self.log = self.folder / "web.log"
 
     @property
