@@ -63,7 +63,14 @@ def wait_for(check: Callable[[], object], *, timeout: float, what: str, log: Pat
         if result:
             return result
         time.sleep(0.5)
-    raise AssertionError(f"{what} did not happen; log:\n{log.read_text(errors='replace')[-4000:]}")
+    text = log.read_text(errors="replace")
+    # A process's shutdown often ends its log with noise: its warnings and errors say more.
+    notable = [line for line in text.splitlines() if "WARNING/" in line or "ERROR/" in line]
+    raise AssertionError(
+        f"{what} did not happen; the log's warnings and errors:\n"
+        + "\n".join(notable[:60])
+        + f"\n...its end:\n{text[-4000:]}"
+    )
 
 
 def free_port() -> int:
