@@ -212,7 +212,7 @@ def keys(page_id: str) -> list[str]:
 
 
 def clear() -> None:
-    """Forget every stored document (tests; `manage.py publish_snapshots --clear`)."""
+    """Forget every stored document (the tests start each from an empty store)."""
     import shutil
 
     if root().is_dir():

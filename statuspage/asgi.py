@@ -1,4 +1,4 @@
-"""The ASGI application, for servers such as uvicorn; Beacon runs on gunicorn (WSGI) by default."""
+"""The ASGI application, for servers such as uvicorn; Beacon runs on granian (WSGI) by default."""
 
 import os
 
