@@ -42,16 +42,6 @@ def publish(task: str, *args: Any) -> bool:
     return True
 
 
-def wait_until_idle(timeout: float) -> bool:
-    """Wait until everything queued so far was handed to the broker (or dropped); for tests
-    and for commands that exit right after publishing."""
-    tasks = _publisher()
-    deadline = time.monotonic() + timeout
-    while tasks.unfinished_tasks and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return not tasks.unfinished_tasks
-
-
 def _publisher() -> "queue.Queue[tuple[str, list[Any]]]":
     global _queue, _pid
     with _guard:

@@ -107,19 +107,9 @@ def summary(label: str, reads: list[Answer], base: list[Answer] | None) -> str:
     return line
 
 
-def saved(beacon: Beacon, prefix: str) -> list[str]:
-    out = beacon.shell(
-        "from incidents.models import Incident; "
-        f"[print('name:', n) for n in Incident.objects.filter(name__startswith={prefix!r})"
-        ".values_list('name', flat=True)]",
-        timeout=120,
-    )
-    return [line[6:] for line in out.splitlines() if line.startswith("name: ")]
-
-
 def check_posts(beacon: Beacon, label: str, results: list[tuple[str, Answer]]) -> str:
     created = sorted(name for name, answer in results if answer.status == 201)
-    rows = sorted(saved(beacon, label))
+    rows = sorted(beacon.incident_names(label))
     twice = len(rows) - len(set(rows))
     lost = len(set(created) - set(rows))
     unconfirmed = len(set(rows) - set(created))
@@ -145,14 +135,8 @@ def main() -> None:
         postgres.start()
         redis.start()
         postgres.create_database()
-        beacon.manage("migrate", "--noinput")
-        beacon.manage("collectstatic", "--noinput")
-        beacon.manage("load_demo")
-        key = beacon.manage("createapikey", "--name", "bench").strip().splitlines()[-1]
-        page_id = beacon.shell(
-            "from pages.models import Page; print(Page.objects.get(is_default=True).pk)"
-        ).splitlines()[-1]
-        auth = {"Authorization": f"OAuth {key}"}
+        beacon.load_demo()
+        page_id, auth = beacon.operator_api()
         beacon.start()
         for path in PUBLIC:
             call(beacon, "GET", path)

@@ -43,11 +43,6 @@ def bound_queries() -> None:
     _bound = float(seconds) if seconds > 0 else None
 
 
-def query_bound() -> float | None:
-    """Seconds PostgreSQL has to answer a query in this process (None: no bound)."""
-    return _bound
-
-
 class DatabaseTimeout(errors.OperationalError):
     """PostgreSQL did not answer in time; the connection was closed, nothing was committed."""
 

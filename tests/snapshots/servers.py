@@ -288,6 +288,30 @@ class Beacon:
     def shell(self, code: str, timeout: float = 60) -> str:
         return self.manage("shell", "-c", code, timeout=timeout)
 
+    def load_demo(self) -> None:
+        """Migrate the (created) database, collect the static files and load the demo page."""
+        self.manage("migrate", "--noinput")
+        self.manage("collectstatic", "--noinput")
+        self.manage("load_demo")
+
+    def operator_api(self) -> tuple[str, dict[str, str]]:
+        """The default page's id, and the headers of a new operator API key for it."""
+        key = self.manage("createapikey", "--name", "tests").strip().splitlines()[-1]
+        page_id = self.shell(
+            "from pages.models import Page; print(Page.objects.get(is_default=True).pk)"
+        ).splitlines()[-1]
+        return page_id, {"Authorization": f"OAuth {key}"}
+
+    def incident_names(self, prefix: str) -> list[str]:
+        """The names of the incidents saved in the database whose names start with `prefix`."""
+        out = self.shell(
+            "from incidents.models import Incident; "
+            f"[print('name:', n) for n in Incident.objects.filter(name__startswith={prefix!r})"
+            ".values_list('name', flat=True)]",
+            timeout=120,
+        )
+        return [line[6:] for line in out.splitlines() if line.startswith("name: ")]
+
     def start(self) -> None:
         self.process = spawn(["-m", "statuspage.web"], self.env(), self.log)
         wait_for(lambda: self.get("/healthz")[0] == 200, timeout=30, what="web start", log=self.log)

@@ -68,29 +68,15 @@ def stack(tmp_path_factory):
             extra={"WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "WEB_RESERVED_THREADS": "2"},
         )
         postgres.create_database()
-        beacon.manage("migrate", "--noinput")
-        beacon.manage("collectstatic", "--noinput")
-        beacon.manage("load_demo")
-        key = beacon.manage("createapikey", "--name", "hung tests").strip()
-        page_id = beacon.shell(
-            "from pages.models import Page; print(Page.objects.get(is_default=True).pk)"
-        ).splitlines()[-1]
+        beacon.load_demo()
+        page_id, auth = beacon.operator_api()
         beacon.start()
-        yield beacon, postgres, redis, {"Authorization": f"OAuth {key}"}, page_id
+        yield beacon, postgres, redis, auth, page_id
     finally:
         if "beacon" in locals():
             beacon.stop()
         redis.stop()
         postgres.remove()
-
-
-def incident_names(beacon: Beacon, prefix: str) -> list[str]:
-    out = beacon.shell(
-        "from incidents.models import Incident; "
-        f"[print('name:', n) for n in Incident.objects.filter(name__startswith={prefix!r})"
-        ".values_list('name', flat=True)]"
-    )
-    return [line[6:] for line in out.splitlines() if line.startswith("name: ")]
 
 
 def answers_ok(beacon: Beacon, path: str) -> bool:
@@ -143,7 +129,7 @@ def test_with_redis_hung_posts_answer_the_truth_and_the_public_page_keeps_answer
     assert [answer.status for answer in answers] == [201] * 10, answers
     assert all(answer.seconds < WRITE_BOUND for answer in answers)
     created = [json.loads(answer.body)["name"] for answer in answers]
-    assert sorted(incident_names(beacon, "Hung Redis")) == sorted(created)
+    assert sorted(beacon.incident_names("Hung Redis")) == sorted(created)
     # The posts show on the page without Redis: the snapshot publisher needs none.
     wait_for(
         lambda: b"Hung Redis 1-4" in call(beacon, "GET", "/").body,
@@ -194,7 +180,7 @@ def test_with_postgresql_hung_reads_keep_answering_and_writes_end_in_a_true_erro
     assert any(b"Beacon is busy" in answer.body for answer in answers)
     assert any(b"database is unavailable" in answer.body for answer in answers)
     # ...and the error was true: none of the writes was saved, once PostgreSQL answers again.
-    assert incident_names(beacon, "Hung PostgreSQL") == []
+    assert beacon.incident_names("Hung PostgreSQL") == []
     # Recovery needs nobody: the next request gets a fresh connection.
     wait_for(
         lambda: call(beacon, "GET", f"/v1/pages/{page_id}/incidents", headers=auth).status == 200,

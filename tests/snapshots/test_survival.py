@@ -27,9 +27,7 @@ def stack(tmp_path_factory):
         redis.start()
         beacon = Beacon(folder / "beacon", postgres.url, redis.url)
         postgres.create_database()
-        beacon.manage("migrate", "--noinput")
-        beacon.manage("collectstatic", "--noinput")
-        beacon.manage("load_demo")
+        beacon.load_demo()
         beacon.shell(
             "from django.contrib.auth.models import User; "
             "User.objects.create_superuser('olivia', 'olivia@example.com', 'a long passphrase')"
