@@ -279,6 +279,9 @@ LOGIN_ATTEMPTS_WINDOW = envint("LOGIN_ATTEMPTS_WINDOW", 300, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = False
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, but a task that finishes after its channel closed on a lost
+    # connection does not take the worker down with it (statuspage/redis_transport.py).
+    CELERY_BROKER_TRANSPORT = "statuspage.redis_transport:Transport"
     # Every broker call has a bound: a Redis that accepts connections and never answers fails a
     # publish in seconds (and nudges are published off the request thread: statuspage/broker.py).
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {

@@ -65,7 +65,8 @@ def wait_for(check: Callable[[], object], *, timeout: float, what: str, log: Pat
         time.sleep(0.5)
     text = log.read_text(errors="replace")
     # A process's shutdown often ends its log with noise: its warnings and errors say more.
-    notable = [line for line in text.splitlines() if "WARNING/" in line or "ERROR/" in line]
+    levels = ("WARNING/", "ERROR/", "CRITICAL/")
+    notable = [line for line in text.splitlines() if any(level in line for level in levels)]
     raise AssertionError(
         f"{what} did not happen; the log's warnings and errors:\n"
         + "\n".join(notable[:60])
