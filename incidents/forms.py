@@ -5,9 +5,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from components.forms import ComponentStatusesMixin, component_field_name
 from components.models import Component
 from pages.models import Page
-from statuspage.forms import ComponentStatusesMixin, ZonedDateTimeField, component_field_name
+from statuspage.forms import ZonedDateTimeField
 
 from .models import (
     UNRESOLVED,

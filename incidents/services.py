@@ -1,4 +1,4 @@
-"""Every write to incidents, their updates and postmortems goes through here."""
+"""Every write to incidents, their updates, postmortems and templates goes through here."""
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from components.models import Component, ComponentStatus, StatusCause
+from components.models import Component, ComponentStatus, ComponentStatusChange, StatusCause
 from components.services import Transition, apply_status_changes, validate_status
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
@@ -23,6 +23,7 @@ from .models import (
     Impact,
     Incident,
     IncidentStatus,
+    IncidentTemplate,
     IncidentUpdate,
     Postmortem,
     normalise_reminder_intervals,
@@ -451,6 +452,48 @@ def change_incident(
 
 
 @transaction.atomic
+def record_backfilled_statuses(
+    *,
+    incident: Incident,
+    component_statuses: Mapping[Component, str],
+    at: datetime,
+    actor: Actor,
+) -> list[Transition]:
+    """Put the component statuses of a backfilled incident into their history, at the time
+    they happened, so the uptime bars show the outage. Its updates never move statuses (see
+    `_record_update`); this does, so history is entered oldest first and ends where the
+    components stand today. Notifies nobody. No-op when no status changes.
+    """
+    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    if not incident.backfilled:
+        raise ValidationError("Only a backfilled incident's statuses are recorded afterwards.")
+    if at > timezone.now():
+        raise ValidationError({"at": "Statuses cannot be recorded in the future."})
+    _check_components(incident.page, component_statuses)
+    if ComponentStatusChange.objects.filter(
+        component__in=list(component_statuses), changed_at__gt=at
+    ).exists():
+        raise ValidationError({"at": "A later status of these components is already recorded."})
+    transitions = apply_status_changes(
+        changes=component_statuses, cause=StatusCause.INCIDENT, cause_id=incident.pk, at=at
+    )
+    changed = [t for t in transitions if t.old_status != t.new_status]
+    if not changed:
+        return []
+    record_audit(
+        page=incident.page,
+        actor=actor,
+        action="record_statuses",
+        obj=incident,
+        after={"at": at.isoformat(), "transitions": [t.as_json() for t in changed]},
+    )
+    # Not component.status_changed: that one reaches webhook endpoints, and history is news
+    # to nobody. The page is published again for its uptime bars.
+    emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
+    return changed
+
+
+@transaction.atomic
 def save_postmortem(*, incident: Incident, body: str, actor: Actor) -> Postmortem:
     """Write or revise the postmortem text. Publishing is a separate step."""
     body = clean_body(body)
@@ -552,6 +595,36 @@ def delete_postmortem(*, incident: Incident, actor: Actor) -> bool:
     if deleted:
         record_audit(page=incident.page, actor=actor, action="delete_postmortem", obj=incident)
     return bool(deleted)
+
+
+@transaction.atomic
+def save_incident_template(*, template: IncidentTemplate, actor: Actor) -> bool:
+    """Create a template, or store the changes already set on it. False when nothing changed.
+
+    Templates are only read in the admin, so this writes no outbox row: nothing public changes.
+    """
+    stored = None
+    if not template._state.adding:
+        stored = IncidentTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    before = _template_snapshot(stored) if stored else None
+    template.full_clean()
+    after = _template_snapshot(template)
+    if before == after:
+        return False
+    template.save()
+    record_audit(
+        page=template.page,
+        actor=actor,
+        action="update" if before else "create",
+        obj=template,
+        before=before,
+        after=after,
+    )
+    return True
+
+
+def _template_snapshot(template: IncidentTemplate) -> dict[str, Any]:
+    return {field: getattr(template, field) for field in ("name", "title", "status", "body")}
 
 
 def send_due_reminders(*, now: datetime | None = None) -> list[str]:

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from incidents.models import body_validators, validate_metadata
 from statuspage.ids import new_code
+from statuspage.validators import body_validators, validate_metadata
 
 
 class MaintenanceStatus(models.TextChoices):

@@ -1,7 +1,6 @@
-"""Form pieces shared by the admin screens: page-local times, component status selectors and
-turning a service's ValidationError into form errors."""
+"""Form pieces shared by the admin screens: page-local times and turning a service's
+ValidationError into form errors. The component status selectors are in components/forms.py."""
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +9,6 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from components.models import Component, ComponentStatus
-
-NOT_AFFECTED = ""
 DATETIME_INPUT_FORMATS = [
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%dT%H:%M:%S",
@@ -48,49 +44,6 @@ class ZonedDateTimeField(forms.DateTimeField):
         if isinstance(value, datetime) and timezone.is_aware(value):
             return value.astimezone(self.tz).replace(tzinfo=None)
         return value
-
-
-def component_field_name(component: Component) -> str:
-    return f"component_{component.pk}"
-
-
-class ComponentStatusesMixin(forms.Form):
-    """One select per component of the page, "Not affected" by default."""
-
-    def add_component_fields(
-        self, components: Iterable[Component], *, not_affected: str = "Not affected"
-    ) -> None:
-        self.components = list(components)
-        choices = [(NOT_AFFECTED, not_affected), *ComponentStatus.choices]
-        for component in self.components:
-            self.fields[component_field_name(component)] = forms.ChoiceField(
-                label=component.name, choices=choices, required=False
-            )
-
-    def component_rows(self) -> list[dict[str, Any]]:
-        """Fields with their group names, for templates that show them grouped."""
-        rows = []
-        last_group: object = object()
-        for component in self.components:
-            group = component.group.name if component.group_id and component.group else ""
-            rows.append(
-                {
-                    "heading": group if group != last_group else None,
-                    "field": self[component_field_name(component)],
-                    "component": component,
-                    "affected": component.pk in getattr(self, "affected", {}),
-                }
-            )
-            last_group = group
-        return rows
-
-    def component_statuses(self) -> dict[Component, str]:
-        statuses = {}
-        for component in self.components:
-            value = self.cleaned_data.get(component_field_name(component))
-            if value:
-                statuses[component] = value
-        return statuses
 
 
 def add_service_error(

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "operator_api",
     "hooks",
     "snapshots",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from django.utils import timezone
 from components.models import ComponentStatus, ComponentStatusChange
 from events.models import AuditEntry, EventKind, OutboxEvent
 from incidents import services
-from incidents.models import Impact, IncidentStatus
+from incidents.models import Impact, IncidentStatus, IncidentTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +229,123 @@ def test_control_characters_are_refused_with_a_clear_message(page, api, alice):
     assert not page.incidents.exists() and not page.maintenances.exists()
     api.refresh_from_db()
     assert api.name == "API"
+
+
+def backfilled(page, alice, began):
+    return services.open_incident(
+        page=page,
+        name="Old outage",
+        body="Happened last month.",
+        started_at=began,
+        backfilled=True,
+        actor=alice,
+    )
+
+
+def test_a_backfilled_outage_goes_into_the_status_history_at_the_time_it_happened(page, api, alice):
+    began = timezone.now() - timedelta(days=30)
+    incident = backfilled(page, alice, began)
+    down = services.record_backfilled_statuses(
+        incident=incident,
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        at=began,
+        actor=alice,
+    )
+    up = services.record_backfilled_statuses(
+        incident=incident,
+        component_statuses={api: ComponentStatus.OPERATIONAL},
+        at=began + timedelta(hours=1),
+        actor=alice,
+    )
+    assert [(t.old_status, t.new_status) for t in down + up] == [
+        ("operational", "major_outage"),
+        ("major_outage", "operational"),
+    ]
+    history = ComponentStatusChange.objects.filter(component=api).order_by("changed_at")
+    assert [(c.changed_at, c.cause, c.cause_id) for c in history] == [
+        (began, "incident", incident.pk),
+        (began + timedelta(hours=1), "incident", incident.pk),
+    ]
+    api.refresh_from_db()
+    assert api.status == ComponentStatus.OPERATIONAL
+    assert AuditEntry.objects.filter(action="record_statuses", actor=alice).count() == 2
+    changed = OutboxEvent.objects.filter(kind=EventKind.INCIDENT_CHANGED, subject_id=incident.pk)
+    assert changed.count() == 2
+    assert not changed.filter(notify=True).exists()
+    assert not OutboxEvent.objects.filter(kind=EventKind.COMPONENT_STATUS_CHANGED).exists()
+
+
+def test_recording_a_status_a_backfilled_incident_already_has_is_a_no_op(page, api, alice):
+    incident = backfilled(page, alice, timezone.now() - timedelta(days=3))
+    events = OutboxEvent.objects.count()
+    assert (
+        services.record_backfilled_statuses(
+            incident=incident,
+            component_statuses={api: ComponentStatus.OPERATIONAL},
+            at=timezone.now() - timedelta(days=2),
+            actor=alice,
+        )
+        == []
+    )
+    assert OutboxEvent.objects.count() == events
+    assert not AuditEntry.objects.filter(action="record_statuses").exists()
+
+
+def test_past_statuses_are_refused_for_a_live_incident_a_future_time_or_out_of_order(
+    page, api, alice
+):
+    live = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    with pytest.raises(ValidationError, match="backfilled"):
+        services.record_backfilled_statuses(
+            incident=live,
+            component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+            at=timezone.now() - timedelta(hours=1),
+            actor=alice,
+        )
+    incident = backfilled(page, alice, timezone.now() - timedelta(days=3))
+    with pytest.raises(ValidationError, match="future"):
+        services.record_backfilled_statuses(
+            incident=incident,
+            component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+            at=timezone.now() + timedelta(hours=1),
+            actor=alice,
+        )
+    services.record_backfilled_statuses(
+        incident=incident,
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        at=timezone.now() - timedelta(days=1),
+        actor=alice,
+    )
+    with pytest.raises(ValidationError, match="later status"):
+        services.record_backfilled_statuses(
+            incident=incident,
+            component_statuses={api: ComponentStatus.OPERATIONAL},
+            at=timezone.now() - timedelta(days=2),
+            actor=alice,
+        )
+    assert ComponentStatusChange.objects.filter(component=api).count() == 1
+
+
+def test_saving_a_template_records_who_wrote_it_and_a_no_op_records_nothing(page, alice):
+    template = IncidentTemplate(page=page, name="Investigating", body="We are looking.")
+    assert services.save_incident_template(template=template, actor=alice) is True
+    assert services.save_incident_template(template=template, actor=alice) is False
+    template.body = "We are looking into it."
+    assert services.save_incident_template(template=template, actor=alice) is True
+    entries = AuditEntry.objects.filter(object_type="incidenttemplate").order_by("at", "pk")
+    assert [e.action for e in entries] == ["create", "update"]
+    last = entries.last()
+    assert last is not None and last.before is not None and last.after is not None
+    assert (last.before["body"], last.after["body"]) == (
+        "We are looking.",
+        "We are looking into it.",
+    )
+    assert not OutboxEvent.objects.exists()
+
+
+def test_a_template_name_with_a_line_break_is_refused_and_not_saved(page, alice):
+    template = IncidentTemplate(page=page, name="Investigating\nBcc: x", body="Looking.")
+    with pytest.raises(ValidationError):
+        services.save_incident_template(template=template, actor=alice)
+    assert not IncidentTemplate.objects.exists()
+    assert not AuditEntry.objects.exists()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from components.models import Component, ComponentGroup, ComponentStatus, ComponentStatusChange
 from components.uptime import compute_uptime
-from events.models import OutboxEvent
+from events.models import AuditEntry, EventKind, OutboxEvent
 from incidents.models import Incident, IncidentStatus, IncidentTemplate
 from maintenance.models import Maintenance, MaintenanceStatus
 from pages.models import Page
@@ -114,6 +114,24 @@ def test_the_demo_offers_update_templates():
     load_demo()
     names = set(IncidentTemplate.objects.values_list("name", flat=True))
     assert {"Investigating", "Identified", "Resolved"} <= names
+
+
+def test_the_demo_is_written_through_the_services_so_every_write_is_audited():
+    load_demo()
+    audited = set(
+        AuditEntry.objects.filter(actor_label="demo").values_list("object_type", "action")
+    )
+    assert {("page", "create"), ("incidenttemplate", "create")} <= audited
+    assert OutboxEvent.objects.filter(kind=EventKind.PAGE_CHANGED).count() == 1
+    past = list(Incident.objects.filter(backfilled=True).values_list("pk", flat=True))
+    with_history = set(
+        ComponentStatusChange.objects.filter(cause_id__in=past).values_list("cause_id", flat=True)
+    )
+    recorded = set(
+        AuditEntry.objects.filter(action="record_statuses").values_list("object_id", flat=True)
+    )
+    assert with_history and recorded == with_history
+    assert not OutboxEvent.objects.filter(subject_id__in=past, notify=True).exists()
 
 
 def test_loading_the_demo_twice_changes_nothing():

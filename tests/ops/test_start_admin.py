@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from pages.management.commands.start import Command
+from ops.management.commands.start import Command
 from pages.roles import PAGE_ADMIN
 
 pytestmark = pytest.mark.django_db

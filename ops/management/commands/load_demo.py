@@ -16,12 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from components import services as components
-from components.models import Component, ComponentGroup, ComponentStatus, StatusCause
+from components.models import Component, ComponentGroup, ComponentStatus
 from incidents import services as incidents
 from incidents.models import Incident, IncidentStatus, IncidentTemplate
 from maintenance import services as maintenance
 from maintenance.models import MaintenanceStatus
 from pages.models import Page
+from pages.services import save_page
 
 ACTOR = "demo"
 OPERATIONAL = ComponentStatus.OPERATIONAL
@@ -65,8 +66,7 @@ class Command(BaseCommand):
                 {"label": "Privacy policy", "url": "https://example.com/privacy"},
             ],
         )
-        page.full_clean()
-        page.save()
+        save_page(page=page, actor=ACTOR)
         self.page = page
         self.today = timezone.localdate(self.now, timezone=page.tz)
         self.c = self.create_components(page)
@@ -140,9 +140,10 @@ class Command(BaseCommand):
             ),
         ]
         for name, status, body in texts:
-            template = IncidentTemplate(page=page, name=name, status=status, body=body)
-            template.full_clean()
-            template.save()
+            incidents.save_incident_template(
+                template=IncidentTemplate(page=page, name=name, status=status, body=body),
+                actor=ACTOR,
+            )
 
     def backfill_incident(
         self, *, name: str, began: datetime, steps: list[Step], postmortem: str = ""
@@ -185,11 +186,8 @@ class Command(BaseCommand):
         self, incident: Incident, statuses: Mapping[str, str] | None, when: datetime
     ) -> None:
         if statuses:
-            components.apply_status_changes(
-                changes=self.named(statuses),
-                cause=StatusCause.INCIDENT,
-                cause_id=incident.pk,
-                at=when,
+            incidents.record_backfilled_statuses(
+                incident=incident, component_statuses=self.named(statuses), at=when, actor=ACTOR
             )
 
     def create_history(self) -> None:
