@@ -1,11 +1,13 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from statuspage.admin_site import site
 
 from .models import AlertMapping, FiringAlert
+from .services import delete_alert_mapping, save_alert_mapping
 
 
 @admin.register(AlertMapping, site=site)
@@ -35,6 +37,16 @@ class AlertMappingAdmin(admin.ModelAdmin):
         "incident_name",
         "enabled",
     ]
+
+    def save_model(self, request: HttpRequest, obj: AlertMapping, form: Any, change: bool) -> None:
+        save_alert_mapping(mapping=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: AlertMapping) -> None:
+        delete_alert_mapping(mapping=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for mapping in queryset:
+            delete_alert_mapping(mapping=mapping, actor=request.user)
 
 
 @admin.register(FiringAlert, site=site)
