@@ -551,9 +551,8 @@ def change_incident(
     None leaves a detail as it is; `metadata` replaces the stored object; `reminder_intervals`
     "" goes back to the default hours.
     """
-    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
-    changed = _change_details(
-        incident,
+    return revise_incident(
+        incident=incident,
         actor=actor,
         name=name,
         impact_override=impact_override,
@@ -562,9 +561,6 @@ def change_incident(
         metadata=metadata,
         reminder_intervals=reminder_intervals,
     )
-    if changed:
-        emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
-    return changed
 
 
 @transaction.atomic
@@ -574,6 +570,7 @@ def revise_incident(
     actor: Actor,
     name: str | None = None,
     impact_override: str | None = None,
+    started_at: datetime | None = None,
     components: Iterable[Component] | None = None,
     metadata: dict[str, Any] | None = None,
     reminder_intervals: str | None = None,
@@ -597,7 +594,7 @@ def revise_incident(
         actor=actor,
         name=name,
         impact_override=impact_override,
-        started_at=None,
+        started_at=started_at,
         components=components,
         metadata=metadata,
         reminder_intervals=reminder_intervals,

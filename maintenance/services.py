@@ -273,9 +273,8 @@ def change_maintenance(
 ) -> bool:
     """Edit or reschedule. Moving the window raises the calendar sequence. A given
     `metadata` replaces the stored object, even once the maintenance is over."""
-    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
-    changed, rescheduled = _change(
-        m,
+    return revise_maintenance(
+        maintenance=maintenance,
         actor=actor,
         name=name,
         scheduled_for=scheduled_for,
@@ -287,9 +286,6 @@ def change_maintenance(
         remind_minutes_before=remind_minutes_before,
         metadata=metadata,
     )
-    if changed:
-        _emit_change(m, rescheduled)
-    return changed
 
 
 @transaction.atomic
