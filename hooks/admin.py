@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from statuspage.admin_site import site
 
 from .models import AlertMapping, FiringAlert
-from .services import delete_alert_mapping, save_alert_mapping
+from .services import MAPPING_FIELDS, delete_alert_mapping, save_alert_mapping
 
 
 @admin.register(AlertMapping, site=site)
@@ -25,18 +25,7 @@ class AlertMappingAdmin(admin.ModelAdmin):
     ]
     list_filter = ["page", "source", "enabled"]
     search_fields = ["name"]
-    fields = [
-        "page",
-        "name",
-        "source",
-        "matchers",
-        "component",
-        "firing_status",
-        "resolved_status",
-        "open_incident",
-        "incident_name",
-        "enabled",
-    ]
+    fields = list(MAPPING_FIELDS)
 
     def save_model(self, request: HttpRequest, obj: AlertMapping, form: Any, change: bool) -> None:
         save_alert_mapping(mapping=obj, actor=request.user)
