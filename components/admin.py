@@ -105,11 +105,15 @@ class ComponentAdmin(ServiceModelAdmin):
         try:
             if change:
                 changes = {f: v for f, v in fields.items() if f in form.changed_data}
-                services.update_component(component=obj, actor=request.user, **changes)
-                if "status" in form.changed_data and "status" in data:
-                    services.set_component_status(
-                        component=obj, status=data["status"], actor=request.user
-                    )
+                if "group" in changes and "position" in fields:
+                    changes.setdefault("position", fields["position"])  # as the form shows it
+                status_changed = "status" in form.changed_data and "status" in data
+                services.edit_component(
+                    component=obj,
+                    actor=request.user,
+                    status=data["status"] if status_changed else None,
+                    **changes,
+                )
             else:
                 created = services.create_component(
                     page=data["page"],

@@ -1,6 +1,6 @@
 """Every write to components goes through here."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -113,9 +113,8 @@ def create_component(
     return component
 
 
-@transaction.atomic
-def update_component(*, component: Component, actor: Actor, **changes: Any) -> bool:
-    """Change a component's attributes (not its status). Returns False when nothing changed."""
+def _change_component(component: Component, actor: Actor, changes: dict[str, Any]) -> bool:
+    """Lock, change and audit one component's attributes; the caller writes the outbox row."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
@@ -134,8 +133,44 @@ def update_component(*, component: Component, actor: Actor, **changes: Any) -> b
     record_audit(
         page=component.page, actor=actor, action="update", obj=component, before=before, after=after
     )
+    return True
+
+
+@transaction.atomic
+def update_component(*, component: Component, actor: Actor, **changes: Any) -> bool:
+    """Change a component's attributes (not its status). Returns False when nothing changed."""
+    if not _change_component(component, actor, changes):
+        return False
     emit_event(page=component.page, kind=EventKind.COMPONENTS_CHANGED, subject=component)
     return True
+
+
+@transaction.atomic
+def edit_component(
+    *, component: Component, actor: Actor, status: str | None = None, **changes: Any
+) -> bool:
+    """Change a component's attributes and, if given, its status, as one change.
+
+    A component moved to another group without a position goes to the end of that group.
+    One outbox row: the status change when there is one (it is what `component_update`
+    webhooks hear of), else the change of attributes. False when nothing changed.
+    """
+    stored = Component.objects.select_for_update().get(pk=component.pk)
+    group = changes.get("group")
+    if "group" in changes and group != stored.group and "position" not in changes:
+        others = Component.objects.filter(page_id=stored.page_id, group=group)
+        changes["position"] = others.exclude(pk=stored.pk).count() + 1
+    changed = _change_component(component, actor, changes)
+    transitions = (
+        record_status_changes(page=component.page, statuses={component: status}, actor=actor)
+        if status
+        else []
+    )
+    if transitions:
+        emit_status_changes(page=component.page, components=[component], changed=transitions)
+    elif changed:
+        emit_event(page=component.page, kind=EventKind.COMPONENTS_CHANGED, subject=component)
+    return changed or bool(transitions)
 
 
 @transaction.atomic
@@ -196,23 +231,20 @@ def apply_status_changes(
     return transitions
 
 
-@transaction.atomic
-def set_component_statuses(
+def record_status_changes(
     *,
     page: Page,
     statuses: Mapping[Component, str],
     actor: Actor,
     cause: StatusCause = StatusCause.MANUAL,
 ) -> list[Transition]:
-    """An operator (or, with cause=AUTOMATION, a monitoring hook) sets statuses directly,
-    one component or many. No-op when nothing changes."""
+    """Set statuses directly and audit each change; for services that describe the whole
+    change in their own outbox row, inside their transaction. Returns the changed ones."""
     for component in statuses:
         if component.page_id != page.pk:
             raise ValidationError("A component of another page was given.")
     transitions = apply_status_changes(changes=statuses, cause=cause)
     changed = [t for t in transitions if t.old_status != t.new_status]
-    if not changed:
-        return []
     by_pk = {c.pk: c for c in statuses}
     for t in changed:
         record_audit(
@@ -223,12 +255,36 @@ def set_component_statuses(
             before={"status": t.old_status},
             after={"status": t.new_status},
         )
+    return changed
+
+
+def emit_status_changes(
+    *, page: Page, components: Iterable[Component], changed: list[Transition]
+) -> None:
+    """The outbox row for statuses set by `record_status_changes`; Statuspage's
+    `component_update` webhook is made from it."""
+    by_pk = {c.pk: c for c in components}
     emit_event(
         page=page,
         kind=EventKind.COMPONENT_STATUS_CHANGED,
         subject=by_pk[changed[0].code],
         payload={"transitions": [t.as_json() for t in changed]},
     )
+
+
+@transaction.atomic
+def set_component_statuses(
+    *,
+    page: Page,
+    statuses: Mapping[Component, str],
+    actor: Actor,
+    cause: StatusCause = StatusCause.MANUAL,
+) -> list[Transition]:
+    """An operator (or, with cause=AUTOMATION, a monitoring hook) sets statuses directly,
+    one component or many. No-op when nothing changes."""
+    changed = record_status_changes(page=page, statuses=statuses, actor=actor, cause=cause)
+    if changed:
+        emit_status_changes(page=page, components=statuses, changed=changed)
     return changed
 
 
@@ -238,10 +294,35 @@ def set_component_status(*, component: Component, status: str, actor: Actor) -> 
     )
 
 
+def _set_members(group: ComponentGroup, members: list[Component], actor: Actor) -> bool:
+    """The group holds `members`, numbered in the order given; its other components go to
+    the end of the top level. Each moved component is audited; the caller writes the outbox row."""
+    for component in members:
+        if component.page_id != group.page_id:
+            raise ValidationError({"components": "A component of another page was given."})
+    changed = False
+    for position, component in enumerate(members, start=1):
+        changed |= _change_component(component, actor, {"group": group, "position": position})
+    page_components = Component.objects.filter(page_id=group.page_id)
+    top_level = page_components.filter(group=None).count() + group.page.groups.count()
+    leaving = page_components.filter(group=group).exclude(pk__in=[c.pk for c in members])
+    for component in leaving:
+        top_level += 1
+        changed |= _change_component(component, actor, {"group": None, "position": top_level})
+    return changed
+
+
 @transaction.atomic
 def create_group(
-    *, page: Page, name: str, actor: Actor, description: str = "", position: int | None = None
+    *,
+    page: Page,
+    name: str,
+    actor: Actor,
+    description: str = "",
+    position: int | None = None,
+    components: Iterable[Component] = (),
 ) -> ComponentGroup:
+    """A new group, holding `components` in that order (taken from wherever they were)."""
     if position is None:
         position = page.groups.count() + Component.objects.filter(page=page, group=None).count() + 1
     group = ComponentGroup(
@@ -253,12 +334,20 @@ def create_group(
     group.full_clean()
     group.save()
     record_audit(page=page, actor=actor, action="create", obj=group, after={"name": name})
+    _set_members(group, list(components), actor)
     emit_event(page=page, kind=EventKind.COMPONENTS_CHANGED, subject=group)
     return group
 
 
 @transaction.atomic
-def update_group(*, group: ComponentGroup, actor: Actor, **changes: Any) -> bool:
+def update_group(
+    *,
+    group: ComponentGroup,
+    actor: Actor,
+    components: Iterable[Component] | None = None,
+    **changes: Any,
+) -> bool:
+    """Change a group's attributes and, given `components`, its members (as in create_group)."""
     unknown = set(changes) - {"name", "description", "position"}
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
@@ -268,13 +357,17 @@ def update_group(*, group: ComponentGroup, actor: Actor, **changes: Any) -> bool
     for field, value in changes.items():
         setattr(group, field, value)
     after = {f: getattr(group, f) for f in ("name", "description", "position")}
-    if before == after:
+    changed = before != after
+    if changed:
+        group.full_clean()
+        group.save()
+        record_audit(
+            page=group.page, actor=actor, action="update", obj=group, before=before, after=after
+        )
+    if components is not None:
+        changed |= _set_members(group, list(components), actor)
+    if not changed:
         return False
-    group.full_clean()
-    group.save()
-    record_audit(
-        page=group.page, actor=actor, action="update", obj=group, before=before, after=after
-    )
     emit_event(page=group.page, kind=EventKind.COMPONENTS_CHANGED, subject=group)
     return True
 

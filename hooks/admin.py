@@ -1,11 +1,13 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from statuspage.admin_site import site
 
 from .models import AlertMapping, FiringAlert
+from .services import MAPPING_FIELDS, delete_alert_mapping, save_alert_mapping
 
 
 @admin.register(AlertMapping, site=site)
@@ -23,18 +25,17 @@ class AlertMappingAdmin(admin.ModelAdmin):
     ]
     list_filter = ["page", "source", "enabled"]
     search_fields = ["name"]
-    fields = [
-        "page",
-        "name",
-        "source",
-        "matchers",
-        "component",
-        "firing_status",
-        "resolved_status",
-        "open_incident",
-        "incident_name",
-        "enabled",
-    ]
+    fields = list(MAPPING_FIELDS)
+
+    def save_model(self, request: HttpRequest, obj: AlertMapping, form: Any, change: bool) -> None:
+        save_alert_mapping(mapping=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: AlertMapping) -> None:
+        delete_alert_mapping(mapping=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for mapping in queryset:
+            delete_alert_mapping(mapping=mapping, actor=request.user)
 
 
 @admin.register(FiringAlert, site=site)

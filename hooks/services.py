@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from components.models import Component, StatusCause
 from components.services import set_component_statuses
+from events.services import Actor, record_audit
 from incidents import services as incident_services
 from pages.models import Page
 from statuspage.text import one_line, plain_text
@@ -172,3 +173,64 @@ def _resolve(mapping: AlertMapping, alert: Alert, source: str, outcome: Outcome)
         set_component_statuses(
             page=mapping.page, statuses=statuses, actor=source, cause=StatusCause.AUTOMATION
         )
+
+
+# The mappings themselves ----------------------------------------------------------------------
+
+MAPPING_FIELDS = (
+    "page",
+    "name",
+    "source",
+    "matchers",
+    "component",
+    "firing_status",
+    "resolved_status",
+    "open_incident",
+    "incident_name",
+    "enabled",
+)
+
+
+def _mapping_snapshot(mapping: AlertMapping) -> dict[str, Any]:
+    values = {field: getattr(mapping, field) for field in MAPPING_FIELDS}
+    values["page"] = mapping.page_id
+    values["component"] = mapping.component_id
+    return values
+
+
+@transaction.atomic
+def save_alert_mapping(*, mapping: AlertMapping, actor: Actor) -> bool:
+    """Create a mapping, or store the changes already set on it. False when nothing changed.
+
+    A mapping changes nothing public until an alert arrives, so no outbox row."""
+    stored = None
+    if not mapping._state.adding:
+        stored = AlertMapping.objects.select_for_update().filter(pk=mapping.pk).first()
+    before = _mapping_snapshot(stored) if stored else None
+    mapping.full_clean()
+    after = _mapping_snapshot(mapping)
+    if before == after:
+        return False
+    mapping.save()
+    record_audit(
+        page=mapping.page,
+        actor=actor,
+        action="update" if before else "create",
+        obj=mapping,
+        before=before,
+        after=after,
+    )
+    return True
+
+
+@transaction.atomic
+def delete_alert_mapping(*, mapping: AlertMapping, actor: Actor) -> None:
+    """Delete a mapping; the alerts it holds go with it, leaving statuses as they are."""
+    record_audit(
+        page=mapping.page,
+        actor=actor,
+        action="delete",
+        obj=mapping,
+        before=_mapping_snapshot(mapping),
+    )
+    mapping.delete()

@@ -400,3 +400,15 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
         except Exception:
             initial = {}
         return initial | super().get_changeform_initial_data(request)
+
+    def save_model(
+        self, request: HttpRequest, obj: IncidentTemplate, form: Any, change: bool
+    ) -> None:
+        services.save_incident_template(template=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: IncidentTemplate) -> None:
+        services.delete_incident_template(template=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for template in queryset:
+            services.delete_incident_template(template=template, actor=request.user)

@@ -1,7 +1,7 @@
 """Every write to incidents, their updates, postmortems and templates goes through here."""
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, ComponentStatusChange, StatusCause
-from components.services import Transition, apply_status_changes, validate_status
+from components.services import (
+    Transition,
+    apply_status_changes,
+    emit_status_changes,
+    record_status_changes,
+    validate_status,
+)
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
@@ -30,6 +36,19 @@ from .models import (
 )
 
 SCHEDULER = "scheduler"
+
+# What an update says when the operator wrote nothing (Statuspage's own texts).
+DEFAULT_BODIES = {
+    IncidentStatus.INVESTIGATING: "We are currently investigating this issue.",
+    IncidentStatus.IDENTIFIED: "The issue has been identified and a fix is being implemented.",
+    IncidentStatus.MONITORING: "A fix has been implemented and we are monitoring the results.",
+    IncidentStatus.RESOLVED: "This incident has been resolved.",
+}
+
+
+def default_body(status: str) -> str:
+    return DEFAULT_BODIES.get(IncidentStatus(status), "Update.")
+
 
 IMPACT_OF_STATUS = {
     ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
@@ -181,17 +200,26 @@ def _record_update(
     return update, transitions
 
 
+def _start_of(page: Page, started_at: datetime | date | None) -> datetime | None:
+    """A start given as a day alone is noon of that day in the page's time zone: the middle
+    of the day, so it shows as that day in every zone near the page's."""
+    if started_at is None or isinstance(started_at, datetime):
+        return started_at
+    return datetime.combine(started_at, time(12), tzinfo=page.tz)
+
+
 @transaction.atomic
 def open_incident(
     *,
     page: Page,
     name: str,
-    body: str,
     actor: Actor,
+    body: str = "",
     status: str = IncidentStatus.INVESTIGATING,
     component_statuses: Mapping[Component, str] | None = None,
+    components: Iterable[Component] = (),
     impact_override: str = "",
-    started_at: datetime | None = None,
+    started_at: datetime | date | None = None,
     display_at: datetime | None = None,
     deliver_notifications: bool = True,
     backfilled: bool = False,
@@ -200,11 +228,16 @@ def open_incident(
 ) -> Incident:
     """Declare an incident with its first update. A backfilled one notifies nobody.
 
+    `components` are affected besides those whose status the update sets; a blank `body` is
+    the status's default text; a start given as a day is noon of it in the page's zone.
     `reminder_intervals` as in `normalise_reminder_intervals` (None: the default hours).
     """
     name = clean_name(name, missing="Give the incident a name.")
     update_status = _validate_update_status(status)
-    body = clean_body(body)
+    body = clean_body(body or default_body(update_status))
+    components = list(components)
+    _check_components(page, components)
+    started_at = _start_of(page, started_at)
     now = timezone.now()
     if started_at and started_at > now:
         raise ValidationError({"started_at": "An incident cannot start in the future."})
@@ -231,12 +264,16 @@ def open_incident(
         deliver_notifications=deliver_notifications,
         display_at=display_at,
     )
+    if components:
+        incident.components.add(*components)
     record_audit(
         page=page,
         actor=actor,
         action="open",
         obj=incident,
-        after=_snapshot(incident) | _details(incident),
+        after=_snapshot(incident)
+        | _details(incident)
+        | {"components": sorted(incident.components.values_list("pk", flat=True))},
     )
     emit_event(
         page=page,
@@ -246,6 +283,89 @@ def open_incident(
         payload={"update_id": update.pk},
     )
     return incident
+
+
+@transaction.atomic
+def backfill_incident(
+    *,
+    page: Page,
+    name: str,
+    actor: Actor,
+    body: str = "",
+    component_statuses: Mapping[Component, str] | None = None,
+    started_at: datetime | date | None = None,
+    **details: Any,
+) -> Incident:
+    """Enter a past incident after the fact: it is resolved, notifies nobody and leaves
+    today's component statuses alone. `details` as in open_incident."""
+    if component_statuses:
+        raise ValidationError({"components": "a backfilled incident cannot change components."})
+    return open_incident(
+        page=page,
+        name=name,
+        actor=actor,
+        body=body,
+        status=IncidentStatus.RESOLVED,
+        started_at=started_at,
+        backfilled=True,
+        **details,
+    )
+
+
+def _post_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    actor: Actor,
+    component_statuses: Mapping[Component, str],
+    deliver_notifications: bool,
+    display_at: datetime | None,
+    reopen: bool,
+) -> tuple[IncidentUpdate, EventKind]:
+    """Record and audit an update on a locked incident; the caller writes the outbox row."""
+    update_status = _validate_update_status(status)
+    body = clean_body(body)
+    if incident.is_resolved:
+        if not reopen:
+            raise ValidationError(
+                "This incident is resolved. Reopen it to post another update.", code="resolved"
+            )
+        if update_status not in UNRESOLVED:
+            raise ValidationError({"status": "Reopening needs an unresolved status."})
+        incident.resolved_at = None
+        # Reminders carry on from the hours still to come.
+        _skip_passed_reminders(incident, display_at or timezone.now())
+    before = _snapshot(incident)
+    update, _ = _record_update(
+        incident=incident,
+        status=update_status,
+        body=body,
+        actor=actor,
+        component_statuses=component_statuses,
+        deliver_notifications=deliver_notifications,
+        display_at=display_at or timezone.now(),
+    )
+    record_audit(
+        page=incident.page,
+        actor=actor,
+        action="reopen" if reopen else "post_update",
+        obj=incident,
+        before=before,
+        after=_snapshot(incident) | {"update_id": update.pk},
+    )
+    resolved = update_status == IncidentStatus.RESOLVED
+    return update, EventKind.INCIDENT_RESOLVED if resolved else EventKind.INCIDENT_UPDATED
+
+
+def _emit_update(incident: Incident, update: IncidentUpdate, kind: EventKind) -> None:
+    emit_event(
+        page=incident.page,
+        kind=kind,
+        subject=incident,
+        notify=update.deliver_notifications,
+        payload={"update_id": update.pk},
+    )
 
 
 @transaction.atomic
@@ -265,47 +385,17 @@ def post_incident_update(
     A resolved incident only takes an update when the operator reopens it on purpose.
     """
     incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
-    update_status = _validate_update_status(status)
-    body = clean_body(body)
-    if incident.is_resolved:
-        if not reopen:
-            raise ValidationError(
-                "This incident is resolved. Reopen it to post another update.", code="resolved"
-            )
-        if update_status not in UNRESOLVED:
-            raise ValidationError({"status": "Reopening needs an unresolved status."})
-        incident.resolved_at = None
-        # Reminders carry on from the hours still to come.
-        _skip_passed_reminders(incident, display_at or timezone.now())
-    before = _snapshot(incident)
-    update, _ = _record_update(
-        incident=incident,
-        status=update_status,
+    update, kind = _post_update(
+        incident,
+        status=status,
         body=body,
         actor=actor,
         component_statuses=component_statuses or {},
         deliver_notifications=deliver_notifications,
-        display_at=display_at or timezone.now(),
+        display_at=display_at,
+        reopen=reopen,
     )
-    record_audit(
-        page=incident.page,
-        actor=actor,
-        action="reopen" if reopen else "post_update",
-        obj=incident,
-        before=before,
-        after=_snapshot(incident) | {"update_id": update.pk},
-    )
-    emit_event(
-        page=incident.page,
-        kind=(
-            EventKind.INCIDENT_RESOLVED
-            if update_status == IncidentStatus.RESOLVED
-            else EventKind.INCIDENT_UPDATED
-        ),
-        subject=incident,
-        notify=update.deliver_notifications,
-        payload={"update_id": update.pk},
-    )
+    _emit_update(incident, update, kind)
     return update
 
 
@@ -386,24 +476,18 @@ def edit_incident_update(
     return True
 
 
-@transaction.atomic
-def change_incident(
-    *,
+def _change_details(
     incident: Incident,
+    *,
     actor: Actor,
-    name: str | None = None,
-    impact_override: str | None = None,
-    started_at: datetime | None = None,
-    components: Iterable[Component] | None = None,
-    metadata: dict[str, Any] | None = None,
-    reminder_intervals: str | None = None,
+    name: str | None,
+    impact_override: str | None,
+    started_at: datetime | None,
+    components: Iterable[Component] | None,
+    metadata: dict[str, Any] | None,
+    reminder_intervals: str | None,
 ) -> bool:
-    """Change an incident's details (not its status: that takes an update).
-
-    None leaves a detail as it is; `metadata` replaces the stored object; `reminder_intervals`
-    "" goes back to the default hours.
-    """
-    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    """Change and audit a locked incident's details; the caller writes the outbox row."""
     before = (
         _snapshot(incident)
         | _details(incident)
@@ -447,7 +531,6 @@ def change_incident(
     record_audit(
         page=incident.page, actor=actor, action="change", obj=incident, before=before, after=after
     )
-    emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
     return True
 
 
@@ -491,6 +574,93 @@ def record_backfilled_statuses(
     # to nobody. The page is published again for its uptime bars.
     emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
     return changed
+def change_incident(
+    *,
+    incident: Incident,
+    actor: Actor,
+    name: str | None = None,
+    impact_override: str | None = None,
+    started_at: datetime | None = None,
+    components: Iterable[Component] | None = None,
+    metadata: dict[str, Any] | None = None,
+    reminder_intervals: str | None = None,
+) -> bool:
+    """Change an incident's details (not its status: that takes an update).
+
+    None leaves a detail as it is; `metadata` replaces the stored object; `reminder_intervals`
+    "" goes back to the default hours.
+    """
+    return revise_incident(
+        incident=incident,
+        actor=actor,
+        name=name,
+        impact_override=impact_override,
+        started_at=started_at,
+        components=components,
+        metadata=metadata,
+        reminder_intervals=reminder_intervals,
+    )
+
+
+@transaction.atomic
+def revise_incident(
+    *,
+    incident: Incident,
+    actor: Actor,
+    name: str | None = None,
+    impact_override: str | None = None,
+    started_at: datetime | None = None,
+    components: Iterable[Component] | None = None,
+    metadata: dict[str, Any] | None = None,
+    reminder_intervals: str | None = None,
+    status: str | None = None,
+    body: str | None = None,
+    component_statuses: Mapping[Component, str] | None = None,
+    deliver_notifications: bool = True,
+    display_at: datetime | None = None,
+) -> bool:
+    """Change an incident's details, post an update and set component statuses, in one
+    change written as one outbox row (Statuspage's PATCH of an incident).
+
+    Details as in change_incident. A `status` or a `body` posts an update: the status stays
+    as it is when not given, a blank body is the status's default text, and an unresolved
+    status on a resolved incident reopens it. Component statuses go with the update when
+    there is one, else they are set directly. False when nothing changed.
+    """
+    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    changed = _change_details(
+        incident,
+        actor=actor,
+        name=name,
+        impact_override=impact_override,
+        started_at=started_at,
+        components=components,
+        metadata=metadata,
+        reminder_intervals=reminder_intervals,
+    )
+    statuses = component_statuses or {}
+    if status or body is not None:
+        current = IncidentStatus.RESOLVED if incident.is_resolved else incident.status
+        new_status = _validate_update_status(status or current)
+        update, kind = _post_update(
+            incident,
+            status=new_status,
+            body=body or default_body(new_status),
+            actor=actor,
+            component_statuses=statuses,
+            deliver_notifications=deliver_notifications,
+            display_at=display_at,
+            reopen=incident.is_resolved and new_status in UNRESOLVED,
+        )
+        _emit_update(incident, update, kind)
+        return True
+    transitions = record_status_changes(page=incident.page, statuses=statuses, actor=actor)
+    if transitions:
+        # The row `component_update` webhooks are made from; the details are audited above.
+        emit_status_changes(page=incident.page, components=statuses, changed=transitions)
+    elif changed:
+        emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
+    return changed or bool(transitions)
 
 
 @transaction.atomic
@@ -625,6 +795,18 @@ def save_incident_template(*, template: IncidentTemplate, actor: Actor) -> bool:
 
 def _template_snapshot(template: IncidentTemplate) -> dict[str, Any]:
     return {field: getattr(template, field) for field in ("name", "title", "status", "body")}
+
+
+@transaction.atomic
+def delete_incident_template(*, template: IncidentTemplate, actor: Actor) -> None:
+    record_audit(
+        page=template.page,
+        actor=actor,
+        action="delete",
+        obj=template,
+        before=_template_snapshot(template),
+    )
+    template.delete()
 
 
 def send_due_reminders(*, now: datetime | None = None) -> list[str]:

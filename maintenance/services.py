@@ -1,6 +1,6 @@
 """Every write to scheduled maintenance goes through here, including the scheduler's."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,7 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, StatusCause
-from components.services import Transition, apply_status_changes
+from components.services import (
+    Transition,
+    apply_status_changes,
+    emit_status_changes,
+    record_status_changes,
+)
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
@@ -25,12 +30,21 @@ class Unset:
 
 
 UNSET = Unset()
+SCHEDULED_TEXT = "Scheduled maintenance."
 STARTED_TEXT = (
     "Scheduled maintenance is currently in progress. We will provide updates as necessary."
 )
 VERIFYING_TEXT = "Maintenance work is done and we are verifying the results."
 COMPLETED_TEXT = "The scheduled maintenance has been completed."
 CANCELLED_TEXT = "This scheduled maintenance has been cancelled."
+
+# What an update says when the operator wrote nothing.
+DEFAULT_BODIES: dict[str, str] = {
+    MaintenanceStatus.SCHEDULED: SCHEDULED_TEXT,
+    MaintenanceStatus.IN_PROGRESS: STARTED_TEXT,
+    MaintenanceStatus.VERIFYING: VERIFYING_TEXT,
+    MaintenanceStatus.COMPLETED: COMPLETED_TEXT,
+}
 
 # Allowed moves; an update may also repeat the current status (an informational update).
 NEXT_STATUSES = {
@@ -84,8 +98,9 @@ def schedule_maintenance(
     name: str,
     scheduled_for: datetime,
     scheduled_until: datetime,
-    body: str,
     actor: Actor,
+    body: str = "",
+    status: str = MaintenanceStatus.SCHEDULED,
     components: Iterable[Component] = (),
     auto_start: bool = True,
     auto_complete: bool = True,
@@ -94,9 +109,15 @@ def schedule_maintenance(
     deliver_notifications: bool = True,
     metadata: dict[str, Any] | None = None,
 ) -> Maintenance:
+    """Announce a maintenance window. A blank `body` says "Scheduled maintenance.".
+
+    Given a later `status` (entered once the work began, or after it), the maintenance is
+    scheduled and then moved on with that status's default text, written as one outbox row:
+    the later status's, which is what subscribers hear of.
+    """
     name = clean_name(name, missing="Give the maintenance a name.")
     _validate_window(scheduled_for, scheduled_until)
-    body = clean_body(body)
+    body = clean_body(body or SCHEDULED_TEXT)
     components = list(components)
     _check_components(page, components)
     if remind_minutes_before is not None and remind_minutes_before <= 0:
@@ -133,9 +154,19 @@ def schedule_maintenance(
         obj=maintenance,
         after=_snapshot(maintenance) | {"metadata": maintenance.metadata},
     )
+    kind = EventKind.MAINTENANCE_SCHEDULED
+    if status != MaintenanceStatus.SCHEDULED:
+        update, kind = _post_update(
+            maintenance,
+            status=status,
+            body=DEFAULT_BODIES.get(status, ""),
+            actor=actor,
+            deliver_notifications=deliver_notifications,
+            at=None,
+        )
     emit_event(
         page=page,
-        kind=EventKind.MAINTENANCE_SCHEDULED,
+        kind=kind,
         subject=maintenance,
         notify=deliver_notifications,
         payload={"update_id": update.pk},
@@ -143,24 +174,22 @@ def schedule_maintenance(
     return maintenance
 
 
-@transaction.atomic
-def change_maintenance(
+def _change(
+    m: Maintenance,
     *,
-    maintenance: Maintenance,
     actor: Actor,
-    name: str | None = None,
-    scheduled_for: datetime | None = None,
-    scheduled_until: datetime | None = None,
-    components: Iterable[Component] | None = None,
-    auto_start: bool | None = None,
-    auto_complete: bool | None = None,
-    set_components_under_maintenance: bool | None = None,
-    remind_minutes_before: int | Unset | None = UNSET,
-    metadata: dict[str, Any] | None = None,
-) -> bool:
-    """Edit or reschedule. Moving the window raises the calendar sequence. A given
-    `metadata` replaces the stored object, even once the maintenance is over."""
-    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    name: str | None,
+    scheduled_for: datetime | None,
+    scheduled_until: datetime | None,
+    components: Iterable[Component] | None,
+    auto_start: bool | None,
+    auto_complete: bool | None,
+    set_components_under_maintenance: bool | None,
+    remind_minutes_before: int | Unset | None,
+    metadata: dict[str, Any] | None,
+) -> tuple[bool, bool]:
+    """Change and audit a locked maintenance; (changed, rescheduled). The caller writes the
+    outbox row."""
     before = _snapshot(m) | {
         "components": sorted(m.components.values_list("pk", flat=True)),
         "metadata": m.metadata,
@@ -204,7 +233,7 @@ def change_maintenance(
         "metadata": m.metadata,
     }
     if before == after:
-        return False
+        return False, False
     rescheduled = (m.scheduled_for, m.scheduled_until) != window_before
     if rescheduled:
         m.sequence += 1
@@ -215,13 +244,111 @@ def change_maintenance(
     if components is not None:
         m.components.set(components)
     record_audit(page=m.page, actor=actor, action="change", obj=m, before=before, after=after)
+    return True, rescheduled
+
+
+def _emit_change(m: Maintenance, rescheduled: bool) -> None:
     emit_event(
         page=m.page,
         kind=EventKind.MAINTENANCE_RESCHEDULED if rescheduled else EventKind.MAINTENANCE_UPDATED,
         subject=m,
         notify=rescheduled,
     )
-    return True
+
+
+@transaction.atomic
+def change_maintenance(
+    *,
+    maintenance: Maintenance,
+    actor: Actor,
+    name: str | None = None,
+    scheduled_for: datetime | None = None,
+    scheduled_until: datetime | None = None,
+    components: Iterable[Component] | None = None,
+    auto_start: bool | None = None,
+    auto_complete: bool | None = None,
+    set_components_under_maintenance: bool | None = None,
+    remind_minutes_before: int | Unset | None = UNSET,
+    metadata: dict[str, Any] | None = None,
+) -> bool:
+    """Edit or reschedule. Moving the window raises the calendar sequence. A given
+    `metadata` replaces the stored object, even once the maintenance is over."""
+    return revise_maintenance(
+        maintenance=maintenance,
+        actor=actor,
+        name=name,
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        components=components,
+        auto_start=auto_start,
+        auto_complete=auto_complete,
+        set_components_under_maintenance=set_components_under_maintenance,
+        remind_minutes_before=remind_minutes_before,
+        metadata=metadata,
+    )
+
+
+@transaction.atomic
+def revise_maintenance(
+    *,
+    maintenance: Maintenance,
+    actor: Actor,
+    status: str | None = None,
+    body: str | None = None,
+    deliver_notifications: bool = True,
+    component_statuses: Mapping[Component, str] | None = None,
+    **changes: Any,
+) -> bool:
+    """Change a maintenance, post an update and set component statuses, in one change
+    written as one outbox row (Statuspage's PATCH of an incident, for maintenance).
+
+    `changes` as in change_maintenance. A `status` or a `body` posts an update: the status
+    stays as it is when not given, and a blank body is the status's default text. The
+    outbox row is the update's when there is one, else the status change's, else the
+    change's. False when nothing changed.
+    """
+    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    details = {
+        "name": None,
+        "scheduled_for": None,
+        "scheduled_until": None,
+        "components": None,
+        "auto_start": None,
+        "auto_complete": None,
+        "set_components_under_maintenance": None,
+        "remind_minutes_before": UNSET,
+        "metadata": None,
+    }
+    unknown = set(changes) - set(details)
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    changed, rescheduled = _change(m, actor=actor, **(details | changes))
+    update, kind = None, EventKind.MAINTENANCE_UPDATED
+    if status or body is not None:
+        new_status = status or m.status
+        update, kind = _post_update(
+            m,
+            status=new_status,
+            body=body or DEFAULT_BODIES.get(new_status, ""),
+            actor=actor,
+            deliver_notifications=deliver_notifications,
+            at=None,
+        )
+    statuses = component_statuses or {}
+    transitions = record_status_changes(page=m.page, statuses=statuses, actor=actor)
+    if update is not None:
+        emit_event(
+            page=m.page,
+            kind=kind,
+            subject=m,
+            notify=deliver_notifications,
+            payload={"update_id": update.pk},
+        )
+    elif transitions:
+        emit_status_changes(page=m.page, components=statuses, changed=transitions)
+    elif changed:
+        _emit_change(m, rescheduled)
+    return changed or update is not None or bool(transitions)
 
 
 def _enter_window(m: Maintenance, at: datetime) -> list[Transition]:
@@ -252,17 +379,17 @@ def _leave_window(m: Maintenance, at: datetime) -> list[Transition]:
     return transitions
 
 
-@transaction.atomic
-def post_maintenance_update(
+def _post_update(
+    m: Maintenance,
     *,
-    maintenance: Maintenance,
     status: str,
     body: str,
     actor: Actor,
-    deliver_notifications: bool = True,
-    at: datetime | None = None,
-) -> MaintenanceUpdate:
-    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    deliver_notifications: bool,
+    at: datetime | None,
+) -> tuple[MaintenanceUpdate, EventKind]:
+    """Record and audit an update on a locked maintenance; the caller writes the outbox row
+    of the returned kind."""
     try:
         new_status = MaintenanceStatus(status)
     except ValueError:
@@ -312,11 +439,36 @@ def post_maintenance_update(
         before=before,
         after=_snapshot(m) | {"update_id": update.pk},
     )
+    kind = (
+        EVENT_OF_STATUS.get(new_status, EventKind.MAINTENANCE_UPDATED)
+        if new_status != current
+        else EventKind.MAINTENANCE_UPDATED
+    )
+    return update, kind
+
+
+@transaction.atomic
+def post_maintenance_update(
+    *,
+    maintenance: Maintenance,
+    status: str,
+    body: str,
+    actor: Actor,
+    deliver_notifications: bool = True,
+    at: datetime | None = None,
+) -> MaintenanceUpdate:
+    m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    update, kind = _post_update(
+        m,
+        status=status,
+        body=body,
+        actor=actor,
+        deliver_notifications=deliver_notifications,
+        at=at,
+    )
     emit_event(
         page=m.page,
-        kind=EVENT_OF_STATUS.get(new_status, EventKind.MAINTENANCE_UPDATED)
-        if new_status != current
-        else EventKind.MAINTENANCE_UPDATED,
+        kind=kind,
         subject=m,
         notify=deliver_notifications,
         payload={"update_id": update.pk},

@@ -1,4 +1,4 @@
-"""Request and response plumbing for the operator API: auth, bodies, errors, pagination.
+"""Request and response plumbing for the operator API: auth, bodies, errors.
 
 The API is for scripts and SDKs written against Statuspage's management API, so it is liberal
 in what it reads (JSON with or without a content type, Rails-style bracketed forms, `.json`
@@ -9,25 +9,20 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from pages.models import Page
 from statuspage.db.base import commit_outcome_unknown
 
 from .models import ApiKey, prefix_of
 from .services import touch_api_key
 
 NOT_AUTHENTICATED = "Could not authenticate"
-# Timestamps outside these years are typing mistakes, and some break time zone arithmetic.
-MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 class ApiError(Exception):
@@ -197,115 +192,6 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
     )
 
 
-def envelope(body: dict[str, Any], name: str, required: bool = True) -> dict[str, Any]:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ApiError(400, f'Put the fields under “{name}”, e.g. {{"{name}": {{…}}}}.')
-        return {}
-    if not isinstance(value, dict):
-        raise ApiError(400, f"“{name}” must be an object.")
-    return value
-
-
-# Field readers: each raises a 422 that names the field --------------------------------------
-
-
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, f"{field}: {message}")
-
-
-def read_str(data: dict[str, Any], field: str, max_length: int | None = None) -> str | None:
-    if field not in data or data[field] is None:
-        return None
-    value = data[field]
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise invalid(field, "must be a string.")
-    value = str(value)
-    if "\x00" in value:
-        raise invalid(field, "must not contain NUL characters.")
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        # JSON's \ud800 escapes can carry these; UTF-8, and so the database, cannot.
-        raise invalid(field, "must not contain a lone UTF-16 surrogate (an invalid character).")
-    if max_length is not None and len(value) > max_length:
-        raise invalid(field, f"is {len(value)} characters; the limit is {max_length}.")
-    return value
-
-
-def read_bool(data: dict[str, Any], field: str) -> bool | None:
-    if field not in data or data[field] is None:
-        return None
-    value = data[field]
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
-        return value.lower() in ("true", "1")
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise invalid(field, "must be true or false.")
-
-
-def read_choice(data: dict[str, Any], field: str, choices: list[str]) -> str | None:
-    value = read_str(data, field)
-    if value is not None and value not in choices:
-        raise invalid(field, f"“{value}” is not one of {', '.join(c or '“”' for c in choices)}.")
-    return value
-
-
-def read_datetime(data: dict[str, Any], field: str) -> datetime | None:
-    value = read_str(data, field)
-    if value is None or value == "":
-        return None
-    try:
-        parsed = parse_datetime(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise invalid(field, f"“{value}” is not a timestamp such as 2026-09-05T02:00:00Z.")
-    if parsed.tzinfo is None:
-        raise invalid(field, f"“{value}” has no offset; add Z or one such as +02:00.")
-    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise invalid(field, f"“{value}” is outside the years {MIN_YEAR} to {MAX_YEAR}.")
-    return parsed
-
-
-def read_date(data: dict[str, Any], field: str) -> date | None:
-    value = read_str(data, field)
-    if value is None or value == "":
-        return None
-    try:
-        parsed = parse_date(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise invalid(field, f"“{value}” is not a date such as 2026-09-05.")
-    return parsed
-
-
-def read_ids(data: dict[str, Any], field: str) -> list[str] | None:
-    if field not in data or data[field] is None:
-        return None
-    value = data[field]
-    if isinstance(value, str):
-        value = [value] if value else []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise invalid(field, "must be a list of ids.")
-    return list(dict.fromkeys(value))
-
-
-def read_int(request: HttpRequest, name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = request.GET.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a whole number.") from None
-    if value < minimum:
-        raise ApiError(400, f"{name} must be at least {minimum}.")
-    return min(value, maximum)
-
-
 # Views ----------------------------------------------------------------------------------------
 
 View = Callable[..., Any]
@@ -362,5 +248,6 @@ def api_view(*methods: str) -> Callable[[View], View]:
     return decorate
 
 
-def page_of(api_key: ApiKey) -> Page:
-    return api_key.page
+def actor_of(api_key: ApiKey) -> str:
+    """Who the audit log names for a change made with this key."""
+    return f"API key “{api_key.name}”"

@@ -1,4 +1,4 @@
-"""The OpenAPI 3 description of the operator API, written by hand from what views.py serves."""
+"""The OpenAPI 3 description of the operator API, written by hand from what views/ serves."""
 
 from typing import Any
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, re_path
 
-from . import subscribers, views
+from . import views
 
 # Every path answers with and without `.json` and a trailing slash, without redirecting.
 END = r"(?:\.json)?/?$"
@@ -27,16 +27,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(INCIDENT + r"/postmortem" + END, views.postmortem),
     re_path(INCIDENT + r"/postmortem/publish" + END, views.postmortem_publish),
     re_path(INCIDENT + r"/postmortem/revert" + END, views.postmortem_revert),
-    re_path(INCIDENT + r"/subscribers" + END, subscribers.incident_subscribers),
+    re_path(INCIDENT + r"/subscribers" + END, views.incident_subscribers),
     re_path(
         INCIDENT + r"/subscribers/(?P<subscriber_id>[^/.]+)" + END,
-        subscribers.incident_subscriber_detail,
+        views.incident_subscriber_detail,
     ),
     re_path(
         INCIDENT + r"/subscribers/(?P<subscriber_id>[^/.]+)/resend_confirmation" + END,
-        subscribers.incident_subscriber_resend,
+        views.incident_subscriber_resend,
     ),
-    re_path(PAGE + r"/subscribers" + END, subscribers.subscribers),
-    re_path(PAGE + r"/subscribers/(?P<subscriber_id>[^/.]+)" + END, subscribers.subscriber_detail),
+    re_path(PAGE + r"/subscribers" + END, views.subscribers),
+    re_path(PAGE + r"/subscribers/(?P<subscriber_id>[^/.]+)" + END, views.subscriber_detail),
     re_path(r"^v1/(?P<rest>.*)$", views.not_found),
 ]

@@ -102,3 +102,82 @@ def test_deleting_a_group_moves_its_components_to_the_top_level(core, api, alice
     services.delete_group(group=core, actor=alice)
     api.refresh_from_db()
     assert api.group is None
+
+
+def emitted(call):
+    """The kinds of the outbox events `call()` writes, in order."""
+    last = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    call()
+    return list(OutboxEvent.objects.filter(id__gt=last).values_list("kind", flat=True))
+
+
+def test_editing_a_component_and_its_status_is_one_change(page, api, alice):
+    kinds = emitted(
+        lambda: services.edit_component(
+            component=api, actor=alice, name="Public API", status=ComponentStatus.MAJOR_OUTAGE
+        )
+    )
+    assert kinds == [EventKind.COMPONENT_STATUS_CHANGED]
+    api.refresh_from_db()
+    assert (api.name, api.status) == ("Public API", ComponentStatus.MAJOR_OUTAGE)
+    assert set(AuditEntry.objects.filter(actor=alice).values_list("action", flat=True)) == {
+        "update",
+        "set_status",
+    }
+
+
+def test_editing_a_component_without_a_status_announces_the_new_attributes(page, api, alice):
+    kinds = emitted(lambda: services.edit_component(component=api, actor=alice, showcase=False))
+    assert kinds == [EventKind.COMPONENTS_CHANGED]
+    assert (
+        emitted(lambda: services.edit_component(component=api, actor=alice, showcase=False)) == []
+    )
+
+
+def test_a_component_moved_to_another_group_goes_to_its_end(page, core, api, dashboard, alice):
+    other = services.create_group(page=page, name="Edge", actor=alice)
+    website = services.create_component(page=page, name="CDN", group=other, actor=alice)
+    services.edit_component(component=api, actor=alice, group=other)
+    api.refresh_from_db()
+    assert (api.group, api.position) == (other, website.position + 1)
+
+
+def test_a_new_group_takes_its_members_in_order_as_one_change(page, api, dashboard, website, alice):
+    group = None
+
+    def create():
+        nonlocal group
+        group = services.create_group(
+            page=page, name="Everything", components=[website, api], actor=alice
+        )
+
+    assert emitted(create) == [EventKind.COMPONENTS_CHANGED]
+    members = Component.objects.filter(group=group).order_by("position")
+    assert [(c.name, c.position) for c in members] == [("Website", 1), ("API", 2)]
+    assert AuditEntry.objects.filter(action="update", object_type="component").count() == 2
+
+
+def test_a_group_given_new_members_sends_the_others_to_the_top_level(
+    page, core, api, dashboard, alice
+):
+    kinds = emitted(
+        lambda: services.update_group(group=core, actor=alice, name="Core", components=[dashboard])
+    )
+    assert kinds == [EventKind.COMPONENTS_CHANGED]
+    api.refresh_from_db()
+    dashboard.refresh_from_db()
+    assert (dashboard.group, dashboard.position) == (core, 1)
+    assert (api.group, api.position) == (None, 2)  # after the group, alone at the top level
+    assert (
+        emitted(lambda: services.update_group(group=core, actor=alice, components=[dashboard]))
+        == []
+    )
+
+
+def test_a_group_cannot_take_a_component_of_another_page(page, core, alice):
+    from pages.models import Page
+
+    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
+    foreign = services.create_component(page=other, name="Elsewhere", actor=alice)
+    with pytest.raises(ValidationError, match="another page"):
+        services.update_group(group=core, actor=alice, components=[foreign])

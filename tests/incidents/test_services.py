@@ -349,3 +349,140 @@ def test_a_template_name_with_a_line_break_is_refused_and_not_saved(page, alice)
         services.save_incident_template(template=template, actor=alice)
     assert not IncidentTemplate.objects.exists()
     assert not AuditEntry.objects.exists()
+def emitted(call):
+    """The kinds of the outbox events `call()` writes, in order."""
+    last = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    call()
+    return list(OutboxEvent.objects.filter(id__gt=last).values_list("kind", flat=True))
+
+
+def test_an_incident_opened_without_a_message_says_what_its_status_means(page, alice):
+    incident = services.open_incident(page=page, name="Outage", status="identified", actor=alice)
+    assert incident.updates.get().body == services.DEFAULT_BODIES[IncidentStatus.IDENTIFIED]
+
+
+def test_components_affected_without_a_new_status_are_attached_in_the_one_event(
+    page, api, dashboard, alice
+):
+    def open_it():
+        services.open_incident(
+            page=page,
+            name="Outage",
+            body="Looking.",
+            component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+            components=[dashboard],
+            actor=alice,
+        )
+
+    assert emitted(open_it) == [EventKind.INCIDENT_OPENED]
+    incident = page.incidents.get()
+    assert set(incident.components.all()) == {api, dashboard}
+    dashboard.refresh_from_db()
+    assert dashboard.status == ComponentStatus.OPERATIONAL
+
+
+def test_a_backfilled_incident_is_resolved_and_a_day_alone_is_noon_in_the_pages_zone(page, alice):
+    from datetime import date, datetime, time
+
+    def backfill():
+        services.backfill_incident(
+            page=page, name="Last week", started_at=date(2026, 3, 2), actor=alice
+        )
+
+    assert emitted(backfill) == [EventKind.INCIDENT_OPENED]
+    incident = page.incidents.get()
+    assert incident.status == IncidentStatus.RESOLVED and incident.backfilled
+    assert incident.started_at == datetime.combine(date(2026, 3, 2), time(12), tzinfo=page.tz)
+    assert not OutboxEvent.objects.get(kind=EventKind.INCIDENT_OPENED).notify
+
+
+def test_a_backfilled_incident_cannot_set_component_statuses(page, api, alice):
+    with pytest.raises(ValidationError, match="cannot change components"):
+        services.backfill_incident(
+            page=page, name="Last week", component_statuses={api: "major_outage"}, actor=alice
+        )
+
+
+def test_revising_the_details_and_posting_an_update_is_one_event(page, api, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+
+    def revise():
+        services.revise_incident(
+            incident=incident,
+            actor=alice,
+            name="API outage",
+            status="monitoring",
+            component_statuses={api: ComponentStatus.DEGRADED_PERFORMANCE},
+        )
+
+    assert emitted(revise) == [EventKind.INCIDENT_UPDATED]
+    incident.refresh_from_db()
+    assert (incident.name, incident.status) == ("API outage", IncidentStatus.MONITORING)
+    assert (
+        incident.updates.latest("created_at").body
+        == (services.DEFAULT_BODIES[IncidentStatus.MONITORING])
+    )
+    actions = list(
+        AuditEntry.objects.filter(object_id=incident.pk)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["open", "change", "post_update"]
+
+
+def test_revising_a_resolved_incident_with_an_unresolved_status_reopens_it(page, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    services.resolve_incident(incident=incident, actor=alice)
+    kinds = emitted(
+        lambda: services.revise_incident(
+            incident=incident, actor=alice, status="investigating", body="It is back."
+        )
+    )
+    assert kinds == [EventKind.INCIDENT_UPDATED]
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.INVESTIGATING and incident.resolved_at is None
+    assert AuditEntry.objects.filter(action="reopen", object_id=incident.pk).exists()
+
+
+def test_revising_with_a_message_alone_keeps_the_status(page, alice):
+    incident = services.open_incident(
+        page=page, name="Outage", body="Looking.", status="identified", actor=alice
+    )
+    services.revise_incident(incident=incident, actor=alice, body="Still on it.")
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.IDENTIFIED
+    assert incident.updates.count() == 2
+
+
+def test_revising_details_and_statuses_without_an_update_is_one_status_event(page, api, alice):
+    incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
+    kinds = emitted(
+        lambda: services.revise_incident(
+            incident=incident,
+            actor=alice,
+            name="API outage",
+            component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
+        )
+    )
+    # The row `component_update` webhooks are made from; the rename is audited.
+    assert kinds == [EventKind.COMPONENT_STATUS_CHANGED]
+    assert emitted(lambda: services.revise_incident(incident=incident, actor=alice)) == []
+    assert emitted(
+        lambda: services.revise_incident(incident=incident, actor=alice, name="Renamed")
+    ) == [EventKind.INCIDENT_CHANGED]
+
+
+def test_incident_templates_are_saved_and_deleted_with_an_audit_entry(page, alice):
+    from incidents.models import IncidentTemplate
+
+    template = IncidentTemplate(page=page, name="Identified", body="Found it.")
+    assert services.save_incident_template(template=template, actor=alice)
+    assert not services.save_incident_template(template=template, actor=alice)
+    template.body = "We found it."
+    assert services.save_incident_template(template=template, actor=alice)
+    services.delete_incident_template(template=template, actor=alice)
+    actions = AuditEntry.objects.filter(object_type="incidenttemplate").values_list(
+        "action", flat=True
+    )
+    assert list(actions.order_by("id")) == ["create", "update", "delete"]
+    assert not IncidentTemplate.objects.exists()

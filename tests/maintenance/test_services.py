@@ -179,3 +179,84 @@ def test_running_the_scheduler_twice_gives_the_same_state_and_one_event_each(
     assert events(EventKind.MAINTENANCE_STARTED) == 2  # one each: the live one, the missed one
     assert events(EventKind.MAINTENANCE_COMPLETED) == 1
     assert events(EventKind.MAINTENANCE_REMINDER) == 1
+
+
+def emitted(call):
+    """The kinds of the outbox events `call()` writes, in order."""
+    last = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    call()
+    return list(OutboxEvent.objects.filter(id__gt=last).values_list("kind", flat=True))
+
+
+def test_a_maintenance_scheduled_without_a_message_says_so(page, api, now):
+    m = services.schedule_maintenance(
+        page=page,
+        name="Database upgrade",
+        scheduled_for=now + timedelta(days=1),
+        scheduled_until=now + timedelta(days=1, hours=2),
+        actor="tests",
+    )
+    assert m.updates.get().body == services.SCHEDULED_TEXT
+
+
+def test_a_maintenance_entered_once_begun_is_scheduled_then_started_as_one_event(page, api, now):
+    kinds = emitted(
+        lambda: schedule(page, [api], now - timedelta(minutes=10), status="in_progress")
+    )
+    assert kinds == [EventKind.MAINTENANCE_STARTED]
+    m = Maintenance.objects.get()
+    assert m.status == MaintenanceStatus.IN_PROGRESS
+    assert [u.status for u in m.updates.order_by("created_at")] == ["scheduled", "in_progress"]
+    assert m.updates.get(status="in_progress").body == services.STARTED_TEXT
+    started = OutboxEvent.objects.get(kind=EventKind.MAINTENANCE_STARTED)
+    assert started.payload["update_id"] == m.updates.get(status="in_progress").pk
+    api.refresh_from_db()
+    assert api.status == ComponentStatus.UNDER_MAINTENANCE
+
+
+def test_a_maintenance_cannot_be_entered_as_verifying(page, api, now):
+    with pytest.raises(ValidationError, match="cannot go from scheduled"):
+        schedule(page, [api], now, status="verifying")
+    assert not Maintenance.objects.exists()
+
+
+def test_revising_a_maintenance_and_posting_an_update_is_one_event(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=1))
+    kinds = emitted(
+        lambda: services.revise_maintenance(
+            maintenance=m, actor="tests", name="Bigger upgrade", status="in_progress"
+        )
+    )
+    assert kinds == [EventKind.MAINTENANCE_STARTED]
+    m.refresh_from_db()
+    assert (m.name, m.status) == ("Bigger upgrade", MaintenanceStatus.IN_PROGRESS)
+    assert m.updates.get(status="in_progress").body == services.STARTED_TEXT
+
+
+def test_revising_only_the_window_reschedules(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=1))
+    kinds = emitted(
+        lambda: services.revise_maintenance(
+            maintenance=m,
+            actor="tests",
+            scheduled_for=now + timedelta(days=2, hours=1),
+            scheduled_until=now + timedelta(days=2, hours=3),
+        )
+    )
+    assert kinds == [EventKind.MAINTENANCE_RESCHEDULED]
+    assert emitted(lambda: services.revise_maintenance(maintenance=m, actor="tests")) == []
+
+
+def test_revising_component_statuses_alone_is_one_status_event(page, api, now):
+    m = schedule(page, [api], now + timedelta(days=1))
+    kinds = emitted(
+        lambda: services.revise_maintenance(
+            maintenance=m,
+            actor="tests",
+            metadata={"ticket": {"id": "7"}},
+            component_statuses={api: ComponentStatus.DEGRADED_PERFORMANCE},
+        )
+    )
+    assert kinds == [EventKind.COMPONENT_STATUS_CHANGED]
+    m.refresh_from_db()
+    assert m.metadata == {"ticket": {"id": "7"}}

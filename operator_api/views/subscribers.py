@@ -16,9 +16,18 @@ from pages.models import Page
 from subscribers import services as subscriber_services
 from subscribers.models import Channel, Subscriber, SubscriberState
 
-from .documents import timestamp
-from .http import ApiError, api_view, envelope, invalid, read_bool, read_ids, read_int, read_str
-from .models import ApiKey
+from ..documents import timestamp
+from ..fields import (
+    envelope,
+    invalid,
+    page_components,
+    read_bool,
+    read_ids,
+    read_int,
+    read_str,
+)
+from ..http import ApiError, actor_of, api_view
+from ..models import ApiKey
 
 STATES = {
     "active": [SubscriberState.ACTIVE],
@@ -88,11 +97,7 @@ def _components(
         return None
     if not ids:
         raise invalid(field, "give at least one component, or leave it out for the whole page.")
-    found = {c.pk: c for c in Component.objects.filter(page=page, pk__in=ids)}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise invalid(field, f"no component {', '.join(missing)} on this page.")
-    return [found[i] for i in ids]
+    return page_components(page, ids, field)
 
 
 def _choice(request: HttpRequest, name: str, choices: list[str], default: str) -> str:
@@ -100,10 +105,6 @@ def _choice(request: HttpRequest, name: str, choices: list[str], default: str) -
     if value not in choices:
         raise ApiError(400, f"{name} must be one of {', '.join(choices)}.")
     return value
-
-
-def _actor(api_key: ApiKey) -> str:
-    return f"API key “{api_key.name}”"
 
 
 @api_view("GET", "POST")
@@ -126,7 +127,7 @@ def subscribers(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
                 endpoint=endpoint,
                 email=email or "",
                 components=components,
-                actor=_actor(api_key),
+                actor=actor_of(api_key),
             )
         elif email:
             subscriber = subscriber_services.add_email_subscriber(
@@ -134,7 +135,7 @@ def subscribers(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
                 email=email,
                 components=components,
                 skip_confirmation=skip,
-                actor=_actor(api_key),
+                actor=actor_of(api_key),
             )
         else:
             raise invalid("email", "give an email address, or an endpoint for a webhook.")
@@ -167,7 +168,7 @@ def subscriber_detail(request: HttpRequest, api_key: ApiKey, body: dict, subscri
     subscriber = _one(page, subscriber_id)
     if request.method == "DELETE":
         read_bool(request.GET, "skip_unsubscription_notification")
-        subscriber_services.unsubscribe(subscriber=subscriber, actor=_actor(api_key))
+        subscriber_services.unsubscribe(subscriber=subscriber, actor=actor_of(api_key))
         subscriber = _one(page, subscriber_id)
     elif request.method in ("PATCH", "PUT"):
         if "component_ids" not in body and isinstance(body.get("subscriber"), dict):
@@ -175,7 +176,7 @@ def subscriber_detail(request: HttpRequest, api_key: ApiKey, body: dict, subscri
         components = _components(page, body)
         if components is not None:
             subscriber_services.change_components(
-                subscriber=subscriber, components=components, actor=_actor(api_key)
+                subscriber=subscriber, components=components, actor=actor_of(api_key)
             )
             subscriber = _one(page, subscriber_id)
     return subscriber_json(subscriber, _page_components(page), page.tz)
@@ -224,7 +225,7 @@ def incident_subscribers(
             raise invalid("email", "give an email address.")
         skip = bool(read_bool(data, "skip_confirmation_notification"))
         subscriber = subscriber_services.add_incident_subscriber(
-            incident=incident, email=email, skip_confirmation=skip, actor=_actor(api_key)
+            incident=incident, email=email, skip_confirmation=skip, actor=actor_of(api_key)
         )
         return incident_subscriber_json(_incident_one(incident, subscriber.pk), page.tz)
     rows = _incident_subscribers(incident).filter(state__in=STATES["all"]).order_by("email", "pk")
@@ -240,7 +241,7 @@ def incident_subscriber_detail(
     subscriber = _incident_one(incident, subscriber_id)
     if request.method == "DELETE":
         read_bool(request.GET, "skip_unsubscription_notification")
-        subscriber_services.unsubscribe(subscriber=subscriber, actor=_actor(api_key))
+        subscriber_services.unsubscribe(subscriber=subscriber, actor=actor_of(api_key))
         subscriber = _incident_one(incident, subscriber_id)
     return incident_subscriber_json(subscriber, page.tz)
 
