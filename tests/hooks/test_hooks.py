@@ -12,7 +12,7 @@ from hooks.models import AlertMapping, AlertSource, FiringAlert
 from incidents.models import Incident, IncidentStatus
 from operator_api.services import create_api_key
 from pages.models import Page
-from tests.operator_api.conftest import Http
+from tests.support.api_client import Http
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

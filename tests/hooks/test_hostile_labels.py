@@ -11,7 +11,7 @@ from components.models import ComponentStatus
 from hooks.models import AlertMapping, AlertSource, FiringAlert
 from incidents.models import Incident
 from operator_api.services import create_api_key
-from tests.operator_api.conftest import Http
+from tests.support.api_client import Http
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from incidents.models import Incident
 from operator_api.models import ApiKey
 from operator_api.services import create_api_key, revoke_api_key
 from pages.models import Page
+from tests.support.api_client import Http
 
 AUTH_ERROR = {"error": "Could not authenticate", "message": "Could not authenticate"}
 
@@ -180,8 +181,6 @@ def test_a_resolved_incident_reopens_when_given_an_unresolved_status(operator, b
 
 
 def test_the_openapi_document_describes_every_endpoint(live_server):
-    from tests.operator_api.conftest import Http
-
     reply = Http(live_server.url, None).get("/v1/openapi.json")
     assert reply.status == 200
     document = reply.json

@@ -14,8 +14,7 @@ from maintenance import services
 from maintenance.models import MaintenanceStatus
 from maintenance.tasks import run_scheduled_maintenance
 from pages.models import Page
-
-from .processes import child_env, spawn, stop, wait_for
+from tests.support.processes import child_env, spawn, stop, wait_for
 
 
 @pytest.fixture

@@ -1,18 +1,4 @@
-import re
-
 import pytest
-
-
-def section(html: str, heading_id: str) -> str:
-    """The HTML of the <section> labelled by this heading id."""
-    start = html.index(f'aria-labelledby="{heading_id}"')
-    end = html.find("<section", start)
-    return html[start : end if end != -1 else len(html)]
-
-
-def text(html: str) -> str:
-    """Visible-ish text: tags removed, whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 @pytest.fixture

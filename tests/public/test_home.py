@@ -7,8 +7,7 @@ from django.utils import timezone
 from components import services as component_services
 from incidents import services as incident_services
 from maintenance import services as maintenance_services
-
-from .conftest import section, text
+from tests.support.markup import section, text
 
 
 def test_a_quiet_page_says_all_systems_operational(get, api, dashboard, website):

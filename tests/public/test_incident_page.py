@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from incidents import services as incident_services
-
-from .conftest import text
+from tests.support.markup import text
 
 
 def test_the_summary_names_two_components_and_counts_the_rest(get, page, api, dashboard, website):

@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from maintenance import services as maintenance_services
-
-from .conftest import text
+from tests.support.markup import text
 
 
 def test_the_window_shows_in_the_page_zone(get, page, api):

@@ -14,7 +14,7 @@ from pages.services import save_page
 from snapshots import publisher, store
 from subscribers import services, tasks
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber
-from tests.subscribers.delivery import deliver_all
+from tests.support.delivery import deliver_all
 
 SWITCHES = [
     "allow_page_subscribers",
