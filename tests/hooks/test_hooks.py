@@ -173,21 +173,36 @@ def test_a_key_of_another_page_moves_only_that_pages_components(hooks, api, api_
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "message"),
     [
-        b"not json",
-        b"[]",
-        b'{"alerts": "APIDown"}',
-        b'{"alerts": [{"status": "exploding", "labels": {}}]}',
-        b'{"alerts": [{"status": "firing", "labels": ["a"]}]}',
-        b'{"receiver": "beacon"}',
-        '{"alerts": []}'.encode("utf-16"),
+        (b"not json", "Not valid JSON: Expecting value"),
+        (b"[]", "The payload must be a JSON object."),
+        (b'{"alerts": "APIDown"}', "“alerts” must be a list."),
+        (
+            b'{"alerts": [{"status": "exploding", "labels": {}}]}',
+            "An alert's status must be firing or resolved, not 'exploding'.",
+        ),
+        (
+            b'{"alerts": [{"status": "firing", "labels": ["a"]}]}',
+            "labels must be an object of strings.",
+        ),
+        (
+            b'{"receiver": "beacon"}',
+            "This is not an Alertmanager or Grafana alert payload: no “alerts” list.",
+        ),
+        ('{"alerts": []}'.encode("utf-16"), "Not valid JSON: 'utf-8' codec can't decode"),
     ],
 )
-def test_a_malformed_payload_is_a_bad_request(hooks, key, body):
+def test_a_malformed_payload_is_a_bad_request_that_says_why_and_moves_nothing(
+    hooks, key, api, api_down, body, message
+):
     reply = hooks.post(f"/hooks/alertmanager/{key}", raw=body)
     assert reply.status == 400
-    assert reply.json["message"]
+    assert reply.json["message"].startswith(message), reply.json
+    api.refresh_from_db()
+    assert api.status == "operational"
+    assert not FiringAlert.objects.exists()
+    assert not Incident.objects.exists()
 
 
 def test_hooks_take_only_post(hooks, key):

@@ -22,9 +22,11 @@ def test_a_request_without_a_key_or_with_a_wrong_one_is_refused(operator, base):
     assert operator.get(f"{base}/components", key="garbage").json == AUTH_ERROR
 
 
-def test_the_key_may_be_given_as_a_query_parameter(operator, base, api_key):
+def test_the_key_may_be_given_as_a_query_parameter(operator, base, api_key, api):
     reply = operator.get(f"{base}/components?api_key={api_key}", key=None)
     assert reply.status == 200
+    assert [c["name"] for c in reply.json] == ["Core Services", "API"]
+    assert reply.json == operator.get(f"{base}/components").json  # as with the key in a header
 
 
 def test_a_revoked_key_stops_working_at_once(operator, base, page):
@@ -202,7 +204,8 @@ def test_deleting_an_incident_answers_with_the_deleted_incident(operator, base):
 def test_an_unknown_path_under_v1_is_a_json_404(operator):
     reply = operator.get("/v1/pages/abc/widgets")
     assert reply.status == 404
-    assert reply.json["message"]
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.json == {"error": "No such endpoint.", "message": "No such endpoint."}
 
 
 def test_a_method_the_endpoint_does_not_take_is_refused(operator, base):
