@@ -261,12 +261,10 @@ def test_an_oversized_or_empty_message_is_refused(page, alice, settings):
     assert not page.incidents.exists()
 
 
-def test_a_component_of_another_page_is_refused(page, alice):
+def test_a_component_of_another_page_is_refused(page, alice, other_page):
     from components.services import create_component
-    from pages.models import Page
 
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other.test")
-    foreign = create_component(page=other, name="Foreign", actor="tests")
+    foreign = create_component(page=other_page, name="Foreign", actor="tests")
     with pytest.raises(ValidationError):
         services.open_incident(
             page=page,

@@ -7,11 +7,10 @@ from django.utils import timezone
 from components import services as component_services
 from components.models import ComponentStatus
 from events.models import EventKind
-from incidents import services as incident_services
 from maintenance import services
 from maintenance.models import Maintenance, MaintenanceStatus
 from tests.support.events import captured_events, read
-from tests.support.scenes import schedule_upgrade
+from tests.support.scenes import open_api_incident, schedule_upgrade
 
 pytestmark = pytest.mark.django_db
 
@@ -87,13 +86,7 @@ def test_completing_restores_the_statuses_the_components_had(page, api, dashboar
 def test_completing_leaves_alone_a_component_an_incident_moved_meanwhile(page, api, dashboard, now):
     m = schedule(page, [api, dashboard], now)
     services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
-    incident_services.open_incident(
-        page=page,
-        name="API down after the upgrade",
-        body="Investigating.",
-        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
-        actor="tests",
-    )
+    open_api_incident(page, api, api_status="major_outage", name="API down after the upgrade")
     services.post_maintenance_update(maintenance=m, status="completed", body="Done.", actor="t")
     api.refresh_from_db()
     dashboard.refresh_from_db()

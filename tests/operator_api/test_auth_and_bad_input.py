@@ -2,13 +2,14 @@
 
 import json
 
+import pytest
 from django.core.management import call_command
 
 from components.models import Component
 from incidents.models import Incident
+from maintenance.models import Maintenance
 from operator_api.models import ApiKey
 from operator_api.services import create_api_key, revoke_api_key
-from pages.models import Page
 from tests.support.api_client import Http
 
 AUTH_ERROR = {"error": "Could not authenticate", "message": "Could not authenticate"}
@@ -50,10 +51,9 @@ def test_keys_are_stored_hashed_and_never_in_clear(page, api_key):
     assert stored.matches(api_key)
 
 
-def test_another_pages_data_is_not_found_with_this_pages_key(operator, page):
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
-    foreign = Component.objects.create(page=other, name="Secret thing")
-    assert operator.get(f"/v1/pages/{other.pk}/components").status == 404
+def test_another_pages_data_is_not_found_with_this_pages_key(operator, page, other_page):
+    foreign = Component.objects.create(page=other_page, name="Secret thing")
+    assert operator.get(f"/v1/pages/{other_page.pk}/components").status == 404
     reply = operator.get(f"/v1/pages/{page.pk}/components/{foreign.pk}")
     assert reply.status == 404
     assert "message" in reply.json
@@ -83,39 +83,30 @@ def test_unknown_enum_values_are_refused_with_the_allowed_ones(operator, base, a
     assert not Incident.objects.exists()
 
 
-def test_malformed_timestamps_and_windows_are_refused(operator, base):
+@pytest.mark.parametrize(
+    ("scheduled_for", "scheduled_until", "message"),
+    [
+        ("tomorrow at two", "2026-09-05T04:00:00Z", "scheduled_for"),
+        ("2026-09-05T04:00:00Z", "2026-09-05T02:00:00Z", "end after it starts"),
+    ],
+)
+def test_malformed_timestamps_and_windows_are_refused(
+    operator, base, scheduled_for, scheduled_until, message
+):
+    window = {"scheduled_for": scheduled_for, "scheduled_until": scheduled_until}
     reply = operator.post(
-        f"{base}/incidents",
-        {
-            "incident": {
-                "name": "Upgrade",
-                "status": "scheduled",
-                "scheduled_for": "tomorrow at two",
-                "scheduled_until": "2026-09-05T04:00:00Z",
-            }
-        },
+        f"{base}/incidents", {"incident": {"name": "Upgrade", "status": "scheduled", **window}}
     )
     assert reply.status == 422
-    assert "scheduled_for" in reply.json["message"]
-    backwards = operator.post(
-        f"{base}/incidents",
-        {
-            "incident": {
-                "name": "Upgrade",
-                "status": "scheduled",
-                "scheduled_for": "2026-09-05T04:00:00Z",
-                "scheduled_until": "2026-09-05T02:00:00Z",
-            }
-        },
-    )
-    assert backwards.status == 422
-    assert "end after it starts" in backwards.json["message"]
+    assert message in reply.json["message"]
+    assert not Maintenance.objects.exists()
 
 
-def test_a_missing_name_or_a_foreign_component_is_a_validation_failure(operator, base, page):
+def test_a_missing_name_or_a_foreign_component_is_a_validation_failure(
+    operator, base, page, other_page
+):
     assert operator.post(f"{base}/components", {"component": {}}).status == 422
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
-    foreign = Component.objects.create(page=other, name="Theirs")
+    foreign = Component.objects.create(page=other_page, name="Theirs")
     reply = operator.post(
         f"{base}/incidents",
         {"incident": {"name": "Down", "body": "x", "component_ids": [foreign.pk]}},
