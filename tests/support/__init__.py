@@ -2,7 +2,7 @@
 
 - personas: the named pages, people and components (Example Status, Alice, API...)
 - events: the outbox events a call writes (`captured_events`)
-- markup: a page's sections and visible text
+- markup: a page's sections and visible text; documents: the public API's paths
 - scenes: incidents and maintenance many tests set up alike; forms: admin forms as posted
 - api_client: a plain HTTP client for the live server (the operator API, the hooks)
 - mail: a real SMTP server; receivers: real webhook receivers, well or badly behaved
