@@ -8,7 +8,8 @@ os.environ.setdefault("SECRET_KEY", "beacon-tests-only-not-a-secret-" + "x" * 40
 os.environ.setdefault("BEACON_VAR_DIR", "/tmp/beacon-test-var")
 # The test process shares two cores with workers, web servers and throwaway databases it starts
 # (and CI with whatever else runs): a new PostgreSQL backend may take more than production's 2 s
-# to start there. The processes the tests start get production's bounds (tests/ops/processes.py).
+# to start there. The processes the tests start get production's bounds
+# (tests/support/processes.py).
 os.environ.setdefault("DB_CONNECT_TIMEOUT", "15")
 # Nor is a query bounded here, though a test imports the WSGI module that bounds them.
 os.environ.setdefault("DB_QUERY_TIMEOUT", "0")

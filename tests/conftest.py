@@ -1,11 +1,17 @@
-"""Shared fixtures: a page with named people and components, on the real PostgreSQL."""
+"""Shared fixtures, built from tests/support: the personas on the real PostgreSQL, a real SMTP
+server, and an operator API key with a client for the live server."""
 
 import pytest
 from django.contrib.auth.models import Group, User
 
-from components import services as component_services
 from components.models import Component, ComponentGroup
+from operator_api.services import create_api_key
 from pages.models import Page
+from subscribers import services as subscriber_services
+from subscribers.models import Subscriber
+from tests.support import personas
+from tests.support.api_client import Http
+from tests.support.mail import SMTPServer, smtp_settings
 
 
 @pytest.fixture(autouse=True)
@@ -18,42 +24,75 @@ def snapshot_dir(settings, tmp_path):
 
 @pytest.fixture
 def page(db) -> Page:
-    return Page.objects.create(
-        name="Example Status",
-        url="https://status.example.com",
-        is_default=True,
-        time_zone="Europe/Paris",
-    )
+    return personas.example_page()
+
+
+@pytest.fixture
+def other_page(db) -> Page:
+    return personas.other_page()
 
 
 @pytest.fixture
 def alice(db) -> User:
     """A page admin."""
-    return User.objects.create_superuser("alice", "alice@example.com", "correct horse battery")
+    return personas.alice()
 
 
 @pytest.fixture
 def core(page) -> ComponentGroup:
-    return component_services.create_group(page=page, name="Core Services", actor="tests")
+    return personas.group(page, "Core Services")
 
 
 @pytest.fixture
 def api(page, core) -> Component:
-    return component_services.create_component(page=page, name="API", group=core, actor="tests")
+    return personas.component(page, "API", core)
 
 
 @pytest.fixture
 def dashboard(page, core) -> Component:
-    return component_services.create_component(
-        page=page, name="Dashboard", group=core, actor="tests"
-    )
+    return personas.component(page, "Dashboard", core)
 
 
 @pytest.fixture
 def website(page) -> Component:
-    return component_services.create_component(page=page, name="Website", actor="tests")
+    return personas.component(page, "Website")
 
 
 @pytest.fixture
 def responders(db) -> Group:
     return Group.objects.get_or_create(name="Incident responders")[0]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server that Beacon sends through, with no rate limit to wait on."""
+    server = SMTPServer().start()
+    settings.MAILERS = smtp_settings(server.port)
+    settings.NOTIFY_RATE_PER_SECOND = 1000
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def subscribe(page):
+    def make(email: str, components=None) -> Subscriber:
+        return subscriber_services.add_email_subscriber(
+            page=page, email=email, components=components, actor="tests", skip_confirmation=True
+        )
+
+    return make
+
+
+@pytest.fixture
+def api_key(page) -> str:
+    return create_api_key(page=page, name="CI", actor="tests")[1]
+
+
+@pytest.fixture
+def operator(live_server, api_key) -> Http:
+    return Http(live_server.url, api_key)
+
+
+@pytest.fixture
+def base(page) -> str:
+    return f"/v1/pages/{page.pk}"

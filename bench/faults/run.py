@@ -2,7 +2,7 @@
 
     python bench/faults/run.py [--seconds 15] [--readers 4]
 
-Starts a throwaway PostgreSQL and Redis (tests/snapshots/servers.py), loads the demo page and
+Starts a throwaway PostgreSQL and Redis (tests/support/stack.py), loads the demo page and
 runs Beacon's web server on them with production settings and the default threads (2 processes
 x 12, 4 of them reserved). Then three phases of `--seconds` each, in the same run, while
 `--readers` threads read `/`, `/api/v2/summary.json` and `/healthz` in a loop:
@@ -32,7 +32,7 @@ import django
 
 django.setup()
 
-from tests.snapshots.servers import (  # noqa: E402
+from tests.support.stack import (  # noqa: E402
     Answer,
     Background,
     Beacon,

@@ -4,7 +4,6 @@ from django.urls import reverse
 from components import services
 from components.models import Component, ComponentStatus
 from events.models import AuditEntry
-from pages.models import Page
 
 pytestmark = pytest.mark.django_db
 
@@ -75,9 +74,8 @@ def test_creating_editing_and_deleting_a_component_is_audited(client, alice, pag
     assert AuditEntry.objects.filter(action="delete", object_id=component.pk).exists()
 
 
-def test_a_group_of_another_page_is_a_form_error_not_a_crash(client, alice, page, core):
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other.test")
-    other_group = services.create_group(page=other, name="Elsewhere", actor="tests")
+def test_a_group_of_another_page_is_a_form_error_not_a_crash(client, alice, page, core, other_page):
+    other_group = services.create_group(page=other_page, name="Elsewhere", actor="tests")
     client.force_login(alice)
     response = client.post(
         "/admin/components/component/add/", component_form(page, group=other_group.pk)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from components.models import ComponentStatus
 from incidents import services
 from incidents.models import Incident, IncidentStatus, IncidentTemplate
+from tests.support.scenes import open_api_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -113,12 +114,8 @@ def test_an_unknown_incident_status_posted_by_hand_is_a_form_error(
 
 
 def test_posting_an_update_changes_status_and_components(client, alice, page, api, dashboard):
-    incident = services.open_incident(
-        page=page,
-        name="Outage",
-        body="Looking.",
-        component_statuses={api: "major_outage"},
-        actor=alice,
+    incident = open_api_incident(
+        page, api, api_status="major_outage", name="Outage", body="Looking.", actor=alice
     )
     client.force_login(alice)
     form = client.get(change_url(incident)).context["update_form"]
@@ -149,12 +146,8 @@ def test_posting_an_update_changes_status_and_components(client, alice, page, ap
 
 
 def test_the_resolve_shortcut_prefills_and_resolving_restores_components(client, alice, page, api):
-    incident = services.open_incident(
-        page=page,
-        name="Outage",
-        body="Looking.",
-        component_statuses={api: "major_outage"},
-        actor=alice,
+    incident = open_api_incident(
+        page, api, api_status="major_outage", name="Outage", body="Looking.", actor=alice
     )
     client.force_login(alice)
     form = client.get(change_url(incident) + "?resolve=1").context["update_form"]

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client, override_settings
 
-from tests.admin.hashers import CountingHasher
+from tests.support.hashers import CountingHasher
 
 LOGIN_URL = "/admin/login/"
 PASSWORD = "correct horse battery"
@@ -25,7 +25,7 @@ CONCURRENT = 12
 
 @pytest.fixture
 def counting_hasher(settings) -> Iterator[type[CountingHasher]]:
-    settings.PASSWORD_HASHERS = ["tests.admin.hashers.CountingHasher"]
+    settings.PASSWORD_HASHERS = ["tests.support.hashers.CountingHasher"]
     CountingHasher.checks = 0
     CountingHasher.seconds = 0.3
     yield CountingHasher

@@ -1,6 +1,7 @@
 """Page admins switch visitors' sign-up in the page form, under Subscriptions."""
 
 from snapshots import publisher, store
+from tests.support.forms import page_form_data
 
 SWITCHES = [
     "allow_page_subscribers",
@@ -8,23 +9,6 @@ SWITCHES = [
     "allow_webhook_subscribers",
     "allow_incident_subscribers",
 ]
-
-
-def page_form_data(page, **ticked: bool) -> dict[str, str]:
-    data = {
-        "name": page.name,
-        "url": page.url,
-        "domain": "",
-        "is_default": "on",
-        "time_zone": page.time_zone,
-        "brand_colour": page.brand_colour,
-        "support_url": "",
-        "footer_links": "[]",
-        "allow_rss_atom_feeds": "on",
-    }
-    # An unticked box is left out of the post, as a browser does.
-    data.update({name: "on" for name, on in ticked.items() if on})
-    return data
 
 
 def test_the_page_form_has_a_subscriptions_fieldset_that_explains_the_switches(

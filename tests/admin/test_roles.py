@@ -5,6 +5,7 @@ from django.urls import reverse
 from incidents import services as incident_services
 from incidents.models import IncidentStatus
 from pages.roles import PAGE_ADMIN, RESPONDER, assign_role
+from tests.support.forms import page_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -102,14 +103,10 @@ def test_a_page_admin_can_edit_the_page_and_its_time_zone(client, carol, page):
     client.force_login(carol)
     response = client.post(
         reverse("admin:pages_page_change", args=[page.pk]),
-        {
-            "name": "Example Status",
-            "url": "https://status.example.com",
-            "domain": "",
-            "is_default": "on",
+        page_form_data(page)
+        | {
             "time_zone": "America/New_York",
             "brand_colour": "#112233",
-            "support_url": "",
             "footer_links": '[{"label": "Docs", "url": "https://docs.example.com"}]',
         },
     )
@@ -124,14 +121,7 @@ def test_a_time_zone_that_does_not_exist_is_a_form_error(client, carol, page):
     client.force_login(carol)
     response = client.post(
         reverse("admin:pages_page_change", args=[page.pk]),
-        {
-            "name": "Example Status",
-            "url": "https://status.example.com",
-            "is_default": "on",
-            "time_zone": "Mars/Olympus_Mons",
-            "brand_colour": "#112233",
-            "footer_links": "[]",
-        },
+        page_form_data(page) | {"time_zone": "Mars/Olympus_Mons"},
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from maintenance import services as maintenance_services
 from maintenance.models import Maintenance
+from tests.support.scenes import schedule_upgrade
 
 
 def events(client) -> dict[str, Any]:
@@ -73,22 +74,9 @@ def test_cancelling_marks_the_event_cancelled_with_a_higher_sequence(world, alic
 
 def test_windows_over_for_more_than_30_days_leave_the_calendar(page, alice, client):
     now = timezone.now()
-    maintenance_services.schedule_maintenance(
-        page=page,
-        name="Recent",
-        scheduled_for=now - timedelta(days=10),
-        scheduled_until=now - timedelta(days=10) + timedelta(hours=1),
-        body="Done recently.",
-        actor=alice,
-    )
-    old = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Old",
-        scheduled_for=now - timedelta(days=40),
-        scheduled_until=now - timedelta(days=40) + timedelta(hours=1),
-        body="Done long ago.",
-        actor=alice,
-    )
+    recently, long_ago = now - timedelta(days=10), now - timedelta(days=40)
+    schedule_upgrade(page, recently, hours=1, name="Recent", body="Done recently.", actor=alice)
+    old = schedule_upgrade(page, long_ago, hours=1, name="Old", body="Done long ago.", actor=alice)
     Maintenance.objects.filter(pk=old.pk).update(status="completed")
 
     assert set(events(client)) == {"Recent"}

@@ -10,6 +10,7 @@ from incidents import services as incident_services
 from operator_api.services import create_api_key
 from pages.services import save_page
 from snapshots import publisher, store
+from tests.support.forms import page_form_data
 
 FEEDS = ["/history.atom", "/history.rss"]
 
@@ -133,18 +134,7 @@ def test_page_admins_switch_the_feeds_in_the_page_form(client, alice, page):
     url = f"/admin/pages/page/{page.pk}/change/"
     form = client.get(url)
     assert b'name="allow_rss_atom_feeds"' in form.content
-    data = {
-        "name": page.name,
-        "url": page.url,
-        "domain": "",
-        "is_default": "on",
-        "time_zone": page.time_zone,
-        "brand_colour": page.brand_colour,
-        "support_url": "",
-        "footer_links": "[]",
-        # allow_rss_atom_feeds left out: an unticked box
-    }
-    response = client.post(url, data)
+    response = client.post(url, page_form_data(page, allow_rss_atom_feeds=False))
     assert response.status_code == 302, response.content.decode()[:2000]
     page.refresh_from_db()
     assert page.allow_rss_atom_feeds is False

@@ -11,6 +11,7 @@ from components.models import Component, ComponentGroup
 from incidents.models import Incident, IncidentUpdate, Postmortem
 from maintenance.models import Maintenance, MaintenanceUpdate
 from snapshots import store
+from tests.support.documents import API_V2_PATHS
 
 
 def grow(page, count: int) -> None:
@@ -99,14 +100,7 @@ def count_queries(client, url: str) -> tuple[int, int]:
 @pytest.mark.parametrize(
     "url",
     [
-        "/api/v2/summary.json",
-        "/api/v2/status.json",
-        "/api/v2/components.json",
-        "/api/v2/incidents.json",
-        "/api/v2/incidents/unresolved.json",
-        "/api/v2/scheduled-maintenances.json",
-        "/api/v2/scheduled-maintenances/upcoming.json",
-        "/api/v2/scheduled-maintenances/active.json",
+        *API_V2_PATHS,
         "/history.atom",
         "/history.rss",
         "/maintenance.ics",

@@ -4,16 +4,9 @@ import json
 
 import pytest
 
-PATHS = [
-    "/api/v2/summary.json",
-    "/api/v2/status.json",
-    "/api/v2/components.json",
-    "/api/v2/incidents.json",
-    "/api/v2/incidents/unresolved.json",
-    "/api/v2/scheduled-maintenances.json",
-    "/api/v2/scheduled-maintenances/upcoming.json",
-    "/api/v2/scheduled-maintenances/active.json",
-]
+from tests.support.documents import API_V2_PATHS
+
+PATHS = API_V2_PATHS
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -3,36 +3,43 @@ from django.core.exceptions import ValidationError
 
 from components import services
 from components.models import Component, ComponentStatus, ComponentStatusChange
-from events.models import AuditEntry, EventKind, OutboxEvent
+from events.models import AuditEntry, EventKind
+from tests.support.events import captured_events, emitted, read
 
 pytestmark = pytest.mark.django_db
 
 
+def changed(subject_type: str, subject_id: str) -> dict:
+    """The event that tells the publisher the page's list of components changed."""
+    return {
+        "kind": EventKind.COMPONENTS_CHANGED,
+        "subject": (subject_type, subject_id),
+        "notify": False,
+        "payload": {},
+    }
+
+
 def test_a_new_component_is_operational_and_announced_once(page, core, alice):
-    component = services.create_component(page=page, name="Webhooks", group=core, actor=alice)
+    with captured_events() as events:
+        component = services.create_component(page=page, name="Webhooks", group=core, actor=alice)
     assert component.status == ComponentStatus.OPERATIONAL
     assert component.group == core
     assert AuditEntry.objects.filter(action="create", object_id=component.pk, actor=alice).exists()
-    assert (
-        OutboxEvent.objects.filter(
-            kind=EventKind.COMPONENTS_CHANGED, subject_id=component.pk
-        ).count()
-        == 1
-    )
+    assert read(events) == [changed("component", component.pk)]
 
 
-def test_a_component_cannot_join_a_group_of_another_page(page, alice):
-    from pages.models import Page
-
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
-    foreign = services.create_group(page=other, name="Elsewhere", actor=alice)
-    with pytest.raises(ValidationError):
+def test_a_component_cannot_join_a_group_of_another_page(page, other_page, alice):
+    foreign = services.create_group(page=other_page, name="Elsewhere", actor=alice)
+    with captured_events() as events, pytest.raises(ValidationError):
         services.create_component(page=page, name="API", group=foreign, actor=alice)
     assert not Component.objects.filter(page=page).exists()
+    assert events == []
 
 
-def test_renaming_a_component_is_saved_and_audited(api, alice):
-    assert services.update_component(component=api, name="Public API", actor=alice) is True
+def test_renaming_a_component_is_saved_audited_and_announced(api, alice):
+    with captured_events() as events:
+        assert services.update_component(component=api, name="Public API", actor=alice) is True
+    assert read(events) == [changed("component", api.pk)]
     api.refresh_from_db()
     assert api.name == "Public API"
     entry = AuditEntry.objects.get(action="update", object_id=api.pk)
@@ -41,9 +48,9 @@ def test_renaming_a_component_is_saved_and_audited(api, alice):
 
 
 def test_saving_a_component_unchanged_is_a_no_op(api, alice):
-    events_before = OutboxEvent.objects.count()
-    assert services.update_component(component=api, name="API", actor=alice) is False
-    assert OutboxEvent.objects.count() == events_before
+    with captured_events() as events:
+        assert services.update_component(component=api, name="API", actor=alice) is False
+    assert events == []
     assert not AuditEntry.objects.filter(action="update").exists()
 
 
@@ -53,12 +60,16 @@ def test_the_status_cannot_be_changed_through_the_edit_form(api, alice):
 
 
 def test_setting_statuses_keeps_history_audit_and_one_event(page, api, dashboard, alice):
-    changed = services.set_component_statuses(
-        page=page,
-        statuses={api: ComponentStatus.MAJOR_OUTAGE, dashboard: ComponentStatus.PARTIAL_OUTAGE},
-        actor=alice,
-    )
-    assert {(t.name, t.old_status, t.new_status) for t in changed} == {
+    with captured_events() as events:
+        transitions = services.set_component_statuses(
+            page=page,
+            statuses={
+                api: ComponentStatus.MAJOR_OUTAGE,
+                dashboard: ComponentStatus.PARTIAL_OUTAGE,
+            },
+            actor=alice,
+        )
+    assert {(t.name, t.old_status, t.new_status) for t in transitions} == {
         ("API", "operational", "major_outage"),
         ("Dashboard", "operational", "partial_outage"),
     }
@@ -73,21 +84,30 @@ def test_setting_statuses_keeps_history_audit_and_one_event(page, api, dashboard
         "manual",
     )
     assert AuditEntry.objects.filter(action="set_status", actor=alice).count() == 2
-    events = OutboxEvent.objects.filter(kind=EventKind.COMPONENT_STATUS_CHANGED)
-    assert events.count() == 1
-    assert len(events.get().payload["transitions"]) == 2
+    [event] = events
+    assert event.kind == EventKind.COMPONENT_STATUS_CHANGED and not event.notify
+    assert event.payload["transitions"] == [t.as_json() for t in transitions]
+    assert {(t["name"], t["new_status"]) for t in event.payload["transitions"]} == {
+        ("API", "major_outage"),
+        ("Dashboard", "partial_outage"),
+    }
 
 
 def test_setting_the_status_a_component_already_has_changes_nothing(page, api, alice):
-    events_before = OutboxEvent.objects.count()
-    assert services.set_component_status(component=api, status="operational", actor=alice) is False
+    with captured_events() as events:
+        assert (
+            services.set_component_status(component=api, status="operational", actor=alice) is False
+        )
     assert not ComponentStatusChange.objects.exists()
-    assert OutboxEvent.objects.count() == events_before
+    assert events == []
     assert not AuditEntry.objects.filter(action="set_status").exists()
 
 
 def test_an_unknown_status_is_refused_and_nothing_changes(page, api, dashboard, alice):
-    with pytest.raises(ValidationError, match="not a component status"):
+    with (
+        captured_events() as events,
+        pytest.raises(ValidationError, match="not a component status"),
+    ):
         services.set_component_statuses(
             page=page,
             statuses={api: ComponentStatus.MAJOR_OUTAGE, dashboard: "on_fire"},
@@ -96,19 +116,16 @@ def test_an_unknown_status_is_refused_and_nothing_changes(page, api, dashboard, 
     api.refresh_from_db()
     assert api.status == ComponentStatus.OPERATIONAL
     assert not ComponentStatusChange.objects.exists()
+    assert events == []
 
 
 def test_deleting_a_group_moves_its_components_to_the_top_level(core, api, alice):
-    services.delete_group(group=core, actor=alice)
+    group_id = core.pk
+    with captured_events() as events:
+        services.delete_group(group=core, actor=alice)
     api.refresh_from_db()
     assert api.group is None
-
-
-def emitted(call):
-    """The kinds of the outbox events `call()` writes, in order."""
-    last = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    call()
-    return list(OutboxEvent.objects.filter(id__gt=last).values_list("kind", flat=True))
+    assert read(events) == [changed("componentgroup", group_id)]
 
 
 def test_editing_a_component_and_its_status_is_one_change(page, api, alice):

@@ -11,8 +11,8 @@ from events.models import AuditEntry
 from hooks.models import AlertMapping, AlertSource, FiringAlert
 from incidents.models import Incident, IncidentStatus
 from operator_api.services import create_api_key
-from pages.models import Page
-from tests.operator_api.conftest import Http
+from tests.support.api_client import Http
+from tests.support.scenes import map_api_down
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -33,14 +33,7 @@ def hooks(live_server) -> Http:
 
 @pytest.fixture
 def api_down(page, api) -> AlertMapping:
-    return AlertMapping.objects.create(
-        page=page,
-        name="API down",
-        source=AlertSource.ALERTMANAGER,
-        matchers={"alertname": "APIDown", "service": "api"},
-        component=api,
-        firing_status=ComponentStatus.MAJOR_OUTAGE,
-    )
+    return map_api_down(page, api, {"alertname": "APIDown", "service": "api"})
 
 
 def test_a_firing_alert_sets_the_mapped_component_and_resolving_restores_it(
@@ -163,9 +156,8 @@ def test_a_bad_token_is_refused_and_nothing_changes(hooks, api, api_down):
     assert api.status == "operational"
 
 
-def test_a_key_of_another_page_moves_only_that_pages_components(hooks, api, api_down):
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
-    other_key = create_api_key(page=other, name="Theirs", actor="tests")[1]
+def test_a_key_of_another_page_moves_only_that_pages_components(hooks, api, api_down, other_page):
+    other_key = create_api_key(page=other_page, name="Theirs", actor="tests")[1]
     reply = hooks.post(f"/hooks/alertmanager/{other_key}", raw=payload("alertmanager_firing"))
     assert reply.json["unmatched"] == 2
     api.refresh_from_db()
@@ -173,21 +165,36 @@ def test_a_key_of_another_page_moves_only_that_pages_components(hooks, api, api_
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "message"),
     [
-        b"not json",
-        b"[]",
-        b'{"alerts": "APIDown"}',
-        b'{"alerts": [{"status": "exploding", "labels": {}}]}',
-        b'{"alerts": [{"status": "firing", "labels": ["a"]}]}',
-        b'{"receiver": "beacon"}',
-        '{"alerts": []}'.encode("utf-16"),
+        (b"not json", "Not valid JSON: Expecting value"),
+        (b"[]", "The payload must be a JSON object."),
+        (b'{"alerts": "APIDown"}', "“alerts” must be a list."),
+        (
+            b'{"alerts": [{"status": "exploding", "labels": {}}]}',
+            "An alert's status must be firing or resolved, not 'exploding'.",
+        ),
+        (
+            b'{"alerts": [{"status": "firing", "labels": ["a"]}]}',
+            "labels must be an object of strings.",
+        ),
+        (
+            b'{"receiver": "beacon"}',
+            "This is not an Alertmanager or Grafana alert payload: no “alerts” list.",
+        ),
+        ('{"alerts": []}'.encode("utf-16"), "Not valid JSON: 'utf-8' codec can't decode"),
     ],
 )
-def test_a_malformed_payload_is_a_bad_request(hooks, key, body):
+def test_a_malformed_payload_is_a_bad_request_that_says_why_and_moves_nothing(
+    hooks, key, api, api_down, body, message
+):
     reply = hooks.post(f"/hooks/alertmanager/{key}", raw=body)
     assert reply.status == 400
-    assert reply.json["message"]
+    assert reply.json["message"].startswith(message), reply.json
+    api.refresh_from_db()
+    assert api.status == "operational"
+    assert not FiringAlert.objects.exists()
+    assert not Incident.objects.exists()
 
 
 def test_hooks_take_only_post(hooks, key):

@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from components.models import ComponentStatus
-from hooks.models import AlertMapping, AlertSource, FiringAlert
+from hooks.models import AlertMapping, FiringAlert
 from incidents.models import Incident
 from operator_api.services import create_api_key
-from tests.operator_api.conftest import Http
+from tests.support.api_client import Http
+from tests.support.scenes import map_api_down
 
 
 @pytest.fixture
@@ -21,13 +22,10 @@ def hooks(live_server, page) -> Http:
 
 @pytest.fixture
 def api_down(page, api) -> AlertMapping:
-    return AlertMapping.objects.create(
-        page=page,
-        name="API down",
-        source=AlertSource.ALERTMANAGER,
-        matchers={"alertname": "APIDown"},
-        component=api,
-        firing_status=ComponentStatus.MAJOR_OUTAGE,
+    return map_api_down(
+        page,
+        api,
+        {"alertname": "APIDown"},
         open_incident=True,
         incident_name="{alertname} on {instance}",
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.processes import wait_for
-from tests.snapshots.servers import Beacon, Postgres
+from tests.support.processes import wait_for
+from tests.support.stack import Beacon, Postgres
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -31,9 +31,7 @@ def beacon(tmp_path_factory):
         postgres.start()
         postgres.create_database()
         server = LoggingBeacon(folder / "beacon", postgres.url, "redis://127.0.0.1:6379/12")
-        server.manage("migrate", "--noinput")
-        server.manage("collectstatic", "--noinput")
-        server.manage("load_demo")
+        server.load_demo()
         server.start()
         yield server
     finally:

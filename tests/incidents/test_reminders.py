@@ -15,23 +15,14 @@ from events.models import AuditEntry
 from incidents import services, tasks
 from incidents.models import Incident
 from pages.roles import assign_role
-from tests.subscribers.servers import SMTPServer
+from tests.support.mail import SMTPServer
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings):
-    server = SMTPServer().start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
+@pytest.fixture(autouse=True)
+def site_url(settings):
     settings.SITE_URL = "https://beacon.example.com"
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,18 +8,20 @@ from components.models import ComponentStatus, ComponentStatusChange
 from events.models import AuditEntry, EventKind, OutboxEvent
 from incidents import services
 from incidents.models import Impact, IncidentStatus, IncidentTemplate
+from tests.support.events import captured_events, emitted, read
 
 pytestmark = pytest.mark.django_db
 
 
 def test_opening_an_incident_sets_component_statuses_and_writes_one_event(page, api, alice):
-    incident = services.open_incident(
-        page=page,
-        name="Elevated API errors",
-        body="We are investigating.",
-        component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
-        actor=alice,
-    )
+    with captured_events() as events:
+        incident = services.open_incident(
+            page=page,
+            name="Elevated API errors",
+            body="We are investigating.",
+            component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
+            actor=alice,
+        )
     api.refresh_from_db()
     assert api.status == ComponentStatus.PARTIAL_OUTAGE
     assert incident.impact == Impact.MAJOR
@@ -29,29 +31,45 @@ def test_opening_an_incident_sets_component_statuses_and_writes_one_event(page, 
     ]
     change = ComponentStatusChange.objects.get(component=api)
     assert (change.cause, change.cause_id) == ("incident", incident.pk)
-    event = OutboxEvent.objects.get(kind=EventKind.INCIDENT_OPENED)
-    assert event.subject_id == incident.pk and event.notify
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_OPENED,
+            "subject": ("incident", incident.pk),
+            "notify": True,
+            "payload": {"update_id": update.pk},
+        }
+    ]
     assert AuditEntry.objects.filter(action="open", actor=alice).exists()
 
 
 def test_an_update_to_a_resolved_incident_needs_reopening(page, api, alice):
     incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
     services.resolve_incident(incident=incident, actor=alice)
-    with pytest.raises(ValidationError, match="Reopen"):
+    with captured_events() as refused, pytest.raises(ValidationError, match="Reopen"):
         services.post_incident_update(
             incident=incident, status="monitoring", body="More.", actor=alice
         )
-    services.post_incident_update(
-        incident=incident, status="investigating", body="Back.", actor=alice, reopen=True
-    )
+    with captured_events() as events:
+        update = services.post_incident_update(
+            incident=incident, status="investigating", body="Back.", actor=alice, reopen=True
+        )
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
     assert incident.resolved_at is None
+    assert refused == []
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_UPDATED,
+            "subject": ("incident", incident.pk),
+            "notify": True,
+            "payload": {"update_id": update.pk},
+        }
+    ]
 
 
 def test_an_unknown_status_is_refused_and_nothing_is_saved(page, api, alice):
     incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
-    with pytest.raises(ValidationError):
+    with captured_events() as events, pytest.raises(ValidationError):
         services.post_incident_update(
             incident=incident,
             status="exploded",
@@ -62,31 +80,51 @@ def test_an_unknown_status_is_refused_and_nothing_is_saved(page, api, alice):
     api.refresh_from_db()
     assert api.status == ComponentStatus.OPERATIONAL
     assert incident.updates.count() == 1
+    assert events == []
 
 
 def test_editing_an_update_marks_it_edited_and_the_same_text_is_a_no_op(page, alice):
     incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
     update = incident.updates.get()
-    assert services.edit_incident_update(update=update, body="Looking.", actor=alice) is False
-    assert services.edit_incident_update(update=update, body="Looking hard.", actor=alice)
+    with captured_events() as unchanged:
+        assert services.edit_incident_update(update=update, body="Looking.", actor=alice) is False
+    with captured_events() as events:
+        assert services.edit_incident_update(update=update, body="Looking hard.", actor=alice)
     update.refresh_from_db()
     assert update.edited_at is not None
+    assert unchanged == []
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_UPDATE_EDITED,
+            "subject": ("incident", incident.pk),
+            "notify": False,
+            "payload": {"update_id": update.pk},
+        }
+    ]
 
 
 def test_backfilled_incidents_notify_nobody_and_leave_components_alone(page, api, alice):
-    incident = services.open_incident(
-        page=page,
-        name="Old outage",
-        body="Happened last year.",
-        status="resolved",
-        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
-        backfilled=True,
-        actor=alice,
-    )
+    with captured_events() as events:
+        incident = services.open_incident(
+            page=page,
+            name="Old outage",
+            body="Happened last year.",
+            status="resolved",
+            component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+            backfilled=True,
+            actor=alice,
+        )
     api.refresh_from_db()
     assert api.status == ComponentStatus.OPERATIONAL
     assert incident.impact == Impact.CRITICAL
-    assert not OutboxEvent.objects.get(kind=EventKind.INCIDENT_OPENED).notify
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_OPENED,
+            "subject": ("incident", incident.pk),
+            "notify": False,
+            "payload": {"update_id": incident.updates.get().pk},
+        }
+    ]
 
 
 def test_the_impact_keeps_the_worst_the_components_reached(page, api, dashboard, alice):
@@ -105,13 +143,22 @@ def test_the_impact_keeps_the_worst_the_components_reached(page, api, dashboard,
         component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
         actor=alice,
     )
-    services.resolve_incident(incident=incident, actor=alice)
+    with captured_events() as events:
+        resolution = services.resolve_incident(incident=incident, actor=alice)
     incident.refresh_from_db()
     api.refresh_from_db()
     dashboard.refresh_from_db()
     assert incident.impact == Impact.CRITICAL
     assert (api.status, dashboard.status) == ("operational", "operational")
     assert incident.resolved_at is not None
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_RESOLVED,
+            "subject": ("incident", incident.pk),
+            "notify": True,
+            "payload": {"update_id": resolution.pk},
+        }
+    ]
 
 
 def test_an_operator_override_of_the_impact_wins(page, api, alice):
@@ -144,15 +191,22 @@ def test_monitoring_is_timestamped_once(page, alice):
 
 def test_a_quiet_update_writes_an_event_that_notifies_nobody(page, alice):
     incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
-    services.post_incident_update(
-        incident=incident,
-        status="identified",
-        body="Found it.",
-        deliver_notifications=False,
-        actor=alice,
-    )
-    event = OutboxEvent.objects.get(kind=EventKind.INCIDENT_UPDATED)
-    assert event.notify is False
+    with captured_events() as events:
+        update = services.post_incident_update(
+            incident=incident,
+            status="identified",
+            body="Found it.",
+            deliver_notifications=False,
+            actor=alice,
+        )
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_UPDATED,
+            "subject": ("incident", incident.pk),
+            "notify": False,
+            "payload": {"update_id": update.pk},
+        }
+    ]
 
 
 def test_a_postmortem_is_published_only_on_a_resolved_incident(page, alice):
@@ -161,21 +215,40 @@ def test_a_postmortem_is_published_only_on_a_resolved_incident(page, alice):
     with pytest.raises(ValidationError, match="Resolve"):
         services.publish_postmortem(incident=incident, actor=alice)
     services.resolve_incident(incident=incident, actor=alice)
-    postmortem = services.publish_postmortem(incident=incident, actor=alice)
+    with captured_events() as events:
+        postmortem = services.publish_postmortem(incident=incident, actor=alice)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.POSTMORTEM
     assert postmortem.published_at is not None
-    # Publishing twice is a no-op: one event only.
-    services.publish_postmortem(incident=incident, actor=alice)
-    assert OutboxEvent.objects.filter(kind=EventKind.POSTMORTEM_PUBLISHED).count() == 1
+    assert read(events) == [
+        {
+            "kind": EventKind.POSTMORTEM_PUBLISHED,
+            "subject": ("incident", incident.pk),
+            "notify": True,
+            "payload": {},
+        }
+    ]
+    # Publishing twice is a no-op: no second event.
+    with captured_events() as again:
+        services.publish_postmortem(incident=incident, actor=alice)
+    assert again == []
 
 
 def test_changing_nothing_about_an_incident_is_a_no_op(page, alice):
     incident = services.open_incident(page=page, name="Outage", body="Looking.", actor=alice)
-    events_before = OutboxEvent.objects.count()
-    assert services.change_incident(incident=incident, name="Outage", actor=alice) is False
-    assert OutboxEvent.objects.count() == events_before
-    assert services.change_incident(incident=incident, name="API outage", actor=alice) is True
+    with captured_events() as unchanged:
+        assert services.change_incident(incident=incident, name="Outage", actor=alice) is False
+    assert unchanged == []
+    with captured_events() as events:
+        assert services.change_incident(incident=incident, name="API outage", actor=alice) is True
+    assert read(events) == [
+        {
+            "kind": EventKind.INCIDENT_CHANGED,
+            "subject": ("incident", incident.pk),
+            "notify": False,
+            "payload": {},
+        }
+    ]
 
 
 def test_an_oversized_or_empty_message_is_refused(page, alice, settings):
@@ -188,12 +261,10 @@ def test_an_oversized_or_empty_message_is_refused(page, alice, settings):
     assert not page.incidents.exists()
 
 
-def test_a_component_of_another_page_is_refused(page, alice):
+def test_a_component_of_another_page_is_refused(page, alice, other_page):
     from components.services import create_component
-    from pages.models import Page
 
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other.test")
-    foreign = create_component(page=other, name="Foreign", actor="tests")
+    foreign = create_component(page=other_page, name="Foreign", actor="tests")
     with pytest.raises(ValidationError):
         services.open_incident(
             page=page,
@@ -349,11 +420,6 @@ def test_a_template_name_with_a_line_break_is_refused_and_not_saved(page, alice)
         services.save_incident_template(template=template, actor=alice)
     assert not IncidentTemplate.objects.exists()
     assert not AuditEntry.objects.exists()
-def emitted(call):
-    """The kinds of the outbox events `call()` writes, in order."""
-    last = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    call()
-    return list(OutboxEvent.objects.filter(id__gt=last).values_list("kind", flat=True))
 
 
 def test_an_incident_opened_without_a_message_says_what_its_status_means(page, alice):

@@ -7,9 +7,10 @@ from django.utils import timezone
 from components import services as component_services
 from components.models import ComponentStatus
 from events.models import EventKind, OutboxEvent
-from incidents import services as incident_services
 from maintenance import services
 from maintenance.models import Maintenance, MaintenanceStatus
+from tests.support.events import captured_events, emitted, read
+from tests.support.scenes import open_api_incident, schedule_upgrade
 
 pytestmark = pytest.mark.django_db
 
@@ -19,53 +20,46 @@ def now():
     return timezone.now().replace(microsecond=0)
 
 
-def schedule(page, components, start, *, hours=2, **extra) -> Maintenance:
-    return services.schedule_maintenance(
-        page=page,
-        name="Database upgrade",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=hours),
-        body="We are upgrading the database.",
-        components=components,
-        actor="tests",
-        **extra,
-    )
+def schedule(page, components, start, **fields) -> Maintenance:
+    return schedule_upgrade(page, start, components=components, **fields)
 
 
-def events(kind: str) -> int:
-    return OutboxEvent.objects.filter(kind=kind).count()
+def event(kind: str, m: Maintenance, *, notify: bool, **payload) -> dict:
+    """An outbox event about this maintenance, as its consumers read it."""
+    return {"kind": kind, "subject": ("maintenance", m.pk), "notify": notify, "payload": payload}
 
 
 def test_scheduling_announces_the_maintenance_once(page, api, now):
-    m = schedule(page, [api], now + timedelta(days=2))
+    with captured_events() as events:
+        m = schedule(page, [api], now + timedelta(days=2))
     assert m.status == MaintenanceStatus.SCHEDULED
     assert list(m.components.all()) == [api]
-    assert m.updates.get().status == MaintenanceStatus.SCHEDULED
-    assert events(EventKind.MAINTENANCE_SCHEDULED) == 1
+    update = m.updates.get()
+    assert update.status == MaintenanceStatus.SCHEDULED
+    assert read(events) == [
+        event(EventKind.MAINTENANCE_SCHEDULED, m, notify=True, update_id=update.pk)
+    ]
 
 
 def test_a_window_that_ends_before_it_starts_is_refused(page, api, now):
-    with pytest.raises(ValidationError, match="end after it starts"):
-        services.schedule_maintenance(
-            page=page,
-            name="Backwards",
-            scheduled_for=now + timedelta(hours=3),
-            scheduled_until=now + timedelta(hours=1),
-            body="Oops.",
-            actor="tests",
-        )
+    with captured_events() as events, pytest.raises(ValidationError, match="end after it starts"):
+        schedule_upgrade(page, now + timedelta(hours=3), hours=-2, name="Backwards", body="Oops.")
     assert not Maintenance.objects.exists()
+    assert events == []
 
 
 def test_starting_puts_the_components_under_maintenance(page, api, dashboard, now):
     m = schedule(page, [api, dashboard], now + timedelta(hours=1))
-    services.post_maintenance_update(
-        maintenance=m, status="in_progress", body="Starting now.", actor="tests"
-    )
+    with captured_events() as events:
+        update = services.post_maintenance_update(
+            maintenance=m, status="in_progress", body="Starting now.", actor="tests"
+        )
     api.refresh_from_db()
     dashboard.refresh_from_db()
     assert api.status == dashboard.status == ComponentStatus.UNDER_MAINTENANCE
-    assert events(EventKind.MAINTENANCE_STARTED) == 1
+    assert read(events) == [
+        event(EventKind.MAINTENANCE_STARTED, m, notify=True, update_id=update.pk)
+    ]
 
 
 def test_completing_restores_the_statuses_the_components_had(page, api, dashboard, now):
@@ -74,25 +68,25 @@ def test_completing_restores_the_statuses_the_components_had(page, api, dashboar
     )
     m = schedule(page, [api, dashboard], now)
     services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
-    services.post_maintenance_update(maintenance=m, status="completed", body="Done.", actor="t")
+    with captured_events() as events:
+        update = services.post_maintenance_update(
+            maintenance=m, status="completed", body="Done.", actor="t"
+        )
     api.refresh_from_db()
     dashboard.refresh_from_db()
     assert api.status == ComponentStatus.OPERATIONAL
     assert dashboard.status == ComponentStatus.DEGRADED_PERFORMANCE
     m.refresh_from_db()
     assert m.status == MaintenanceStatus.COMPLETED and m.resolved_at is not None
+    assert read(events) == [
+        event(EventKind.MAINTENANCE_COMPLETED, m, notify=True, update_id=update.pk)
+    ]
 
 
 def test_completing_leaves_alone_a_component_an_incident_moved_meanwhile(page, api, dashboard, now):
     m = schedule(page, [api, dashboard], now)
     services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
-    incident_services.open_incident(
-        page=page,
-        name="API down after the upgrade",
-        body="Investigating.",
-        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
-        actor="tests",
-    )
+    open_api_incident(page, api, api_status="major_outage", name="API down after the upgrade")
     services.post_maintenance_update(maintenance=m, status="completed", body="Done.", actor="t")
     api.refresh_from_db()
     dashboard.refresh_from_db()
@@ -102,54 +96,62 @@ def test_completing_leaves_alone_a_component_an_incident_moved_meanwhile(page, a
 
 def test_cancelling_closes_the_maintenance_and_tells_subscribers(page, api, now):
     m = schedule(page, [api], now + timedelta(days=1))
-    services.cancel_maintenance(maintenance=m, actor="tests")
+    with captured_events() as events:
+        services.cancel_maintenance(maintenance=m, actor="tests")
     m.refresh_from_db()
     assert m.cancelled_at is not None
     assert m.status == MaintenanceStatus.COMPLETED
     assert not Maintenance.objects.upcoming().exists()
-    assert OutboxEvent.objects.get(kind=EventKind.MAINTENANCE_CANCELLED).notify
+    assert read(events) == [event(EventKind.MAINTENANCE_CANCELLED, m, notify=True)]
 
 
 def test_a_started_maintenance_cannot_be_cancelled(page, api, now):
     m = schedule(page, [api], now)
     services.post_maintenance_update(maintenance=m, status="in_progress", body="Go.", actor="t")
-    with pytest.raises(ValidationError, match="not started"):
+    with captured_events() as events, pytest.raises(ValidationError, match="not started"):
         services.cancel_maintenance(maintenance=m, actor="tests")
+    m.refresh_from_db()
+    assert m.status == MaintenanceStatus.IN_PROGRESS and m.cancelled_at is None
+    assert events == []
 
 
 def test_rescheduling_raises_the_calendar_sequence(page, api, now):
     m = schedule(page, [api], now + timedelta(days=1))
-    changed = services.change_maintenance(
-        maintenance=m,
-        scheduled_for=now + timedelta(days=2),
-        scheduled_until=now + timedelta(days=2, hours=1),
-        actor="tests",
-    )
+    with captured_events() as events:
+        changed = services.change_maintenance(
+            maintenance=m,
+            scheduled_for=now + timedelta(days=2),
+            scheduled_until=now + timedelta(days=2, hours=1),
+            actor="tests",
+        )
     assert changed is True
     m.refresh_from_db()
     assert m.sequence == 1
-    assert OutboxEvent.objects.get(kind=EventKind.MAINTENANCE_RESCHEDULED).notify
+    assert read(events) == [event(EventKind.MAINTENANCE_RESCHEDULED, m, notify=True)]
 
 
 def test_renaming_does_not_count_as_rescheduling(page, api, now):
     m = schedule(page, [api], now + timedelta(days=1))
-    services.change_maintenance(maintenance=m, name="Database upgrade, part 1", actor="tests")
+    with captured_events() as events:
+        services.change_maintenance(maintenance=m, name="Database upgrade, part 1", actor="tests")
     m.refresh_from_db()
     assert m.sequence == 0
-    assert events(EventKind.MAINTENANCE_RESCHEDULED) == 0
+    assert read(events) == [event(EventKind.MAINTENANCE_UPDATED, m, notify=False)]
 
 
 def test_the_reminder_is_written_once(page, api, now):
     m = schedule(page, [api], now + timedelta(minutes=30), remind_minutes_before=60)
-    assert services.send_due_reminders(now=now) == [m.pk]
-    assert services.send_due_reminders(now=now + timedelta(minutes=1)) == []
-    assert events(EventKind.MAINTENANCE_REMINDER) == 1
+    with captured_events() as events:
+        assert services.send_due_reminders(now=now) == [m.pk]
+        assert services.send_due_reminders(now=now + timedelta(minutes=1)) == []
+    assert read(events) == [event(EventKind.MAINTENANCE_REMINDER, m, notify=True)]
 
 
 def test_no_reminder_before_its_time(page, api, now):
     schedule(page, [api], now + timedelta(hours=3), remind_minutes_before=60)
-    assert services.send_due_reminders(now=now) == []
-    assert events(EventKind.MAINTENANCE_REMINDER) == 0
+    with captured_events() as events:
+        assert services.send_due_reminders(now=now) == []
+    assert events == []
 
 
 def test_running_the_scheduler_twice_gives_the_same_state_and_one_event_each(
@@ -159,8 +161,10 @@ def test_running_the_scheduler_twice_gives_the_same_state_and_one_event_each(
     due_to_end = schedule(page, [dashboard], now - timedelta(hours=3), hours=1)
     reminder = schedule(page, [], now + timedelta(minutes=10), remind_minutes_before=15)
 
-    first = services.run_scheduled_maintenance(now=now)
-    second = services.run_scheduled_maintenance(now=now)
+    with captured_events() as events:
+        first = services.run_scheduled_maintenance(now=now)
+    with captured_events() as again:
+        second = services.run_scheduled_maintenance(now=now)
 
     assert first == {
         "reminded": [reminder.pk],
@@ -176,16 +180,17 @@ def test_running_the_scheduler_twice_gives_the_same_state_and_one_event_each(
     assert due_to_end.status == MaintenanceStatus.COMPLETED
     assert api.status == ComponentStatus.UNDER_MAINTENANCE
     assert dashboard.status == ComponentStatus.OPERATIONAL
-    assert events(EventKind.MAINTENANCE_STARTED) == 2  # one each: the live one, the missed one
-    assert events(EventKind.MAINTENANCE_COMPLETED) == 1
-    assert events(EventKind.MAINTENANCE_REMINDER) == 1
-
-
-def emitted(call):
-    """The kinds of the outbox events `call()` writes, in order."""
-    last = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    call()
-    return list(OutboxEvent.objects.filter(id__gt=last).values_list("kind", flat=True))
+    # One each: the reminder; the live one and the missed one starting; the missed one ending.
+    assert sorted((e.kind, e.subject_id) for e in events) == sorted(
+        [
+            (EventKind.MAINTENANCE_REMINDER, reminder.pk),
+            (EventKind.MAINTENANCE_STARTED, due_to_start.pk),
+            (EventKind.MAINTENANCE_STARTED, due_to_end.pk),
+            (EventKind.MAINTENANCE_COMPLETED, due_to_end.pk),
+        ]
+    )
+    assert all(e.notify for e in events)
+    assert again == []
 
 
 def test_a_maintenance_scheduled_without_a_message_says_so(page, api, now):

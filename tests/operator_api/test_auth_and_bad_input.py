@@ -2,13 +2,15 @@
 
 import json
 
+import pytest
 from django.core.management import call_command
 
 from components.models import Component
 from incidents.models import Incident
+from maintenance.models import Maintenance
 from operator_api.models import ApiKey
 from operator_api.services import create_api_key, revoke_api_key
-from pages.models import Page
+from tests.support.api_client import Http
 
 AUTH_ERROR = {"error": "Could not authenticate", "message": "Could not authenticate"}
 
@@ -21,9 +23,11 @@ def test_a_request_without_a_key_or_with_a_wrong_one_is_refused(operator, base):
     assert operator.get(f"{base}/components", key="garbage").json == AUTH_ERROR
 
 
-def test_the_key_may_be_given_as_a_query_parameter(operator, base, api_key):
+def test_the_key_may_be_given_as_a_query_parameter(operator, base, api_key, api):
     reply = operator.get(f"{base}/components?api_key={api_key}", key=None)
     assert reply.status == 200
+    assert [c["name"] for c in reply.json] == ["Core Services", "API"]
+    assert reply.json == operator.get(f"{base}/components").json  # as with the key in a header
 
 
 def test_a_revoked_key_stops_working_at_once(operator, base, page):
@@ -47,10 +51,9 @@ def test_keys_are_stored_hashed_and_never_in_clear(page, api_key):
     assert stored.matches(api_key)
 
 
-def test_another_pages_data_is_not_found_with_this_pages_key(operator, page):
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
-    foreign = Component.objects.create(page=other, name="Secret thing")
-    assert operator.get(f"/v1/pages/{other.pk}/components").status == 404
+def test_another_pages_data_is_not_found_with_this_pages_key(operator, page, other_page):
+    foreign = Component.objects.create(page=other_page, name="Secret thing")
+    assert operator.get(f"/v1/pages/{other_page.pk}/components").status == 404
     reply = operator.get(f"/v1/pages/{page.pk}/components/{foreign.pk}")
     assert reply.status == 404
     assert "message" in reply.json
@@ -80,39 +83,30 @@ def test_unknown_enum_values_are_refused_with_the_allowed_ones(operator, base, a
     assert not Incident.objects.exists()
 
 
-def test_malformed_timestamps_and_windows_are_refused(operator, base):
+@pytest.mark.parametrize(
+    ("scheduled_for", "scheduled_until", "message"),
+    [
+        ("tomorrow at two", "2026-09-05T04:00:00Z", "scheduled_for"),
+        ("2026-09-05T04:00:00Z", "2026-09-05T02:00:00Z", "end after it starts"),
+    ],
+)
+def test_malformed_timestamps_and_windows_are_refused(
+    operator, base, scheduled_for, scheduled_until, message
+):
+    window = {"scheduled_for": scheduled_for, "scheduled_until": scheduled_until}
     reply = operator.post(
-        f"{base}/incidents",
-        {
-            "incident": {
-                "name": "Upgrade",
-                "status": "scheduled",
-                "scheduled_for": "tomorrow at two",
-                "scheduled_until": "2026-09-05T04:00:00Z",
-            }
-        },
+        f"{base}/incidents", {"incident": {"name": "Upgrade", "status": "scheduled", **window}}
     )
     assert reply.status == 422
-    assert "scheduled_for" in reply.json["message"]
-    backwards = operator.post(
-        f"{base}/incidents",
-        {
-            "incident": {
-                "name": "Upgrade",
-                "status": "scheduled",
-                "scheduled_for": "2026-09-05T04:00:00Z",
-                "scheduled_until": "2026-09-05T02:00:00Z",
-            }
-        },
-    )
-    assert backwards.status == 422
-    assert "end after it starts" in backwards.json["message"]
+    assert message in reply.json["message"]
+    assert not Maintenance.objects.exists()
 
 
-def test_a_missing_name_or_a_foreign_component_is_a_validation_failure(operator, base, page):
+def test_a_missing_name_or_a_foreign_component_is_a_validation_failure(
+    operator, base, page, other_page
+):
     assert operator.post(f"{base}/components", {"component": {}}).status == 422
-    other = Page.objects.create(name="Other", url="https://other.example.com", domain="other")
-    foreign = Component.objects.create(page=other, name="Theirs")
+    foreign = Component.objects.create(page=other_page, name="Theirs")
     reply = operator.post(
         f"{base}/incidents",
         {"incident": {"name": "Down", "body": "x", "component_ids": [foreign.pk]}},
@@ -180,8 +174,6 @@ def test_a_resolved_incident_reopens_when_given_an_unresolved_status(operator, b
 
 
 def test_the_openapi_document_describes_every_endpoint(live_server):
-    from tests.operator_api.conftest import Http
-
     reply = Http(live_server.url, None).get("/v1/openapi.json")
     assert reply.status == 200
     document = reply.json
@@ -203,7 +195,8 @@ def test_deleting_an_incident_answers_with_the_deleted_incident(operator, base):
 def test_an_unknown_path_under_v1_is_a_json_404(operator):
     reply = operator.get("/v1/pages/abc/widgets")
     assert reply.status == 404
-    assert reply.json["message"]
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.json == {"error": "No such endpoint.", "message": "No such endpoint."}
 
 
 def test_a_method_the_endpoint_does_not_take_is_refused(operator, base):

@@ -8,13 +8,8 @@ import pytest
 
 from events.models import AuditEntry
 from incidents.models import Incident
-from tests.operator_api.conftest import Http
-from tests.subscribers import conftest as subscriber_fixtures
-from tests.subscribers.delivery import deliver_all
-
-# The subscriber tests' SMTP server and subscriber fixtures, for the resolved email.
-smtp = subscriber_fixtures.smtp
-subscribe = subscriber_fixtures.subscribe
+from tests.support.api_client import Http
+from tests.support.delivery import deliver_all
 
 PARIS = ZoneInfo("Europe/Paris")
 FIRST = datetime(2026, 9, 4, 19, 31, tzinfo=PARIS)

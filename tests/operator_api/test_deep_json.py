@@ -47,7 +47,7 @@ def test_a_hundred_thousand_brackets_are_a_bad_request_to_the_alert_hooks(
     live_server, page, source
 ):
     from operator_api.services import create_api_key
-    from tests.operator_api.conftest import Http
+    from tests.support.api_client import Http
 
     key = create_api_key(page=page, name="Alerts", actor="tests")[1]
     hooks = Http(live_server.url, None)

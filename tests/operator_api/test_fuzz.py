@@ -14,9 +14,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from incidents import services as incident_services
 from operator_api.openapi import openapi_document
 from subscribers import services as subscriber_services
+from tests.support.scenes import open_api_incident
 
 schema = schemathesis.openapi.from_dict(openapi_document("http://localhost/v1"))
 
@@ -36,13 +36,7 @@ def real_ids(page, api, website, settings) -> dict[str, str]:
     subscriber = subscriber_services.add_email_subscriber(
         page=page, email="fuzz@example.com", skip_confirmation=True, actor="tests"
     )
-    incident = incident_services.open_incident(
-        page=page,
-        name="Elevated errors",
-        body="Investigating.",
-        actor="tests",
-        component_statuses={api: "degraded_performance"},
-    )
+    incident = open_api_incident(page, api)
     return {
         "page_id": page.pk,
         "component_id": api.pk,

@@ -8,14 +8,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from components import services as component_services
 from components.models import ComponentStatus
-from maintenance import services
 from maintenance.models import MaintenanceStatus
 from maintenance.tasks import run_scheduled_maintenance
-from pages.models import Page
-
-from .processes import child_env, spawn, stop, wait_for
+from tests.support import personas
+from tests.support.processes import child_env, spawn, stop, wait_for
+from tests.support.scenes import schedule_upgrade
 
 
 @pytest.fixture
@@ -40,20 +38,9 @@ def worker(transactional_db, tmp_path):
 
 def test_a_worker_process_starts_the_maintenance_that_is_due(worker):
     queue, process, log = worker
-    page = Page.objects.create(
-        name="Example Status", url="https://status.example.com", is_default=True
-    )
-    api = component_services.create_component(page=page, name="API", actor="tests")
-    now = timezone.now()
-    m = services.schedule_maintenance(
-        page=page,
-        name="Database upgrade",
-        scheduled_for=now - timedelta(minutes=1),
-        scheduled_until=now + timedelta(hours=1),
-        body="Upgrading.",
-        components=[api],
-        actor="tests",
-    )
+    page = personas.example_page()
+    api = personas.component(page, "API")
+    m = schedule_upgrade(page, timezone.now() - timedelta(minutes=1), components=[api])
 
     run_scheduled_maintenance.apply_async(queue=queue)
 

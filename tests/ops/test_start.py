@@ -7,7 +7,14 @@ import urllib.request
 
 import pytest
 
-from .processes import child_env, free_port, processes_with_var_dir, spawn, stop, wait_for
+from tests.support.processes import (
+    child_env,
+    free_port,
+    processes_with_var_dir,
+    spawn,
+    stop,
+    wait_for,
+)
 
 SCHEDULE = """
 from datetime import timedelta

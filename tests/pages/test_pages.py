@@ -2,8 +2,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
+from events.models import AuditEntry, EventKind
 from pages.lookup import page_for
 from pages.models import Page
+from pages.services import save_page
+from tests.support.events import captured_events, read
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +39,20 @@ def test_footer_links_must_be_labelled_web_addresses(page):
 
 
 def test_saving_a_page_records_who_changed_what_and_a_no_op_records_nothing(page, alice):
-    from events.models import AuditEntry, EventKind, OutboxEvent
-    from pages.services import save_page
-
-    assert save_page(page=page, actor=alice) is False
+    with captured_events() as unchanged:
+        assert save_page(page=page, actor=alice) is False
     page.brand_colour = "#aa3300"
-    assert save_page(page=page, actor=alice) is True
+    with captured_events() as events:
+        assert save_page(page=page, actor=alice) is True
     entry = AuditEntry.objects.get(action="update", object_type="page")
     assert entry.before is not None and entry.after is not None
     assert (entry.before["brand_colour"], entry.after["brand_colour"]) == ("#1f6feb", "#aa3300")
-    assert OutboxEvent.objects.filter(kind=EventKind.PAGE_CHANGED).count() == 1
+    assert unchanged == []
+    assert read(events) == [
+        {
+            "kind": EventKind.PAGE_CHANGED,
+            "subject": ("page", page.pk),
+            "notify": False,
+            "payload": {},
+        }
+    ]

@@ -1,18 +1,11 @@
-import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-
-def section(html: str, heading_id: str) -> str:
-    """The HTML of the <section> labelled by this heading id."""
-    start = html.index(f'aria-labelledby="{heading_id}"')
-    end = html.find("<section", start)
-    return html[start : end if end != -1 else len(html)]
-
-
-def text(html: str) -> str:
-    """Visible-ish text: tags removed, whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+from incidents.models import Incident
+from maintenance.models import Maintenance
+from tests.support.scenes import open_api_incident, schedule_upgrade
 
 
 @pytest.fixture
@@ -23,3 +16,16 @@ def get(client):
         return response.content.decode()
 
     return fetch
+
+
+@pytest.fixture
+def outage(page, api) -> Incident:
+    """Outage: the API down, under investigation."""
+    return open_api_incident(page, api, api_status="major_outage", name="Outage", body="Down.")
+
+
+@pytest.fixture
+def upgrade(page, api) -> Maintenance:
+    """Upgrade: the API's planned maintenance, tomorrow for an hour."""
+    start = timezone.now() + timedelta(days=1)
+    return schedule_upgrade(page, start, hours=1, name="Upgrade", body="Planned.", components=[api])

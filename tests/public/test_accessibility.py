@@ -1,37 +1,15 @@
 """Structure a screen reader or keyboard user relies on, and the plain error pages."""
 
 import re
-from datetime import timedelta
 from itertools import pairwise
 
 import pytest
 from django.template.loader import render_to_string
-from django.utils import timezone
-
-from incidents import services as incident_services
-from maintenance import services as maintenance_services
 
 
 @pytest.fixture
-def pages(page, api, dashboard, website):
-    incident = incident_services.open_incident(
-        page=page,
-        name="Outage",
-        body="Down.",
-        actor="tests",
-        component_statuses={api: "major_outage"},
-    )
-    start = timezone.now() + timedelta(days=1)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Upgrade",
-        body="Planned.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[api],
-    )
-    return ["/", f"/incidents/{incident.pk}", f"/maintenance/{maintenance.pk}", "/history"]
+def pages(outage, upgrade, dashboard, website):
+    return ["/", f"/incidents/{outage.pk}", f"/maintenance/{upgrade.pk}", "/history"]
 
 
 def test_every_page_has_one_h1_landmarks_and_a_skip_link(client, pages):

@@ -1,40 +1,18 @@
 """Public pages are the same for everyone: no cookies, no Vary: Cookie, no inline code."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
-
-from incidents import services as incident_services
-from maintenance import services as maintenance_services
 
 
 @pytest.fixture
-def urls(page, api, website):
-    incident = incident_services.open_incident(
-        page=page,
-        name="Outage",
-        body="Down.",
-        actor="tests",
-        component_statuses={api: "major_outage"},
-    )
-    start = timezone.now() + timedelta(days=1)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Upgrade",
-        body="Planned.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[website],
-    )
+def urls(outage, upgrade, website):
     return [
         "/",
         "/fragments/home",
-        f"/incidents/{incident.pk}",
-        f"/incidents/{incident.pk}/fragment",
-        f"/maintenance/{maintenance.pk}",
+        f"/incidents/{outage.pk}",
+        f"/incidents/{outage.pk}/fragment",
+        f"/maintenance/{upgrade.pk}",
         "/history",
         "/brand.css",
     ]

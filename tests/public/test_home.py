@@ -7,8 +7,8 @@ from django.utils import timezone
 from components import services as component_services
 from incidents import services as incident_services
 from maintenance import services as maintenance_services
-
-from .conftest import section, text
+from tests.support.markup import section, text
+from tests.support.scenes import open_api_incident, past_incident, schedule_upgrade
 
 
 def test_a_quiet_page_says_all_systems_operational(get, api, dashboard, website):
@@ -32,13 +32,7 @@ def test_an_unresolved_incident_raises_the_banner_to_its_impact(get, page, api):
 
 
 def test_an_active_incident_shows_with_its_latest_update(get, page, api):
-    incident = incident_services.open_incident(
-        page=page,
-        name="API errors",
-        body="We are looking into errors.",
-        actor="tests",
-        component_statuses={api: "partial_outage"},
-    )
+    incident = open_api_incident(page, api, name="API errors", body="We are looking into errors.")
     incident_services.post_incident_update(
         incident=incident, status="identified", body="A bad deploy; rolling back.", actor="tests"
     )
@@ -54,15 +48,7 @@ def test_an_active_incident_shows_with_its_latest_update(get, page, api):
 
 def test_upcoming_maintenance_is_announced_with_its_window(get, page, api, dashboard):
     start = timezone.now() + timedelta(days=2)
-    maintenance_services.schedule_maintenance(
-        page=page,
-        name="Database upgrade",
-        body="Short read-only period.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=2),
-        components=[api, dashboard],
-    )
+    schedule_upgrade(page, start, body="Short read-only period.", components=[api, dashboard])
 
     upcoming = section(get("/"), "maintenance-upcoming")
 
@@ -74,15 +60,7 @@ def test_upcoming_maintenance_is_announced_with_its_window(get, page, api, dashb
 
 def test_maintenance_in_progress_is_shown_apart(get, page, api):
     start = timezone.now() + timedelta(hours=1)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Network work",
-        body="Planned.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=2),
-        components=[api],
-    )
+    maintenance = schedule_upgrade(page, start, name="Network work", components=[api])
     maintenance_services.post_maintenance_update(
         maintenance=maintenance, status="in_progress", body="Started early.", actor="tests"
     )
@@ -140,15 +118,7 @@ def test_showcased_components_have_uptime_bars_and_the_page_explains_them(get, p
 
 
 def test_quiet_days_say_no_incidents_reported(get, page, api):
-    incident_services.open_incident(
-        page=page,
-        name="Old hiccup",
-        body="It was brief.",
-        actor="tests",
-        status="resolved",
-        started_at=timezone.now() - timedelta(days=3),
-        backfilled=True,
-    )
+    past_incident(page, "Old hiccup", timezone.now() - timedelta(days=3), body="It was brief.")
 
     past = section(get("/"), "past-incidents")
 

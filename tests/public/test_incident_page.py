@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from incidents import services as incident_services
-
-from .conftest import text
+from tests.support.markup import text
+from tests.support.scenes import past_incident
 
 
 def test_the_summary_names_two_components_and_counts_the_rest(get, page, api, dashboard, website):
@@ -29,15 +29,8 @@ def test_the_summary_names_two_components_and_counts_the_rest(get, page, api, da
     assert "Critical impact" in html
 
 
-def test_a_single_component_is_named_alone(get, page, api):
-    incident = incident_services.open_incident(
-        page=page,
-        name="API",
-        body="Down.",
-        actor="tests",
-        component_statuses={api: "major_outage"},
-    )
-    assert "This incident affected API." in get(f"/incidents/{incident.pk}")
+def test_a_single_component_is_named_alone(get, outage):
+    assert "This incident affected API." in get(f"/incidents/{outage.pk}")
 
 
 def test_a_resolved_incident_says_how_long_it_lasted(get, page, api):
@@ -104,24 +97,8 @@ def test_updates_show_newest_first_with_their_status_or_update_when_repeated(get
 
 
 def test_times_are_in_the_page_zone_with_its_abbreviation(get, page):
-    winter = incident_services.open_incident(
-        page=page,
-        name="Winter",
-        body="Cold.",
-        actor="tests",
-        status="resolved",
-        started_at=datetime(2025, 11, 23, 13, 5, tzinfo=UTC),
-        backfilled=True,
-    )
-    summer = incident_services.open_incident(
-        page=page,
-        name="Summer",
-        body="Hot.",
-        actor="tests",
-        status="resolved",
-        started_at=datetime(2026, 7, 14, 12, 0, tzinfo=UTC),
-        backfilled=True,
-    )
+    winter = past_incident(page, "Winter", datetime(2025, 11, 23, 13, 5, tzinfo=UTC))
+    summer = past_incident(page, "Summer", datetime(2026, 7, 14, 12, 0, tzinfo=UTC))
 
     assert '<time datetime="2025-11-23T13:05:00Z">Nov 23, 2025 - 14:05 CET</time>' in get(
         f"/incidents/{winter.pk}"
@@ -132,15 +109,8 @@ def test_times_are_in_the_page_zone_with_its_abbreviation(get, page):
 
 
 def test_a_backfilled_incident_reads_like_any_resolved_one(get, page):
-    incident = incident_services.open_incident(
-        page=page,
-        name="Last year's outage",
-        body="Entered afterwards.",
-        actor="tests",
-        status="resolved",
-        started_at=datetime(2025, 3, 1, 10, 0, tzinfo=UTC),
-        backfilled=True,
-    )
+    started = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+    incident = past_incident(page, "Last year's outage", started, body="Entered afterwards.")
     html = get(f"/incidents/{incident.pk}")
     assert "Last year&#x27;s outage" in html
     assert "Lasted less than a minute" in html
@@ -204,11 +174,10 @@ def test_an_unknown_incident_is_a_styled_404(client, page):
     assert "/static/css/beacon.css" in html
 
 
-def test_an_incident_of_another_page_is_not_found_here(client, page):
-    from pages.models import Page
-
-    other = Page.objects.create(name="Other", url="https://other.example", domain="other.test")
-    incident = incident_services.open_incident(page=other, name="Elsewhere", body="x", actor="t")
+def test_an_incident_of_another_page_is_not_found_here(client, page, other_page):
+    incident = incident_services.open_incident(
+        page=other_page, name="Elsewhere", body="x", actor="t"
+    )
     assert client.get(f"/incidents/{incident.pk}").status_code == 404
 
 

@@ -5,20 +5,19 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from maintenance import services as maintenance_services
-
-from .conftest import text
+from tests.support.markup import text
+from tests.support.scenes import schedule_upgrade
 
 
 def test_the_window_shows_in_the_page_zone(get, page, api):
     start = timezone.now().replace(year=2027, month=1, day=10, hour=21, minute=0, second=0)
     start = start.replace(microsecond=0, tzinfo=UTC)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
+    maintenance = schedule_upgrade(
+        page,
+        start,
+        hours=3,
         name="Storage migration",
         body="We are moving storage.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=3),
         components=[api],
     )
 
@@ -32,15 +31,7 @@ def test_the_window_shows_in_the_page_zone(get, page, api):
 
 def test_affected_components_are_listed_by_group(get, page, api, dashboard, website):
     start = timezone.now() + timedelta(days=1)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Upgrade",
-        body="Planned.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[website, dashboard, api],
-    )
+    maintenance = schedule_upgrade(page, start, components=[website, dashboard, api])
 
     html = get(f"/maintenance/{maintenance.pk}")
 
@@ -50,14 +41,8 @@ def test_affected_components_are_listed_by_group(get, page, api, dashboard, webs
 
 def test_updates_show_newest_first(get, page, api):
     start = timezone.now() + timedelta(minutes=30)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Patch",
-        body="Patching soon.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[api],
+    maintenance = schedule_upgrade(
+        page, start, hours=1, name="Patch", body="Patching soon.", components=[api]
     )
     maintenance_services.post_maintenance_update(
         maintenance=maintenance,
@@ -76,14 +61,7 @@ def test_updates_show_newest_first(get, page, api):
 
 def test_a_cancelled_maintenance_says_so(get, page):
     start = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Maybe later",
-        body="Planned.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-    )
+    maintenance = schedule_upgrade(page, start, name="Maybe later")
     maintenance_services.cancel_maintenance(maintenance=maintenance, actor="tests")
 
     assert "Cancelled" in text(get(f"/maintenance/{maintenance.pk}"))

@@ -1,17 +1,15 @@
 """Component badges are served from the snapshot store while PostgreSQL is stopped, like the
-page's own badge and the other public documents, on a real server (tests/snapshots/servers.py).
+page's own badge and the other public documents, on a real server (tests/support/stack.py).
 """
 
 import json
 
 import pytest
 
-from .test_survival import stack  # noqa: F401  (the throwaway PostgreSQL, Redis and Beacon)
-
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def test_a_component_badge_is_served_while_postgresql_is_stopped(stack):  # noqa: F811
+def test_a_component_badge_is_served_while_postgresql_is_stopped(stack):
     beacon, postgres, _ = stack
     status, _, body = beacon.get("/api/v2/components.json")
     assert status == 200

@@ -15,9 +15,8 @@ from functools import partial
 
 import pytest
 
-from tests.ops.processes import wait_for
-
-from .servers import Answer, Background, Beacon, Postgres, Redis, call, p99
+from tests.support.processes import wait_for
+from tests.support.stack import Answer, Background, Beacon, call, demo_stack, p99
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -54,29 +53,11 @@ def read_public_while(beacon: Beacon, waiting: Background, seconds: float) -> li
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hung")
-    postgres = Postgres()
-    redis = Redis(folder / "redis")
-    try:
-        postgres.start()
-        redis.start()
-        beacon = Beacon(
-            folder / "beacon",
-            postgres.url,
-            redis.url,
-            extra={"WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "WEB_RESERVED_THREADS": "2"},
-        )
-        postgres.create_database()
-        beacon.load_demo()
-        page_id, auth = beacon.operator_api()
-        beacon.start()
-        yield beacon, postgres, redis, auth, page_id
-    finally:
-        if "beacon" in locals():
-            beacon.stop()
-        redis.stop()
-        postgres.remove()
+def hung_stack(tmp_path_factory):
+    extra = {"WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "WEB_RESERVED_THREADS": "2"}
+    with demo_stack(tmp_path_factory.mktemp("hung"), extra=extra) as running:
+        page_id, auth = running.beacon.operator_api()
+        yield running.beacon, running.postgres, running.redis, auth, page_id
 
 
 def answers_ok(beacon: Beacon, path: str) -> bool:
@@ -93,8 +74,8 @@ def warm(beacon: Beacon) -> None:
         )
 
 
-def test_with_redis_hung_posts_answer_the_truth_and_the_public_page_keeps_answering(stack):
-    beacon, _, redis, auth, page_id = stack
+def test_with_redis_hung_posts_answer_the_truth_and_the_public_page_keeps_answering(hung_stack):
+    beacon, _, redis, auth, page_id = hung_stack
     warm(beacon)
     healthy = read_public_while(beacon, Background([]), 1.0)
 
@@ -140,8 +121,8 @@ def test_with_redis_hung_posts_answer_the_truth_and_the_public_page_keeps_answer
     assert call(beacon, "GET", "/readyz").status == 200
 
 
-def test_with_postgresql_hung_reads_keep_answering_and_writes_end_in_a_true_error(stack):
-    beacon, postgres, _, auth, page_id = stack
+def test_with_postgresql_hung_reads_keep_answering_and_writes_end_in_a_true_error(hung_stack):
+    beacon, postgres, _, auth, page_id = hung_stack
     warm(beacon)
     assert call(beacon, "GET", f"/v1/pages/{page_id}/incidents", headers=auth).status == 200
 

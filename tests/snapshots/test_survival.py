@@ -10,35 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.ops.processes import wait_for
-
-from .servers import Beacon, Postgres, Redis
+from tests.support.processes import wait_for
+from tests.support.stack import Beacon
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("survival")
-    postgres = Postgres()
-    redis = Redis(folder / "redis")
-    try:
-        postgres.start()
-        redis.start()
-        beacon = Beacon(folder / "beacon", postgres.url, redis.url)
-        postgres.create_database()
-        beacon.load_demo()
-        beacon.shell(
-            "from django.contrib.auth.models import User; "
-            "User.objects.create_superuser('olivia', 'olivia@example.com', 'a long passphrase')"
-        )
-        beacon.start()
-        yield beacon, postgres, redis
-    finally:
-        if "beacon" in locals():
-            beacon.stop()
-        redis.stop()
-        postgres.remove()
 
 
 def last_updated(html: bytes) -> str:

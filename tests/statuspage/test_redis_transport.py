@@ -19,7 +19,7 @@ from kombu.common import ignore_errors
 from kombu.transport import redis as kombu_redis
 
 from statuspage.redis_transport import Transport
-from tests.snapshots.servers import Redis
+from tests.support.stack import Redis
 
 QUEUE = Queue("beacon-transport-test")
 

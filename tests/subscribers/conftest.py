@@ -1,23 +1,6 @@
 import pytest
 
-from subscribers import services
-from subscribers.models import Subscriber
-
-from .servers import HostileHTTPServer, SMTPServer, WebhookReceiver
-
-
-@pytest.fixture
-def smtp(settings):
-    server = SMTPServer().start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
-    settings.NOTIFY_RATE_PER_SECOND = 1000
-    yield server
-    server.stop()
+from tests.support.receivers import HostileHTTPServer, WebhookReceiver
 
 
 @pytest.fixture
@@ -26,16 +9,6 @@ def receiver(settings):
     server = WebhookReceiver().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def subscribe(page):
-    def make(email: str, components=None) -> Subscriber:
-        return services.add_email_subscriber(
-            page=page, email=email, components=components, actor="tests", skip_confirmation=True
-        )
-
-    return make
 
 
 @pytest.fixture

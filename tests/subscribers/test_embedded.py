@@ -5,9 +5,8 @@ from subprocess import run
 
 from django.conf import settings
 
-from tests.ops.processes import child_env
-
-from .servers import SMTPServer
+from tests.support.mail import SMTPServer
+from tests.support.processes import child_env
 
 SCRIPT = """
 from components import services as components

@@ -18,9 +18,8 @@ from django.db import connection
 from components.models import ComponentStatus
 from incidents import services as incidents
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber, SubscriberState
-from tests.ops.processes import child_env, free_port, spawn, stop, wait_for
-
-from .servers import SMTPServer
+from tests.support.mail import SMTPServer
+from tests.support.processes import child_env, free_port, spawn, stop, wait_for
 
 CONCURRENCY = 2
 LEASE = 10

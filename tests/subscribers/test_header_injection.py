@@ -18,7 +18,7 @@ from subscribers import services, tasks
 from subscribers.messages import build
 from subscribers.models import Delivery, DeliveryStatus, Subscriber
 from subscribers.transports import email_message
-from tests.subscribers.delivery import deliver_all
+from tests.support.delivery import deliver_all
 
 HOSTILE_INCIDENT = (
     "Outage\r\nBcc: victim@example.org\nX-Lf: 1\rX-Cr: 1\u2028X-Ls: 1\x85X-Nel: 1"

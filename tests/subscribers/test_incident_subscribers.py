@@ -5,10 +5,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from incidents import services as incidents
-from maintenance import services as maintenance
 from subscribers import services, tasks
 from subscribers.models import Delivery, DeliveryStatus, Subscriber, SubscriberState
-from tests.subscribers.delivery import deliver_all
+from tests.support.delivery import deliver_all
+from tests.support.scenes import schedule_upgrade
 
 
 def test_an_incident_subscriber_hears_that_incident_and_nothing_else(smtp, page, api, subscribe):
@@ -29,14 +29,7 @@ def test_an_incident_subscriber_hears_that_incident_and_nothing_else(smtp, page,
         incident=other, status="identified", body="Found that.", actor="tests"
     )
     now = timezone.now()
-    maintenance.schedule_maintenance(
-        page=page,
-        name="Database upgrade",
-        scheduled_for=now + timedelta(hours=2),
-        scheduled_until=now + timedelta(hours=3),
-        body="Upgrading.",
-        actor="tests",
-    )
+    schedule_upgrade(page, now + timedelta(hours=2), hours=1, body="Upgrading.")
     deliver_all()
 
     mine = Delivery.objects.filter(subscriber=follower)

@@ -13,18 +13,8 @@ from incidents import services as incidents
 from maintenance import services as maintenance
 from subscribers import services, tasks
 from subscribers.models import Delivery, DeliveryStatus, SubscriberState
-from tests.subscribers.delivery import deliver_all
-
-
-def open_api_incident(page, api, **kwargs):
-    return incidents.open_incident(
-        page=page,
-        name="Elevated API errors",
-        body="We are investigating **errors** on the API.",
-        component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
-        actor="tests",
-        **kwargs,
-    )
+from tests.support.delivery import deliver_all
+from tests.support.scenes import open_api_incident, schedule_upgrade
 
 
 def test_an_opened_incident_reaches_every_subscriber_once_with_a_branded_message(
@@ -108,15 +98,7 @@ def test_backfilled_incidents_and_quiet_updates_notify_nobody(smtp, page, api, s
 def test_maintenance_scheduled_and_started_are_announced(smtp, page, api, subscribe):
     subscribe("ana@example.org")
     now = timezone.now()
-    m = maintenance.schedule_maintenance(
-        page=page,
-        name="Database upgrade",
-        scheduled_for=now + timedelta(hours=2),
-        scheduled_until=now + timedelta(hours=3),
-        body="We are upgrading the database.",
-        components=[api],
-        actor="tests",
-    )
+    m = schedule_upgrade(page, now + timedelta(hours=2), hours=1, components=[api])
     maintenance.post_maintenance_update(
         maintenance=m, status="in_progress", body="Started.", actor="tests"
     )
@@ -270,16 +252,13 @@ def test_a_maintenance_reminder_reaches_only_subscribers_of_its_components(
     subscribe("api@example.org", components=[api])
     subscribe("dashboard@example.org", components=[dashboard])
     now = timezone.now()
-    maintenance.schedule_maintenance(
-        page=page,
-        name="Database upgrade",
-        scheduled_for=now + timedelta(minutes=30),
-        scheduled_until=now + timedelta(hours=1),
-        body="We are upgrading the database.",
+    schedule_upgrade(
+        page,
+        now + timedelta(minutes=30),
+        hours=0.5,
         components=[api],
         remind_minutes_before=60,
         deliver_notifications=False,
-        actor="tests",
     )
     maintenance.run_scheduled_maintenance(now=now)
     deliver_all()

@@ -13,7 +13,7 @@ from events.models import OutboxEvent
 from subscribers import services, tasks
 from subscribers.models import Delivery, DeliveryStatus, Subscriber
 from subscribers.sending import Sender
-from tests.subscribers.test_pipeline import open_api_incident
+from tests.support.scenes import open_api_incident
 
 
 def active_webhook(page, url: str) -> Subscriber:

@@ -14,7 +14,7 @@ from pages.services import save_page
 from snapshots import publisher, store
 from subscribers import services, tasks
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber
-from tests.subscribers.delivery import deliver_all
+from tests.support.delivery import deliver_all
 
 SWITCHES = [
     "allow_page_subscribers",
@@ -141,7 +141,12 @@ def test_operators_can_still_add_subscribers_with_every_switch_off(page):
     hook = services.add_webhook_subscriber(
         page=page, endpoint="https://hooks.example.org/status", actor="tests"
     )
-    assert added.pk and hook.pk
+    saved = Subscriber.objects.filter(page=page).order_by("channel")
+    assert [(s.pk, s.channel, s.email, s.endpoint, s.state) for s in saved] == [
+        (added.pk, Channel.EMAIL, "ana@example.org", "", "active"),
+        (hook.pk, Channel.WEBHOOK, "", "https://hooks.example.org/status", "unconfirmed"),
+    ]
+    assert all(s.all_components and s.incident_id is None for s in saved)
 
 
 def test_with_incident_subscribers_off_a_new_incident_subscriber_is_refused(page):

@@ -10,40 +10,7 @@ from events.models import OutboxEvent
 from incidents import services as incidents
 from subscribers import services
 from subscribers.models import Delivery, DeliveryStatus, Heartbeat, SubscriberState
-
-# Recorded Postmark tracking webhook payloads (https://postmarkapp.com/developer/webhooks).
-HARD_BOUNCE = {
-    "RecordType": "Bounce",
-    "ID": 4323372036854775807,
-    "Type": "HardBounce",
-    "TypeCode": 1,
-    "Name": "Hard bounce",
-    "Tag": "",
-    "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-    "ServerID": 23,
-    "Description": "The server was unable to deliver your message (ex: unknown user).",
-    "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
-    "Email": "gone@example.org",
-    "From": "status@status.example.com",
-    "BouncedAt": "2026-11-23T16:33:54.9070259Z",
-    "DumpAvailable": True,
-    "Inactive": True,
-    "CanActivate": True,
-    "Subject": "[Example Status] Partial outage: Elevated API errors",
-    "MessageStream": "outbound",
-}
-SOFT_BOUNCE = HARD_BOUNCE | {"Type": "SoftBounce", "TypeCode": 4096, "Email": "full@example.org"}
-COMPLAINT = {
-    "RecordType": "SpamComplaint",
-    "ID": 42,
-    "Type": "SpamComplaint",
-    "TypeCode": 512,
-    "MessageID": "00000000-0000-0000-0000-000000000000",
-    "Email": "angry@example.org",
-    "From": "status@status.example.com",
-    "BouncedAt": "2026-11-23T16:40:00Z",
-    "MessageStream": "outbound",
-}
+from tests.support.postmark import COMPLAINT, HARD_BOUNCE, SOFT_BOUNCE
 
 
 @pytest.fixture
@@ -61,16 +28,6 @@ def tracking(client, settings):
         )
 
     return post
-
-
-@pytest.fixture
-def subscribe(page):
-    def make(email):
-        return services.add_email_subscriber(
-            page=page, email=email, actor="tests", skip_confirmation=True
-        )
-
-    return make
 
 
 def test_a_hard_bounce_and_a_complaint_reported_by_postmark_suppress_the_address(

@@ -15,8 +15,7 @@ from events.models import AuditEntry
 from subscribers import services
 from subscribers.checks import check_tracking_webhook
 from subscribers.models import SubscriberState
-
-from .test_tracking_and_admin import HARD_BOUNCE
+from tests.support.postmark import HARD_BOUNCE
 
 # anymail warns on every SendGrid request that it no longer supports SendGrid officially.
 pytestmark = pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSupportedWarning")

@@ -20,7 +20,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookiejar import CookieJar
@@ -29,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 
-from tests.ops.processes import child_env, spawn, stop, wait_for
+from tests.support.processes import child_env, spawn, stop, wait_for
 
 
 def pg_bin(name: str) -> str:
@@ -368,6 +369,38 @@ class Beacon:
             return error.code, error.headers, error.read()
         except OSError:
             return 0, Message(), b""
+
+
+@dataclass
+class Stack:
+    beacon: Beacon
+    postgres: Postgres
+    redis: Redis
+
+
+@contextmanager
+def demo_stack(
+    folder: Path,
+    *,
+    extra: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """A throwaway PostgreSQL and Redis with the demo page loaded, and Beacon's web server
+    started on top; all of it stopped and removed afterwards."""
+    postgres = Postgres()
+    redis = Redis(folder / "redis")
+    try:
+        postgres.start()
+        redis.start()
+        beacon = Beacon(folder / "beacon", postgres.url, redis.url, extra=extra or {})
+        postgres.create_database()
+        beacon.load_demo()
+        beacon.start()
+        yield Stack(beacon, postgres, redis)
+    finally:
+        if "beacon" in locals():
+            beacon.stop()
+        redis.stop()
+        postgres.remove()
 
 
 @dataclass

@@ -1,14 +1,10 @@
-"""An operator API key for the default page, and a small HTTP client for the live server."""
+"""A small HTTP client for the live server, speaking as a script would."""
 
 import http.client
 import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
-
-import pytest
-
-from operator_api.services import create_api_key
 
 
 @dataclass
@@ -70,18 +66,3 @@ class Http:
 
     def delete(self, path: str, **kwargs: Any) -> Reply:
         return self.request("DELETE", path, **kwargs)
-
-
-@pytest.fixture
-def api_key(page) -> str:
-    return create_api_key(page=page, name="CI", actor="tests")[1]
-
-
-@pytest.fixture
-def operator(live_server, api_key) -> Http:
-    return Http(live_server.url, api_key)
-
-
-@pytest.fixture
-def base(page) -> str:
-    return f"/v1/pages/{page.pk}"

@@ -1,0 +1,73 @@
+"""What happens on the example page, written through the services as operators would."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from components.models import Component, ComponentStatus
+from hooks.models import AlertMapping, AlertSource
+from incidents import services as incident_services
+from incidents.models import Incident
+from maintenance import services as maintenance_services
+from maintenance.models import Maintenance
+from pages.models import Page
+
+
+def open_api_incident(
+    page: Page, api: Component, *, api_status: str = ComponentStatus.PARTIAL_OUTAGE, **fields: Any
+) -> Incident:
+    """Elevated API errors, the API in partial outage (or `api_status`); `fields` change or add
+    to that."""
+    defaults: dict[str, Any] = {
+        "page": page,
+        "name": "Elevated API errors",
+        "body": "We are investigating **errors** on the API.",
+        "component_statuses": {api: api_status},
+        "actor": "tests",
+    }
+    return incident_services.open_incident(**defaults | fields)
+
+
+def past_incident(page: Page, name: str, started_at: datetime, **fields: Any) -> Incident:
+    """An incident typed in afterwards: resolved from the start, backfilled, telling nobody."""
+    defaults: dict[str, Any] = {
+        "page": page,
+        "name": name,
+        "body": "Happened.",
+        "status": "resolved",
+        "started_at": started_at,
+        "backfilled": True,
+        "actor": "tests",
+    }
+    return incident_services.open_incident(**defaults | fields)
+
+
+def schedule_upgrade(
+    page: Page, start: datetime, *, hours: float = 2, **fields: Any
+) -> Maintenance:
+    """A database upgrade from `start`, `hours` long; `fields` change or add to that."""
+    defaults: dict[str, Any] = {
+        "page": page,
+        "name": "Database upgrade",
+        "scheduled_for": start,
+        "scheduled_until": start + timedelta(hours=hours),
+        "body": "We are upgrading the database.",
+        "actor": "tests",
+    }
+    return maintenance_services.schedule_maintenance(**defaults | fields)
+
+
+def map_api_down(
+    page: Page, api: Component, matchers: dict[str, str], **fields: Any
+) -> AlertMapping:
+    """Alertmanager's alerts matching `matchers` put the API in major outage while they fire."""
+    return AlertMapping.objects.create(
+        **{
+            "page": page,
+            "name": "API down",
+            "source": AlertSource.ALERTMANAGER,
+            "matchers": matchers,
+            "component": api,
+            "firing_status": ComponentStatus.MAJOR_OUTAGE,
+        }
+        | fields
+    )
