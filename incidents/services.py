@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, StatusCause
+from components.scope import check_page_scope
 from components.services import Transition, apply_status_changes, validate_status
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
@@ -60,12 +61,6 @@ def _validate_impact(impact: str) -> str:
     if impact and impact not in Impact.values:
         raise ValidationError({"impact_override": f"“{impact}” is not an impact."})
     return impact
-
-
-def _check_components(page: Page, components: Iterable[Component]) -> None:
-    for component in components:
-        if component.page_id != page.pk:
-            raise ValidationError({"components": "A component of another page was given."})
 
 
 def _snapshot(incident: Incident) -> dict[str, Any]:
@@ -141,7 +136,7 @@ def _record_update(
     deliver_notifications: bool,
     display_at: datetime,
 ) -> tuple[IncidentUpdate, list[Transition]]:
-    _check_components(incident.page, component_statuses)
+    check_page_scope(incident.page_id, component_statuses)
     earliest_before = _earliest_display(incident)
     for new_status in component_statuses.values():
         validate_status(new_status)
@@ -422,7 +417,7 @@ def change_incident(
         incident.reminder_intervals = _clean_intervals(reminder_intervals)
     if components is not None:
         components = list(components)
-        _check_components(incident.page, components)
+        check_page_scope(incident.page_id, components)
     after = (
         _snapshot(incident)
         | _details(incident)

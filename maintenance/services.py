@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, StatusCause
+from components.scope import check_page_scope
 from components.services import Transition, apply_status_changes
 from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
@@ -53,12 +54,6 @@ def _validate_window(scheduled_for: datetime | None, scheduled_until: datetime |
         raise ValidationError({"scheduled_until": "The maintenance must end after it starts."})
 
 
-def _check_components(page: Page, components: Iterable[Component]) -> None:
-    for component in components:
-        if component.page_id != page.pk:
-            raise ValidationError({"components": "A component of another page was given."})
-
-
 def _snapshot(m: Maintenance) -> dict[str, Any]:
     return {
         "name": m.name,
@@ -98,7 +93,7 @@ def schedule_maintenance(
     _validate_window(scheduled_for, scheduled_until)
     body = clean_body(body)
     components = list(components)
-    _check_components(page, components)
+    check_page_scope(page.pk, components)
     if remind_minutes_before is not None and remind_minutes_before <= 0:
         raise ValidationError(
             {"remind_minutes_before": "Remind a positive number of minutes before."}
@@ -196,7 +191,7 @@ def change_maintenance(
         m.remind_minutes_before = remind_minutes_before
     if components is not None:
         components = list(components)
-        _check_components(m.page, components)
+        check_page_scope(m.page_id, components)
     after = _snapshot(m) | {
         "components": sorted(c.pk for c in components)
         if components is not None
