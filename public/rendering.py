@@ -23,9 +23,9 @@ from maintenance.models import OPEN, Maintenance, MaintenanceStatus, Maintenance
 from pages.models import Page
 from statuspage.ids import is_public_id
 from statuspage.markdown import render_markdown
+from statuspage.timefmt import format_duration
 
 from .status import OverallStatus, overall_status
-from .timefmt import format_duration
 
 PAST_DAYS = 14
 MONTHS_PER_HISTORY_PAGE = 3
