@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +16,7 @@ from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
+from updates.services import StoryChange, UpdateEdit, edit_posted_update
 
 from .models import (
     IMPACT_ORDER,
@@ -329,11 +330,7 @@ def resolve_incident(
 
 @transaction.atomic
 def edit_incident_update(
-    *,
-    update: IncidentUpdate,
-    actor: Actor,
-    body: str | None = None,
-    display_at: datetime | None = None,
+    *, update: IncidentUpdate, actor: Actor, **edit: Unpack[UpdateEdit]
 ) -> bool:
     """Correct an update's text or time. A changed text is marked "edited" publicly; a changed
     time moves the incident's start or resolution with it (_follow_displayed_timeline)."""
@@ -342,42 +339,21 @@ def edit_incident_update(
     )
     update = IncidentUpdate.objects.select_for_update().get(pk=update.pk)
     earliest_before = _earliest_display(incident)
-    before: dict[str, Any] = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if body is not None:
-        body = clean_body(body)
-        if body != update.body:
-            update.body = body
-            update.edited_at = timezone.now()
-    if display_at is not None:
-        update.display_at = display_at
-    after: dict[str, Any] = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if before == after:
-        return False
-    update.save()
-    timeline_before = _snapshot(incident)
-    _follow_displayed_timeline(incident, earliest_before=earliest_before)
-    timeline_after = _snapshot(incident)
-    if timeline_after["started_at"] != timeline_before["started_at"]:
-        _skip_passed_reminders(incident, timezone.now())
-    incident.save()
-    if timeline_after != timeline_before:
-        before["incident"] = timeline_before
-        after["incident"] = timeline_after
-    record_audit(
-        page=incident.page,
-        actor=actor,
-        action="edit_update",
-        obj=update,
-        before=before,
-        after=after,
+
+    def follow_timeline() -> StoryChange:
+        timeline_before = _snapshot(incident)
+        _follow_displayed_timeline(incident, earliest_before=earliest_before)
+        timeline_after = _snapshot(incident)
+        if timeline_after["started_at"] != timeline_before["started_at"]:
+            _skip_passed_reminders(incident, timezone.now())
+        incident.save()
+        if timeline_after == timeline_before:
+            return {}, {}
+        return {"incident": timeline_before}, {"incident": timeline_after}
+
+    return edit_posted_update(
+        update, incident, EventKind.INCIDENT_UPDATE_EDITED, follow_timeline, actor=actor, **edit
     )
-    emit_event(
-        page=incident.page,
-        kind=EventKind.INCIDENT_UPDATE_EDITED,
-        subject=incident,
-        payload={"update_id": update.pk},
-    )
-    return True
 
 
 @transaction.atomic

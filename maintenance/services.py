@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,7 @@ from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
+from updates.services import StoryChange, UpdateEdit, edit_posted_update
 
 from .models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
 
@@ -348,38 +349,20 @@ def cancel_maintenance(
 
 @transaction.atomic
 def edit_maintenance_update(
-    *,
-    update: MaintenanceUpdate,
-    actor: Actor,
-    body: str | None = None,
-    display_at: datetime | None = None,
+    *, update: MaintenanceUpdate, actor: Actor, **edit: Unpack[UpdateEdit]
 ) -> bool:
     update = (
         MaintenanceUpdate.objects.select_for_update()
         .select_related("maintenance__page")
         .get(pk=update.pk)
     )
-    before = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if body is not None:
-        body = clean_body(body)
-        if body != update.body:
-            update.body = body
-            update.edited_at = timezone.now()
-    if display_at is not None:
-        update.display_at = display_at
-    after = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if before == after:
-        return False
-    update.save()
     m = update.maintenance
-    m.save(update_fields=["updated_at"])
-    record_audit(
-        page=m.page, actor=actor, action="edit_update", obj=update, before=before, after=after
-    )
-    emit_event(
-        page=m.page, kind=EventKind.MAINTENANCE_UPDATED, subject=m, payload={"update_id": update.pk}
-    )
-    return True
+
+    def touch() -> StoryChange:
+        m.save(update_fields=["updated_at"])
+        return {}, {}
+
+    return edit_posted_update(update, m, EventKind.MAINTENANCE_UPDATED, touch, actor=actor, **edit)
 
 
 @transaction.atomic

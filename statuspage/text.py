@@ -12,6 +12,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 # NUL cannot be stored by PostgreSQL; the other C0 controls have no business in a status page.
 _FORBIDDEN = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
@@ -62,6 +63,11 @@ def clean_optional(value: str | None, *, field: str) -> str:
     value = (value or "").strip()
     _refuse_control_characters(value, field)
     return value
+
+
+def body_validators() -> list[MaxLengthValidator]:
+    """The model side of clean_body's length rule, for every Markdown body Beacon stores."""
+    return [MaxLengthValidator(settings.MAX_BODY_CHARS)]
 
 
 def clean_body(value: str | None, *, field: str = "body") -> str:
