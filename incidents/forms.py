@@ -8,7 +8,7 @@ from django.conf import settings
 from components.models import Component
 from pages.models import Page
 from statuspage.forms import ComponentStatusesMixin, ZonedDateTimeField, component_field_name
-from updates.forms import PostUpdateFields, ServiceForm, message_field, notify_field
+from updates.forms import PostUpdateFields, ServiceForm, flag_field, message_field, notify_field
 
 from .models import (
     UNRESOLVED,
@@ -191,9 +191,7 @@ class PostmortemForm(ServiceForm):
         max_length=settings.MAX_BODY_CHARS,
         help_text="Markdown. Save a draft as often as you like; publishing shows it publicly.",
     )
-    notify = forms.BooleanField(
-        required=False, initial=True, label="Notify subscribers when publishing"
-    )
+    notify = flag_field("Notify subscribers when publishing")
 
     def __init__(self, *args: Any, postmortem: Postmortem | None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"body": postmortem.body} if postmortem else None)

@@ -7,7 +7,7 @@ from django import forms
 from components.models import Component
 from pages.models import Page
 from statuspage.forms import ZonedDateTimeField
-from updates.forms import PostUpdateFields, ServiceForm, message_field, notify_field
+from updates.forms import PostUpdateFields, ServiceForm, flag_field, message_field, notify_field
 
 from .models import Maintenance, MaintenanceStatus
 from .services import CANCELLED_TEXT, COMPLETED_TEXT, STARTED_TEXT, VERIFYING_TEXT
@@ -37,22 +37,10 @@ class WindowForm(ServiceForm):
     components = forms.ModelMultipleChoiceField(
         queryset=Component.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    auto_start = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Start automatically",
-        help_text="When the window opens.",
-    )
-    auto_complete = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Complete automatically",
-        help_text="When the window closes.",
-    )
-    set_components_under_maintenance = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Set components under maintenance",
+    auto_start = flag_field("Start automatically", help_text="When the window opens.")
+    auto_complete = flag_field("Complete automatically", help_text="When the window closes.")
+    set_components_under_maintenance = flag_field(
+        "Set components under maintenance",
         help_text="During the window; their statuses are restored afterwards.",
     )
     remind_minutes_before = forms.IntegerField(

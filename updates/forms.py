@@ -18,8 +18,13 @@ def message_field(*, rows: int = 5, **kwargs: Any) -> forms.CharField:
     )
 
 
+def flag_field(label: str, **kwargs: Any) -> forms.BooleanField:
+    """A box ticked unless the operator says otherwise."""
+    return forms.BooleanField(required=False, initial=True, label=label, **kwargs)
+
+
 def notify_field(**kwargs: Any) -> forms.BooleanField:
-    return forms.BooleanField(required=False, initial=True, label="Notify subscribers", **kwargs)
+    return flag_field("Notify subscribers", **kwargs)
 
 
 class ServiceForm(forms.Form):
