@@ -2,8 +2,8 @@
 
 Neither uses Django's change form: a story is opened (or scheduled) on a page of its own, and
 its change page holds one small form per action (post an update, change the details, ...), each
-posted with an `action` field and mapped onto one service call. This base class runs that
-dance; a subclass says which forms it has and which service each action calls.
+posted with an `action` field and mapped onto one service call. This base class runs those
+screens; a subclass says which forms it has and which service each action calls.
 """
 
 from typing import Any
@@ -86,6 +86,10 @@ class StoryAdmin(ServiceModelAdmin):
     def delete_story(self, obj: Any, actor: Any) -> None:
         raise NotImplementedError
 
+    def update_components(self, update: PostedUpdate) -> str:
+        """What the list of updates says an update did to components."""
+        return transitions_text(update)
+
     # The screens.
 
     def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -160,7 +164,7 @@ class StoryAdmin(ServiceModelAdmin):
             "page": page,
             "can_change": can_change,
             "updates": [
-                (u, in_page_time(u.display_at, page), transitions_text(u))
+                (u, in_page_time(u.display_at, page), self.update_components(u))
                 for u in obj.updates.select_related("created_by")
             ],
             "metadata": pretty_json(obj.metadata),
