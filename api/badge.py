@@ -6,7 +6,6 @@ The SVG is built with ElementTree, which escapes the names operators type. It ca
 its colours keep white text at a contrast ratio of at least 4.5:1.
 """
 
-import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
@@ -14,9 +13,9 @@ from components.models import Component, ComponentGroup, ComponentStatus, worst_
 from pages.models import Page
 from public import rendering
 from public.status import CRITICAL, MAINTENANCE, MAJOR, MINOR, NONE
+from statuspage.ids import is_public_id
 
 SVG_TYPE = "image/svg+xml; charset=utf-8"
-PUBLIC_ID = re.compile(r"^[0-9a-z]{1,12}$")
 
 COLOURS = {
     NONE: "#2e7d32",
@@ -130,7 +129,7 @@ def render_badge(page: Page, now: datetime, component_id: str | None = None) -> 
     if not component_id:
         status = rendering.overall(page)
         return badge_svg("status", status.description, COLOURS[status.indicator])
-    if not PUBLIC_ID.match(component_id):
+    if not is_public_id(component_id):
         raise UnknownComponent(component_id)
     component = Component.objects.filter(page=page, pk=component_id).first()
     if component is not None:

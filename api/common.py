@@ -1,10 +1,11 @@
-"""Helpers shared by every public document: timestamps, the page's last change, links.
+"""Helpers shared by every public document: the page's last change, links, and (from
+`statuspage.timefmt`) the contract's timestamps.
 
 Kept apart from `documents.py` so the feed, calendar and badge modules can use them while
 `documents.py` imports those modules for its registry.
 """
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -14,32 +15,7 @@ from events.models import EventKind, OutboxEvent
 from incidents.models import Incident, IncidentUpdate
 from maintenance.models import Maintenance, MaintenanceUpdate
 from pages.models import Page
-
-# Zones written with a "Z", as the original service does; any other zone gets its offset.
-UTC_ZONE_NAMES = frozenset(
-    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
-)
-
-
-def is_utc(tz: tzinfo) -> bool:
-    return tz is UTC or getattr(tz, "key", None) in UTC_ZONE_NAMES
-
-
-def timestamp(dt: datetime, tz: tzinfo) -> str:
-    """ "2026-09-01T10:42:17.731Z" or "2022-02-15T13:21:55.183-08:00": exactly three
-    fractional digits and an explicit offset, in the page's zone (statuspage-api-v2.md §9)."""
-    local = dt.astimezone(tz)
-    text = (
-        f"{local.year:04d}-{local.month:02d}-{local.day:02d}T"
-        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
-    )
-    offset = local.utcoffset()
-    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
-    if minutes == 0 and is_utc(tz):
-        return text + "Z"
-    sign = "-" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+from statuspage.timefmt import timestamp as timestamp  # re-exported for the documents
 
 
 def page_url(page: Page) -> str:

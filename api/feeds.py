@@ -10,8 +10,7 @@ import html
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from email.utils import format_datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import XMLGenerator
@@ -24,6 +23,7 @@ from django.http import Http404
 from incidents.models import Incident
 from maintenance.models import Maintenance, MaintenanceStatus
 from pages.models import Page
+from statuspage.timefmt import iso_utc, rss_time
 
 from .common import page_updated_at, page_url, shortlink
 
@@ -181,15 +181,6 @@ def _host(page: Page) -> str:
     return urlsplit(page.url).hostname or "localhost"
 
 
-def _atom_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _rss_time(value: datetime, tz: tzinfo) -> str:
-    """RFC 822 with English names and the page zone's numeric offset."""
-    return format_datetime(value.astimezone(tz))
-
-
 class _Writer:
     """XMLGenerator with indentation, so the feeds read like the contract's examples."""
 
@@ -244,15 +235,15 @@ def render_atom(page: Page, now: datetime) -> bytes:
         attrs={"rel": "self", "type": "application/atom+xml", "href": f"{url}/history.atom"},
     )
     w.leaf(1, "title", f"{page.name} Status - Incident History")
-    w.leaf(1, "updated", _atom_time(page_updated_at(page)))
+    w.leaf(1, "updated", iso_utc(page_updated_at(page)))
     w.open(1, "author")
     w.leaf(2, "name", page.name)
     w.close(1, "author")
     for item in feed_items(page):
         w.open(1, "entry")
         w.leaf(2, "id", f"tag:{host},2005:Incident/{item.number}")
-        w.leaf(2, "published", _atom_time(item.published))
-        w.leaf(2, "updated", _atom_time(item.updated))
+        w.leaf(2, "published", iso_utc(item.published))
+        w.leaf(2, "updated", iso_utc(item.updated))
         w.leaf(
             2,
             "link",
@@ -278,13 +269,13 @@ def render_rss(page: Page, now: datetime) -> bytes:
     w.leaf(2, "title", f"{page.name} Status - Incident History")
     w.leaf(2, "link", page_url(page))
     w.leaf(2, "description", "Statuspage")
-    w.leaf(2, "pubDate", _rss_time(page_updated_at(page), tz))
+    w.leaf(2, "pubDate", rss_time(page_updated_at(page), tz))
     for item in feed_items(page):
         link = shortlink(page, item.public_id)
         w.open(2, "item")
         w.leaf(3, "title", item.title)
         w.leaf(3, "description", item.body)
-        w.leaf(3, "pubDate", _rss_time(item.published, tz))
+        w.leaf(3, "pubDate", rss_time(item.published, tz))
         w.leaf(3, "link", link)
         w.leaf(3, "guid", link)
         w.close(2, "item")

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_safe
 
 from maintenance.models import Maintenance
 from pages.lookup import page_for
-from public import rendering
 from snapshots.serving import serve
+from statuspage.ids import is_public_id
 
 from . import badge as badges
 from .documents import DOCUMENTS, JSON_TYPE
@@ -137,7 +137,7 @@ def badge(request: HttpRequest) -> HttpResponse:
     component_id = request.GET.get("component", "").strip()
     if not component_id:
         return cors(serve_badge(request))
-    if not badges.PUBLIC_ID.match(component_id):
+    if not is_public_id(component_id):
         return cors(unknown_component_badge(request, component_id))
     try:
         return cors(serve(request, f"/badge.svg?component={component_id}"))
@@ -184,7 +184,7 @@ def incident_or_maintenance(request: HttpRequest, incident_id: str) -> HttpRespo
         if response.status_code != 404:
             return response
         not_found = response
-    if request.method in ("GET", "HEAD") and rendering.PUBLIC_ID.match(incident_id):
+    if request.method in ("GET", "HEAD") and is_public_id(incident_id):
         maintenance = Maintenance.objects.filter(page=page_for(request), pk=incident_id).first()
         if maintenance is not None:
             return HttpResponsePermanentRedirect(maintenance.get_absolute_url())

@@ -15,6 +15,7 @@ from pages.models import Page
 from statuspage.text import clean_name, clean_optional
 
 from .models import Component, ComponentGroup, ComponentStatus, ComponentStatusChange, StatusCause
+from .scope import check_page_scope
 
 EDITABLE_FIELDS = (
     "name",
@@ -72,8 +73,9 @@ def _clean_text_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_group(page: Page, group: ComponentGroup | None) -> None:
-    if group is not None and group.page_id != page.pk:
-        raise ValidationError({"group": "That group belongs to another page."})
+    if group is not None:
+        message = "That group belongs to another page."
+        check_page_scope(page.pk, [group], field="group", message=message)
 
 
 @transaction.atomic
@@ -240,9 +242,7 @@ def record_status_changes(
 ) -> list[Transition]:
     """Set statuses directly and audit each change; for services that describe the whole
     change in their own outbox row, inside their transaction. Returns the changed ones."""
-    for component in statuses:
-        if component.page_id != page.pk:
-            raise ValidationError("A component of another page was given.")
+    check_page_scope(page.pk, statuses, field=None)
     transitions = apply_status_changes(changes=statuses, cause=cause)
     changed = [t for t in transitions if t.old_status != t.new_status]
     by_pk = {c.pk: c for c in statuses}

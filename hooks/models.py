@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from components.models import ComponentStatus
+from components.scope import check_page_scope
 from statuspage.text import refuse_line_breaks
 
 
@@ -67,8 +68,13 @@ class AlertMapping(models.Model):
             raise ValidationError({"matchers": 'Give at least one label, e.g. {"alertname": "X"}.'})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.matchers.items()):
             raise ValidationError({"matchers": "Label names and values must be strings."})
-        if self.component_id and self.page_id and self.component.page_id != self.page_id:
-            raise ValidationError({"component": "That component belongs to another page."})
+        if self.component_id and self.page_id:
+            check_page_scope(
+                self.page_id,
+                [self.component],
+                field="component",
+                message="That component belongs to another page.",
+            )
 
     def matches(self, source: str, labels: dict[str, str]) -> bool:
         if self.source not in (AlertSource.ANY, source):

@@ -1,27 +1,21 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from components.admin import status_badge
-from components.models import ComponentStatus
 from pages.lookup import page_for
 from pages.models import Page
-from statuspage.admin_site import (
-    ServiceModelAdmin,
-    ServiceRejected,
-    in_page_time,
-    pretty_json,
-    site,
-)
+from statuspage.admin_site import in_page_time, site
 from statuspage.forms import add_service_error
+from updates.admin import Forms, StoryAdmin
 
 from . import services
 from .forms import (
@@ -35,6 +29,8 @@ from .forms import (
 )
 from .models import UNRESOLVED, Impact, Incident, IncidentTemplate, IncidentUpdate, Postmortem
 
+POSTMORTEM_ACTIONS = ("save_postmortem", "publish_postmortem")
+
 
 def _template_from(request: HttpRequest, page: Page) -> IncidentTemplate | None:
     """The template named by ?template=<id>, if it is one of this page's."""
@@ -45,15 +41,6 @@ def _template_from(request: HttpRequest, page: Page) -> IncidentTemplate | None:
     if template is None:
         messages.warning(request, "That incident template does not exist; the form is blank.")
     return template
-
-
-def _transitions_text(update: IncidentUpdate) -> str:
-    """ "API: major outage, Dashboard: operational" for an update's component statuses."""
-    labels = dict(ComponentStatus.choices)
-    return ", ".join(
-        f"{t.get('name', '?')}: {labels.get(t.get('new_status', ''), t.get('new_status', '?'))}"
-        for t in update.affected_components or []
-    )
 
 
 class ImpactFilter(admin.SimpleListFilter):
@@ -74,7 +61,7 @@ class ImpactFilter(admin.SimpleListFilter):
 
 
 @admin.register(Incident, site=site)
-class IncidentAdmin(ServiceModelAdmin):
+class IncidentAdmin(StoryAdmin):
     list_display = [
         "name",
         "status_display",
@@ -86,6 +73,10 @@ class IncidentAdmin(ServiceModelAdmin):
     list_filter = ["status", ImpactFilter]
     search_fields = ["name"]
     list_per_page = 50
+    add_template = "admin/incidents/incident/open.html"
+    change_template = "admin/incidents/incident/change.html"
+    field_map = FIELD_MAP
+    save_refusal = "Incidents are changed through the incident page's forms."
 
     # The changelist.
 
@@ -128,20 +119,7 @@ class IncidentAdmin(ServiceModelAdmin):
     def last_update_display(self, obj: Incident) -> str:
         return in_page_time(getattr(obj, "last_update_at", None), obj.page)
 
-    def delete_model(self, request: HttpRequest, obj: Incident) -> None:
-        try:
-            services.delete_incident(incident=obj, actor=request.user)
-        except ValidationError as error:
-            raise ServiceRejected(error) from error
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for incident in queryset:
-            services.delete_incident(incident=incident, actor=request.user)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        raise PermissionDenied("Incidents are changed through the incident page's forms.")
-
-    # Custom screens.
+    # The screens (StoryAdmin runs them).
 
     def get_urls(self) -> list[Any]:
         info = self.opts.app_label, self.opts.model_name
@@ -154,194 +132,92 @@ class IncidentAdmin(ServiceModelAdmin):
             *super().get_urls(),
         ]
 
-    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "has_view_permission": self.has_view_permission(request),
-            **extra,
-        }
-
-    def _change_url(self, incident: Incident) -> str:
-        return reverse(f"{self.admin_site.name}:incidents_incident_change", args=[incident.pk])
-
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        pages = list(Page.objects.order_by("name"))
-        wanted = request.GET.get("page") or request.POST.get("page")
-        page = next((p for p in pages if p.pk == wanted), None) or page_for(request)
-        templates = list(IncidentTemplate.objects.filter(page=page))
+    def add_form(self, request: HttpRequest, page: Page) -> OpenIncidentForm:
         if request.method == "POST":
-            form = OpenIncidentForm(request.POST, page=page)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    incident = services.open_incident(
-                        page=page,
-                        name=data["name"],
-                        body=data["message"],
-                        status=data["status"],
-                        component_statuses=form.component_statuses(),
-                        impact_override=data["impact_override"],
-                        started_at=data.get("started_at"),
-                        deliver_notifications=data["notify"],
-                        backfilled=data["backfilled"],
-                        reminder_intervals=data["reminder_intervals"],
-                        actor=request.user,
-                    )
-                except ValidationError as error:
-                    add_service_error(form, error, FIELD_MAP)
-                else:
-                    messages.success(request, f"Incident “{incident.name}” opened.")
-                    return redirect(self._change_url(incident))
-        else:
-            template = _template_from(request, page)
-            form = OpenIncidentForm(initial=template_initial(template, opening=True), page=page)
-        context = self._context(
-            request,
-            title="Open incident",
-            form=form,
-            page=page,
-            pages=pages,
-            templates=templates,
-            add=True,
-        )
-        return TemplateResponse(request, "admin/incidents/incident/open.html", context)
+            return OpenIncidentForm(request.POST, page=page)
+        template = _template_from(request, page)
+        return OpenIncidentForm(initial=template_initial(template, opening=True), page=page)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        incident = self.get_object(request, unquote(object_id))
-        if incident is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
-        if not self.has_view_or_change_permission(request, incident):
-            raise PermissionDenied
-        can_change = self.has_change_permission(request, incident)
-        page = incident.page
-        action = request.POST.get("action", "") if request.method == "POST" else ""
-        can_postmortem = can_change and request.user.has_perms(
+    def create(
+        self, request: HttpRequest, page: Page, form: OpenIncidentForm
+    ) -> tuple[Incident, str]:
+        incident = services.open_incident(page=page, actor=request.user, **form.arguments())
+        return incident, f"Incident “{incident.name}” opened."
+
+    def add_context(self, request: HttpRequest, page: Page) -> dict[str, Any]:
+        templates = list(IncidentTemplate.objects.filter(page=page))
+        return {"title": "Open incident", "templates": templates, "add": True}
+
+    def _can_postmortem(self, request: HttpRequest, incident: Incident) -> bool:
+        return self.has_change_permission(request, incident) and request.user.has_perms(
             ["incidents.add_postmortem", "incidents.change_postmortem"]
         )
-        if action and not can_change:
-            raise PermissionDenied
-        if action in ("save_postmortem", "publish_postmortem") and not can_postmortem:
-            raise PermissionDenied
-        data = request.POST if action else None
 
-        template = None if action else _template_from(request, page)
-        update_form = PostUpdateForm(
-            data if action == "update" else None,
-            incident=incident,
-            resolve=request.GET.get("resolve") == "1",
-            template=template,
-            prefix="update",
-        )
-        details_form = IncidentDetailsForm(
-            data if action == "details" else None, incident=incident, prefix="details"
-        )
-        postmortem = Postmortem.objects.filter(incident=incident).first()
+    def check_action(self, request: HttpRequest, obj: Incident, action: str) -> None:
+        if action in POSTMORTEM_ACTIONS and not self._can_postmortem(request, obj):
+            raise PermissionDenied
+
+    def action_forms(self, request: HttpRequest, obj: Incident, data: Any, action: str) -> Forms:
+        template = None if action else _template_from(request, obj.page)
         postmortem_form = PostmortemForm(
-            data if action in ("save_postmortem", "publish_postmortem") else None,
-            initial={"body": postmortem.body} if postmortem else None,
+            data if action in POSTMORTEM_ACTIONS else None,
+            postmortem=Postmortem.objects.filter(incident=obj).first(),
             prefix="postmortem",
         )
+        return {
+            "update": PostUpdateForm(
+                data if action == "update" else None,
+                incident=obj,
+                resolve=request.GET.get("resolve") == "1",
+                template=template,
+                prefix="update",
+            ),
+            "details": IncidentDetailsForm(
+                data if action == "details" else None, incident=obj, prefix="details"
+            ),
+            "save_postmortem": postmortem_form,
+            "publish_postmortem": postmortem_form,
+        }
 
-        if action == "update" and update_form.is_valid():
-            cleaned = update_form.cleaned_data
-            try:
-                services.post_incident_update(
-                    incident=incident,
-                    status=cleaned["status"],
-                    body=cleaned["message"],
-                    component_statuses=update_form.component_statuses(),
-                    deliver_notifications=cleaned["notify"],
-                    reopen=cleaned.get("reopen", False),
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                add_service_error(update_form, error, FIELD_MAP)
-            else:
-                messages.success(request, "Update posted.")
-                return redirect(self._change_url(incident))
-        elif action == "details" and details_form.is_valid():
-            cleaned = details_form.cleaned_data
-            try:
-                changed = services.change_incident(
-                    incident=incident,
-                    name=cleaned["name"],
-                    impact_override=cleaned["impact_override"],
-                    started_at=cleaned["started_at"],
-                    components=cleaned["components"],
-                    reminder_intervals=cleaned["reminder_intervals"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                add_service_error(details_form, error, FIELD_MAP)
-            else:
-                messages.success(request, "Details saved." if changed else "Nothing changed.")
-                return redirect(self._change_url(incident))
-        elif action in ("save_postmortem", "publish_postmortem") and postmortem_form.is_valid():
-            cleaned = postmortem_form.cleaned_data
-            try:
-                if action == "publish_postmortem":
-                    services.publish_postmortem(
-                        incident=incident,
-                        body=cleaned["body"],
-                        notify=cleaned["notify"],
-                        actor=request.user,
-                    )
-                    done = "Postmortem published."
-                else:
-                    services.save_postmortem(
-                        incident=incident, body=cleaned["body"], actor=request.user
-                    )
-                    done = "Postmortem draft saved."
-            except ValidationError as error:
-                add_service_error(postmortem_form, error, {})
-            else:
-                messages.success(request, done)
-                return redirect(self._change_url(incident))
-        elif action and action not in (
-            "update",
-            "details",
-            "save_postmortem",
-            "publish_postmortem",
-        ):
-            messages.error(request, "That form action is not known; nothing was changed.")
+    def perform(self, request: HttpRequest, obj: Incident, action: str, form: Any) -> str:
+        if action == "update":
+            services.post_incident_update(incident=obj, actor=request.user, **form.arguments())
+            return "Update posted."
+        if action == "details":
+            changed = services.change_incident(incident=obj, actor=request.user, **form.arguments())
+            return "Details saved." if changed else "Nothing changed."
+        if action == "publish_postmortem":
+            services.publish_postmortem(incident=obj, actor=request.user, **form.arguments())
+            return "Postmortem published."
+        body = form.cleaned_data["body"]
+        services.save_postmortem(incident=obj, body=body, actor=request.user)
+        return "Postmortem draft saved."
 
-        updates = incident.updates.select_related("created_by")
-        context = self._context(
-            request,
-            title=incident.name,
-            subtitle=None,
-            original=incident,
-            object_id=incident.pk,
-            incident=incident,
-            page=page,
-            can_change=can_change,
-            can_postmortem=can_postmortem,
-            update_form=update_form,
-            details_form=details_form,
-            postmortem=postmortem,
-            postmortem_form=postmortem_form,
-            updates=[(u, in_page_time(u.display_at, page), _transitions_text(u)) for u in updates],
-            templates=IncidentTemplate.objects.filter(page=page),
-            started=in_page_time(incident.started_at, page),
-            metadata=pretty_json(incident.metadata),
-            last_reminder=in_page_time(incident.last_reminder_at, page)
-            if incident.last_reminder_at
+    def action_field_map(self, action: str) -> dict[str, str]:
+        return {} if action in POSTMORTEM_ACTIONS else FIELD_MAP
+
+    def change_context(
+        self, request: HttpRequest, obj: Incident, by_action: Forms, can_change: bool
+    ) -> dict[str, Any]:
+        page = obj.page
+        postmortem_form = cast(PostmortemForm, by_action["save_postmortem"])
+        return {
+            "subtitle": None,
+            "incident": obj,
+            "can_postmortem": self._can_postmortem(request, obj),
+            "update_form": by_action["update"],
+            "details_form": by_action["details"],
+            "postmortem": postmortem_form.postmortem,
+            "postmortem_form": postmortem_form,
+            "templates": IncidentTemplate.objects.filter(page=page),
+            "started": in_page_time(obj.started_at, page),
+            "last_reminder": in_page_time(obj.last_reminder_at, page)
+            if obj.last_reminder_at
             else None,
-            has_delete_permission=self.has_delete_permission(request, incident),
-        )
-        return TemplateResponse(request, "admin/incidents/incident/change.html", context)
+        }
+
+    def delete_story(self, obj: Incident, actor: Any) -> None:
+        services.delete_incident(incident=obj, actor=actor)
 
     def edit_update_view(self, request: HttpRequest, object_id: str, update_id: str) -> Any:
         incident = self.get_object(request, unquote(object_id))
@@ -355,10 +231,7 @@ class IncidentAdmin(ServiceModelAdmin):
             if form.is_valid():
                 try:
                     changed = services.edit_incident_update(
-                        update=update,
-                        body=form.cleaned_data["message"],
-                        display_at=form.cleaned_data["display_at"],
-                        actor=request.user,
+                        update=update, actor=request.user, **form.arguments()
                     )
                 except ValidationError as error:
                     add_service_error(form, error, {**FIELD_MAP, "display_at": "display_at"})

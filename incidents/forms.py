@@ -1,6 +1,6 @@
 """Admin forms for the incident write path: each maps onto one service call."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -9,6 +9,7 @@ from components.forms import ComponentStatusesMixin, component_field_name
 from components.models import Component
 from pages.models import Page
 from statuspage.forms import ZonedDateTimeField
+from updates.forms import PostUpdateFields, ServiceForm, flag_field, message_field, notify_field
 
 from .models import (
     UNRESOLVED,
@@ -17,6 +18,7 @@ from .models import (
     Incident,
     IncidentStatus,
     IncidentTemplate,
+    Postmortem,
     normalise_reminder_intervals,
 )
 
@@ -53,16 +55,6 @@ class ReminderIntervalsField(forms.CharField):
         return normalise_reminder_intervals(text) or ""
 
 
-def message_field(**kwargs: Any) -> forms.CharField:
-    return forms.CharField(
-        label="Message",
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        max_length=settings.MAX_BODY_CHARS,
-        help_text="Markdown. Shown on the status page and sent to subscribers.",
-        **kwargs,
-    )
-
-
 def page_components(page: Page) -> list[Component]:
     return list(Component.objects.for_page(page).in_display_order())
 
@@ -78,14 +70,21 @@ def template_initial(template: IncidentTemplate | None, *, opening: bool) -> dic
     return initial
 
 
-class OpenIncidentForm(ComponentStatusesMixin):
+class ComponentStatusesForm(ComponentStatusesMixin, ServiceForm):
+    """Its component selects go to the service as one `component_statuses` argument."""
+
+    def arguments(self) -> dict[str, Any]:
+        selects = {component_field_name(c) for c in self.components}
+        given = {k: v for k, v in super().arguments().items() if k not in selects}
+        return given | {"component_statuses": self.component_statuses()}
+
+
+class OpenIncidentForm(ComponentStatusesForm):
     name = forms.CharField(max_length=255)
     status = forms.ChoiceField(choices=UPDATE_STATUS_CHOICES, initial=IncidentStatus.INVESTIGATING)
     message = message_field()
     impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
-    notify = forms.BooleanField(
-        required=False, initial=True, label="Notify subscribers", help_text="Email and webhooks."
-    )
+    notify = notify_field(help_text="Email and webhooks.")
     backfilled = forms.BooleanField(
         required=False,
         label="Backfilled",
@@ -104,10 +103,8 @@ class OpenIncidentForm(ComponentStatusesMixin):
         self.add_component_fields(page_components(page))
 
 
-class PostUpdateForm(ComponentStatusesMixin):
+class PostUpdateForm(ComponentStatusesForm, PostUpdateFields):
     status = forms.ChoiceField(choices=UPDATE_STATUS_CHOICES)
-    message = message_field()
-    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
 
     def __init__(
         self,
@@ -144,7 +141,7 @@ class PostUpdateForm(ComponentStatusesMixin):
             )
 
 
-class EditUpdateForm(forms.Form):
+class EditUpdateForm(ServiceForm):
     message = message_field()
 
     def __init__(self, *args: Any, page: Page, **kwargs: Any) -> None:
@@ -152,7 +149,9 @@ class EditUpdateForm(forms.Form):
         self.fields["display_at"] = ZonedDateTimeField(tz=page.tz, label="Shown as posted at")
 
 
-class IncidentDetailsForm(forms.Form):
+class IncidentDetailsForm(ServiceForm):
+    # As the page lists them; started_at, made per page, comes in after the declared ones.
+    field_order = ["name", "impact_override", "started_at", "components", "reminder_intervals"]
     name = forms.CharField(max_length=255)
     impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
     components = forms.ModelMultipleChoiceField(
@@ -176,18 +175,26 @@ class IncidentDetailsForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["started_at"] = ZonedDateTimeField(tz=incident.page.tz, label="Started at")
+        self.order_fields(self.field_order)
         self.fields["components"].queryset = Component.objects.for_page(  # type: ignore[attr-defined]
             incident.page
         ).in_display_order()
 
 
-class PostmortemForm(forms.Form):
+class PostmortemForm(ServiceForm):
+    """The postmortem's text, filled in from the one written so far."""
+
+    renamed: ClassVar[dict[str, str]] = {}
+
     body = forms.CharField(
         label="Postmortem",
         widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
         max_length=settings.MAX_BODY_CHARS,
         help_text="Markdown. Save a draft as often as you like; publishing shows it publicly.",
     )
-    notify = forms.BooleanField(
-        required=False, initial=True, label="Notify subscribers when publishing"
-    )
+    notify = flag_field("Notify subscribers when publishing")
+
+    def __init__(self, *args: Any, postmortem: Postmortem | None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"body": postmortem.body} if postmortem else None)
+        super().__init__(*args, **kwargs)
+        self.postmortem = postmortem

@@ -2,14 +2,12 @@ import json
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 
-from statuspage.ids import new_code
 from statuspage.text import refuse_line_breaks
 from statuspage.validators import body_validators, validate_metadata
+from updates.models import PostedUpdate, Story
 
 
 class IncidentStatus(models.TextChoices):
@@ -92,9 +90,6 @@ def reminder_hours(intervals: str | None) -> list[int]:
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
-    def for_page(self, page: object) -> "IncidentQuerySet":
-        return self.filter(page=page)
-
     def unresolved(self) -> "IncidentQuerySet":
         return self.filter(status__in=UNRESOLVED)
 
@@ -102,10 +97,8 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         return self.exclude(status__in=UNRESOLVED)
 
 
-class Incident(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+class Incident(Story):
     page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="incidents")
-    name = models.CharField(max_length=255)
     status = models.CharField(
         max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
     )
@@ -116,8 +109,6 @@ class Incident(models.Model):
         "components.Component", blank=True, related_name="incidents"
     )
     started_at = models.DateTimeField(help_text="When the incident began; may be back-dated.")
-    monitoring_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
     # Historical incidents entered after the fact: they never notify anyone.
     backfilled = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
@@ -130,8 +121,6 @@ class Incident(models.Model):
     # incident reopened (those are skipped, not sent late).
     reminded_hours = models.JSONField(default=list, blank=True)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = IncidentQuerySet.as_manager()
 
@@ -141,12 +130,6 @@ class Incident(models.Model):
             models.Index(fields=["page", "status"]),
             models.Index(fields=["page", "-started_at"]),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("public:incident", args=[self.pk])
 
     @property
     def is_resolved(self) -> bool:
@@ -170,30 +153,12 @@ class Incident(models.Model):
         return [h for h in self.passed_reminder_hours(now) if h not in done]
 
 
-class IncidentUpdate(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+class IncidentUpdate(PostedUpdate):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)
-    body = models.TextField(validators=body_validators())
-    # Time shown to readers; editable for backfilling and corrections.
-    display_at = models.DateTimeField()
-    # [{"code", "name", "old_status", "new_status"}], or null when no component was recorded.
-    affected_components = models.JSONField(null=True, blank=True)
-    deliver_notifications = models.BooleanField(default=True)
-    # Set when the text changes after publishing; shown publicly as "edited".
-    edited_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-display_at", "-created_at"]
+    class Meta(PostedUpdate.Meta):
         indexes = [models.Index(fields=["incident", "-display_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_status_display()}: {self.body[:60]}"
 
 
 class Postmortem(models.Model):

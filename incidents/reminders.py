@@ -7,7 +7,7 @@ is posted.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -16,9 +16,9 @@ from django.db.models import Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from pages.models import Page
 from pages.roles import PAGE_ADMIN, RESPONDER
 from statuspage.mail import header_value
+from statuspage.timefmt import mail_duration, mail_time
 
 from .models import Incident
 
@@ -36,18 +36,6 @@ def operators() -> QuerySet[User]:
     )
 
 
-def _local(value: datetime, page: Page) -> str:
-    return value.astimezone(page.tz).strftime("%d %b %Y, %H:%M %Z")
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} h {minutes:02d} min"
-    return f"{hours} h" if hours else f"{minutes} min"
-
-
 def reminder_email(incident: Incident, *, now: datetime) -> tuple[str, str]:
     """Subject and text of the reminder for this incident as it stands at `now`."""
     page = incident.page
@@ -58,10 +46,10 @@ def reminder_email(incident: Incident, *, now: datetime) -> tuple[str, str]:
         "incident": incident,
         "page": page,
         "status": status,
-        "started": _local(incident.started_at, page),
-        "open_for": _duration(now - incident.started_at),
-        "last_update": _local(last_update, page) if last_update else None,
-        "since_update": _duration(now - last_update) if last_update else None,
+        "started": mail_time(incident.started_at, page.tz),
+        "open_for": mail_duration(now - incident.started_at),
+        "last_update": mail_time(last_update, page.tz) if last_update else None,
+        "since_update": mail_duration(now - last_update) if last_update else None,
         "admin_url": settings.SITE_URL
         + reverse("admin:incidents_incident_change", args=[incident.pk])
         + "#post-update",

@@ -3,13 +3,14 @@
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, ComponentStatusChange, StatusCause
+from components.scope import check_page_scope
 from components.services import (
     Transition,
     apply_status_changes,
@@ -21,6 +22,7 @@ from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
+from updates.services import StoryChange, UpdateEdit, edit_posted_update
 
 from .models import (
     IMPACT_ORDER,
@@ -80,12 +82,6 @@ def _validate_impact(impact: str) -> str:
     if impact and impact not in Impact.values:
         raise ValidationError({"impact_override": f"“{impact}” is not an impact."})
     return impact
-
-
-def _check_components(page: Page, components: Iterable[Component]) -> None:
-    for component in components:
-        if component.page_id != page.pk:
-            raise ValidationError({"components": "A component of another page was given."})
 
 
 def _snapshot(incident: Incident) -> dict[str, Any]:
@@ -161,7 +157,7 @@ def _record_update(
     deliver_notifications: bool,
     display_at: datetime,
 ) -> tuple[IncidentUpdate, list[Transition]]:
-    _check_components(incident.page, component_statuses)
+    check_page_scope(incident.page_id, component_statuses)
     earliest_before = _earliest_display(incident)
     for new_status in component_statuses.values():
         validate_status(new_status)
@@ -236,7 +232,7 @@ def open_incident(
     update_status = _validate_update_status(status)
     body = clean_body(body or default_body(update_status))
     components = list(components)
-    _check_components(page, components)
+    check_page_scope(page.pk, components)
     started_at = _start_of(page, started_at)
     now = timezone.now()
     if started_at and started_at > now:
@@ -425,11 +421,7 @@ def resolve_incident(
 
 @transaction.atomic
 def edit_incident_update(
-    *,
-    update: IncidentUpdate,
-    actor: Actor,
-    body: str | None = None,
-    display_at: datetime | None = None,
+    *, update: IncidentUpdate, actor: Actor, **edit: Unpack[UpdateEdit]
 ) -> bool:
     """Correct an update's text or time. A changed text is marked "edited" publicly; a changed
     time moves the incident's start or resolution with it (_follow_displayed_timeline)."""
@@ -438,42 +430,21 @@ def edit_incident_update(
     )
     update = IncidentUpdate.objects.select_for_update().get(pk=update.pk)
     earliest_before = _earliest_display(incident)
-    before: dict[str, Any] = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if body is not None:
-        body = clean_body(body)
-        if body != update.body:
-            update.body = body
-            update.edited_at = timezone.now()
-    if display_at is not None:
-        update.display_at = display_at
-    after: dict[str, Any] = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if before == after:
-        return False
-    update.save()
-    timeline_before = _snapshot(incident)
-    _follow_displayed_timeline(incident, earliest_before=earliest_before)
-    timeline_after = _snapshot(incident)
-    if timeline_after["started_at"] != timeline_before["started_at"]:
-        _skip_passed_reminders(incident, timezone.now())
-    incident.save()
-    if timeline_after != timeline_before:
-        before["incident"] = timeline_before
-        after["incident"] = timeline_after
-    record_audit(
-        page=incident.page,
-        actor=actor,
-        action="edit_update",
-        obj=update,
-        before=before,
-        after=after,
+
+    def follow_timeline() -> StoryChange:
+        timeline_before = _snapshot(incident)
+        _follow_displayed_timeline(incident, earliest_before=earliest_before)
+        timeline_after = _snapshot(incident)
+        if timeline_after["started_at"] != timeline_before["started_at"]:
+            _skip_passed_reminders(incident, timezone.now())
+        incident.save()
+        if timeline_after == timeline_before:
+            return {}, {}
+        return {"incident": timeline_before}, {"incident": timeline_after}
+
+    return edit_posted_update(
+        update, incident, EventKind.INCIDENT_UPDATE_EDITED, follow_timeline, actor=actor, **edit
     )
-    emit_event(
-        page=incident.page,
-        kind=EventKind.INCIDENT_UPDATE_EDITED,
-        subject=incident,
-        payload={"update_id": update.pk},
-    )
-    return True
 
 
 def _change_details(
@@ -507,7 +478,7 @@ def _change_details(
         incident.reminder_intervals = _clean_intervals(reminder_intervals)
     if components is not None:
         components = list(components)
-        _check_components(incident.page, components)
+        check_page_scope(incident.page_id, components)
     after = (
         _snapshot(incident)
         | _details(incident)
@@ -552,7 +523,7 @@ def record_backfilled_statuses(
         raise ValidationError("Only a backfilled incident's statuses are recorded afterwards.")
     if at > timezone.now():
         raise ValidationError({"at": "Statuses cannot be recorded in the future."})
-    _check_components(incident.page, component_statuses)
+    check_page_scope(incident.page_id, component_statuses)
     if ComponentStatusChange.objects.filter(
         component__in=list(component_statuses), changed_at__gt=at
     ).exists():
@@ -574,6 +545,8 @@ def record_backfilled_statuses(
     # to nobody. The page is published again for its uptime bars.
     emit_event(page=incident.page, kind=EventKind.INCIDENT_CHANGED, subject=incident)
     return changed
+
+
 def change_incident(
     *,
     incident: Incident,

@@ -1,18 +1,20 @@
 """Admin forms for scheduled maintenance. Windows are typed in the page's time zone."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
-from django.conf import settings
 
 from components.models import Component
 from pages.models import Page
 from statuspage.forms import ZonedDateTimeField
+from updates.forms import PostUpdateFields, ServiceForm, flag_field, message_field, notify_field
 
 from .models import Maintenance, MaintenanceStatus
 from .services import CANCELLED_TEXT, COMPLETED_TEXT, STARTED_TEXT, VERIFYING_TEXT
 
 FIELD_MAP = {"body": "message"}
+# The maintenance forms' message boxes are a line shorter than the incidents'.
+ROWS = 4
 UPDATE_STATUS_CHOICES = [
     (s.value, s.label)
     for s in (
@@ -28,39 +30,17 @@ DEFAULT_TEXT = {
 }
 
 
-def message_field(**kwargs: Any) -> forms.CharField:
-    return forms.CharField(
-        label="Message",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        max_length=settings.MAX_BODY_CHARS,
-        help_text="Markdown. Shown on the status page and sent to subscribers.",
-        **kwargs,
-    )
-
-
-class WindowForm(forms.Form):
+class WindowForm(ServiceForm):
     """Name, window, components and flags: shared by scheduling and rescheduling."""
 
     name = forms.CharField(max_length=255)
     components = forms.ModelMultipleChoiceField(
         queryset=Component.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    auto_start = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Start automatically",
-        help_text="When the window opens.",
-    )
-    auto_complete = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Complete automatically",
-        help_text="When the window closes.",
-    )
-    set_components_under_maintenance = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Set components under maintenance",
+    auto_start = flag_field("Start automatically", help_text="When the window opens.")
+    auto_complete = flag_field("Complete automatically", help_text="When the window closes.")
+    set_components_under_maintenance = flag_field(
+        "Set components under maintenance",
         help_text="During the window; their statuses are restored afterwards.",
     )
     remind_minutes_before = forms.IntegerField(
@@ -89,8 +69,8 @@ class WindowForm(forms.Form):
 
 
 class ScheduleMaintenanceForm(WindowForm):
-    message = message_field()
-    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+    message = message_field(rows=ROWS)
+    notify = notify_field()
 
 
 class RescheduleForm(WindowForm):
@@ -111,10 +91,9 @@ class RescheduleForm(WindowForm):
         super().__init__(*args, page=maintenance.page, **kwargs)
 
 
-class MaintenanceUpdateForm(forms.Form):
+class MaintenanceUpdateForm(PostUpdateFields):
     status = forms.ChoiceField(choices=UPDATE_STATUS_CHOICES)
-    message = message_field()
-    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+    message = message_field(rows=ROWS)
 
     def __init__(
         self, *args: Any, maintenance: Maintenance, status: str = "", **kwargs: Any
@@ -132,6 +111,7 @@ class MaintenanceUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CancelForm(forms.Form):
-    message = message_field(initial=CANCELLED_TEXT)
-    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+class CancelForm(ServiceForm):
+    renamed: ClassVar[dict[str, str]] = {"message": "body"}
+    message = message_field(rows=ROWS, initial=CANCELLED_TEXT)
+    notify = notify_field()

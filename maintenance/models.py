@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
-from statuspage.ids import new_code
-from statuspage.validators import body_validators, validate_metadata
+from statuspage.validators import validate_metadata
+from updates.models import PostedUpdate, Story
 
 
 class MaintenanceStatus(models.TextChoices):
@@ -18,9 +16,6 @@ OPEN = (MaintenanceStatus.SCHEDULED, *ACTIVE)
 
 
 class MaintenanceQuerySet(models.QuerySet["Maintenance"]):
-    def for_page(self, page: object) -> "MaintenanceQuerySet":
-        return self.filter(page=page)
-
     def live(self) -> "MaintenanceQuerySet":
         return self.filter(cancelled_at__isnull=True)
 
@@ -31,10 +26,8 @@ class MaintenanceQuerySet(models.QuerySet["Maintenance"]):
         return self.live().filter(status__in=ACTIVE).order_by("scheduled_for")
 
 
-class Maintenance(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+class Maintenance(Story):
     page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="maintenances")
-    name = models.CharField(max_length=255)
     status = models.CharField(
         max_length=12, choices=MaintenanceStatus.choices, default=MaintenanceStatus.SCHEDULED
     )
@@ -61,14 +54,10 @@ class Maintenance(models.Model):
     # Statuses to restore when the window ends: {component id: status before it}.
     restore_statuses = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    monitoring_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Raised on every reschedule, for calendar clients.
     sequence = models.PositiveIntegerField(default=0)
     metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = MaintenanceQuerySet.as_manager()
 
@@ -84,30 +73,7 @@ class Maintenance(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("public:maintenance", args=[self.pk])
-
-
-class MaintenanceUpdate(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+class MaintenanceUpdate(PostedUpdate):
     maintenance = models.ForeignKey(Maintenance, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=12, choices=MaintenanceStatus.choices)
-    body = models.TextField(validators=body_validators())
-    display_at = models.DateTimeField()
-    affected_components = models.JSONField(null=True, blank=True)
-    deliver_notifications = models.BooleanField(default=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-display_at", "-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_status_display()}: {self.body[:60]}"

@@ -2,13 +2,14 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, StatusCause
+from components.scope import check_page_scope
 from components.services import (
     Transition,
     apply_status_changes,
@@ -19,6 +20,7 @@ from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
+from updates.services import StoryChange, UpdateEdit, edit_posted_update
 
 from .models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
 
@@ -67,12 +69,6 @@ def _validate_window(scheduled_for: datetime | None, scheduled_until: datetime |
         raise ValidationError({"scheduled_until": "The maintenance must end after it starts."})
 
 
-def _check_components(page: Page, components: Iterable[Component]) -> None:
-    for component in components:
-        if component.page_id != page.pk:
-            raise ValidationError({"components": "A component of another page was given."})
-
-
 def _snapshot(m: Maintenance) -> dict[str, Any]:
     return {
         "name": m.name,
@@ -119,7 +115,7 @@ def schedule_maintenance(
     _validate_window(scheduled_for, scheduled_until)
     body = clean_body(body or SCHEDULED_TEXT)
     components = list(components)
-    _check_components(page, components)
+    check_page_scope(page.pk, components)
     if remind_minutes_before is not None and remind_minutes_before <= 0:
         raise ValidationError(
             {"remind_minutes_before": "Remind a positive number of minutes before."}
@@ -225,7 +221,7 @@ def _change(
         m.remind_minutes_before = remind_minutes_before
     if components is not None:
         components = list(components)
-        _check_components(m.page, components)
+        check_page_scope(m.page_id, components)
     after = _snapshot(m) | {
         "components": sorted(c.pk for c in components)
         if components is not None
@@ -505,38 +501,20 @@ def cancel_maintenance(
 
 @transaction.atomic
 def edit_maintenance_update(
-    *,
-    update: MaintenanceUpdate,
-    actor: Actor,
-    body: str | None = None,
-    display_at: datetime | None = None,
+    *, update: MaintenanceUpdate, actor: Actor, **edit: Unpack[UpdateEdit]
 ) -> bool:
     update = (
         MaintenanceUpdate.objects.select_for_update()
         .select_related("maintenance__page")
         .get(pk=update.pk)
     )
-    before = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if body is not None:
-        body = clean_body(body)
-        if body != update.body:
-            update.body = body
-            update.edited_at = timezone.now()
-    if display_at is not None:
-        update.display_at = display_at
-    after = {"body": update.body, "display_at": update.display_at.isoformat()}
-    if before == after:
-        return False
-    update.save()
     m = update.maintenance
-    m.save(update_fields=["updated_at"])
-    record_audit(
-        page=m.page, actor=actor, action="edit_update", obj=update, before=before, after=after
-    )
-    emit_event(
-        page=m.page, kind=EventKind.MAINTENANCE_UPDATED, subject=m, payload={"update_id": update.pk}
-    )
-    return True
+
+    def touch() -> StoryChange:
+        m.save(update_fields=["updated_at"])
+        return {}, {}
+
+    return edit_posted_update(update, m, EventKind.MAINTENANCE_UPDATED, touch, actor=actor, **edit)
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ served to every visitor and pre-rendered by the snapshot publisher. Every functi
 fixed number of queries, however many components, incidents and updates the page has.
 """
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -22,10 +21,11 @@ from components.uptime import ComponentUptime, UptimeDay, uptime_by_component, w
 from incidents.models import UNRESOLVED, Impact, Incident, IncidentStatus, IncidentUpdate
 from maintenance.models import OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
 from pages.models import Page
+from statuspage.ids import is_public_id
 from statuspage.markdown import render_markdown
+from statuspage.timefmt import format_duration
 
 from .status import OverallStatus, overall_status
-from .timefmt import format_duration
 
 PAST_DAYS = 14
 MONTHS_PER_HISTORY_PAGE = 3
@@ -415,11 +415,8 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     }
 
 
-PUBLIC_ID = re.compile(r"^[0-9a-z]{1,12}$")
-
-
 def incident_context(page: Page, incident_id: str, now: datetime) -> dict[str, Any]:
-    if not PUBLIC_ID.match(incident_id):
+    if not is_public_id(incident_id):
         raise Http404("No incident with this id on this page.")
     incident = (
         Incident.objects.filter(page=page, pk=incident_id)
@@ -438,7 +435,7 @@ def incident_context(page: Page, incident_id: str, now: datetime) -> dict[str, A
 
 
 def maintenance_context(page: Page, maintenance_id: str, now: datetime) -> dict[str, Any]:
-    if not PUBLIC_ID.match(maintenance_id):
+    if not is_public_id(maintenance_id):
         raise Http404("No scheduled maintenance with this id on this page.")
     maintenance = (
         Maintenance.objects.filter(page=page, pk=maintenance_id)

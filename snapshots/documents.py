@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 
 from pages.models import Page
 from public import rendering
+from statuspage.ids import ID_PATTERN as PUBLIC_ID
 
 HTML = "text/html; charset=utf-8"
 CSS = "text/css; charset=utf-8"
@@ -98,7 +99,6 @@ PAGE_DOCUMENTS: dict[str, Document] = {
     "/brand.css": Document(render_brand_css, CSS),
 }
 
-PUBLIC_ID = r"[0-9a-z]{1,12}"
 PATTERNS: list[tuple[re.Pattern[str], Callable[..., Document]]] = [
     (
         re.compile(rf"^/incidents/(?P<id>{PUBLIC_ID})$"),

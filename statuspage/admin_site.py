@@ -33,6 +33,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from .timefmt import admin_time
+
 logger = logging.getLogger(__name__)
 
 
@@ -272,7 +274,7 @@ def in_page_time(value: Any, page: Any) -> str:
     """A time as the page's readers see it: "2026-01-15 10:00 CET"."""
     if value is None:
         return "—"
-    return value.astimezone(page.tz).strftime("%Y-%m-%d %H:%M %Z")
+    return admin_time(value, page.tz)
 
 
 def pretty_json(value: Any) -> str:

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from components.models import Component
+from components.scope import check_page_scope
 from events.models import EventKind, OutboxEvent
 from events.services import Actor, record_audit
 from pages.models import Page
@@ -87,11 +88,7 @@ def subscriber_for_token(token: str, *, salt: str, max_age: int | None = None) -
 
 
 def _check_components(page: Page, components: Iterable[Component]) -> list[Component]:
-    components = list(components)
-    for component in components:
-        if component.page_id != page.pk:
-            raise ValidationError({"components": "A component of another page was given."})
-    return components
+    return check_page_scope(page.pk, components)
 
 
 def _set_scope(subscriber: Subscriber, components: list[Component] | None) -> None:

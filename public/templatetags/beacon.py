@@ -8,7 +8,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from public.timefmt import format_local, iso_utc
+from statuspage.timefmt import format_local, iso_utc
 
 register = template.Library()
 
