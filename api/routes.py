@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import Http404
 
 from pages.models import Page
-from snapshots.documents import Document, Render, Route
+from snapshots.documents import Document, Render, Route, View
 
 from . import views
 from .badge import PUBLIC_ID, SVG_TYPE, UnknownComponent, render_badge
@@ -62,6 +62,13 @@ def _fixed(render: Render, content_type: str) -> Callable[[], Document]:
     return lambda: document
 
 
+def _adjusted(
+    path: str, name: str, render: Render, content_type: str, view: Callable[[View], View]
+) -> Route:
+    """A document whose view adjusts the stored answer, so the lane leaves it to Django."""
+    return Route(path, name, _fixed(render, content_type), eager=True, lane=False, view=view)
+
+
 ROUTES = [
     _api("api/v2/summary.json", render_summary),
     _api("api/v2/status.json", render_status),
@@ -73,15 +80,8 @@ ROUTES = [
     _api("api/v2/scheduled-maintenances/active.json", render_active_maintenances),
     Route("history.atom", "history_atom", _fixed(render_atom, ATOM_TYPE), eager=True),
     Route("history.rss", "history_rss", _fixed(render_rss, RSS_TYPE), eager=True),
-    # The lane leaves these three to their views, which adjust the stored answer.
-    Route(
-        "maintenance.ics",
-        "calendar",
-        _fixed(render_calendar, CALENDAR_TYPE),
-        eager=True,
-        lane=False,
-        view=views.calendar,
-    ),
+    _adjusted("maintenance.ics", "calendar", render_calendar, CALENDAR_TYPE, views.calendar),
+    # The page's badge, or with `?component=<id>` a component's; its view answers unknown ones.
     Route(
         "badge.svg",
         "badge",
@@ -92,12 +92,5 @@ ROUTES = [
         lane=False,
         view=views.badge,
     ),
-    Route(
-        "embed",
-        "embed",
-        _fixed(render_embed, EMBED_TYPE),
-        eager=True,
-        lane=False,
-        view=views.embed,
-    ),
+    _adjusted("embed", "embed", render_embed, EMBED_TYPE, views.embed),
 ]
