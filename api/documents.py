@@ -3,8 +3,7 @@
 The object builders (`page_json`, `component_json`, `incident_json`, `maintenance_json`) are
 shared with anything else that speaks Statuspage's shapes, such as webhook payloads. The
 document builders (`summary_document` ...) return plain dicts; the `render_*` functions return
-the bytes served, and `DOCUMENTS` maps every public document's path to its renderer and
-content type, so the snapshot publisher can pre-render them all.
+the bytes served, which api/routes.py puts in the snapshot store's table of public URLs.
 
 Each document runs a fixed number of queries, however many components, incidents and updates
 the page has.
@@ -24,15 +23,9 @@ from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, Mai
 from pages.models import Page
 from public.status import overall_status
 
-from .badge import SVG_TYPE, render_badge
-from .calendar import CALENDAR_TYPE, render_calendar
 from .common import page_updated_at, shortlink, timestamp
-from .embed import EMBED_TYPE, render_embed
-from .feeds import ATOM_TYPE, RSS_TYPE, render_atom, render_rss
 
 __all__ = [
-    "DOCUMENTS",
-    "Document",
     "PageComponents",
     "component_json",
     "group_json",
@@ -414,29 +407,3 @@ render_unresolved_incidents = _json_renderer(unresolved_incidents_document)
 render_maintenances = _json_renderer(maintenances_document)
 render_upcoming_maintenances = _json_renderer(upcoming_maintenances_document)
 render_active_maintenances = _json_renderer(active_maintenances_document)
-
-
-@dataclass(frozen=True)
-class Document:
-    render: Callable[[Page, datetime], bytes]
-    content_type: str
-
-
-# Path (no leading slash) → how to render it. Every public document a snapshot can hold.
-DOCUMENTS: dict[str, Document] = {
-    "api/v2/summary.json": Document(render_summary, JSON_TYPE),
-    "api/v2/status.json": Document(render_status, JSON_TYPE),
-    "api/v2/components.json": Document(render_components, JSON_TYPE),
-    "api/v2/incidents.json": Document(render_incidents, JSON_TYPE),
-    "api/v2/incidents/unresolved.json": Document(render_unresolved_incidents, JSON_TYPE),
-    "api/v2/scheduled-maintenances.json": Document(render_maintenances, JSON_TYPE),
-    "api/v2/scheduled-maintenances/upcoming.json": Document(
-        render_upcoming_maintenances, JSON_TYPE
-    ),
-    "api/v2/scheduled-maintenances/active.json": Document(render_active_maintenances, JSON_TYPE),
-    "history.atom": Document(render_atom, ATOM_TYPE),
-    "history.rss": Document(render_rss, RSS_TYPE),
-    "maintenance.ics": Document(render_calendar, CALENDAR_TYPE),
-    "badge.svg": Document(render_badge, SVG_TYPE),
-    "embed": Document(render_embed, EMBED_TYPE),
-}

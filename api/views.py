@@ -1,8 +1,9 @@
-"""Thin views over the public documents: the API v2, the feeds, the calendar, badge and embed.
+"""What the API's URLs add to their stored documents (api/routes.py), and the few answers that
+are not documents: the API's 404, the unknown-component badge and the embed script.
 
-Each renders a pure function of the page's data without the request's user, session or
-cookies, so every visitor (and every CDN) gets the same bytes. The API answers cross-origin
-requests from any site, since status widgets fetch it from other origins.
+Every document is a pure function of the page's data, rendered without the request's user,
+session or cookies, so every visitor (and every CDN) gets the same bytes. The API answers
+cross-origin requests from any site, since status widgets fetch it from other origins.
 """
 
 import json
@@ -11,22 +12,18 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
-from maintenance.models import Maintenance
-from pages.lookup import page_for
-from snapshots.serving import serve
 from statuspage.ids import is_public_id
 
 from . import badge as badges
-from .documents import DOCUMENTS, JSON_TYPE
+from .documents import JSON_TYPE
 
 View = Callable[..., HttpResponse]
 
@@ -101,48 +98,39 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def document_view(path: str) -> Callable[..., HttpResponse]:
-    """The view serving DOCUMENTS[path] for the request's page, from the snapshot store (with
-    its ETag, 304s and cache headers, and without the database when that is down)."""
-    if path not in DOCUMENTS:
-        raise KeyError(path)
-
-    @require_safe
-    def view(request: HttpRequest) -> HttpResponse:
-        return serve(request, "/" + path)
-
-    view.__name__ = view.__qualname__ = "serve_" + path.replace("/", "_").replace(".", "_")
-    return view
-
-
 @api_view
 def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     raise Http404(f"There is no /api/v2/{rest}. See the list of documents in docs/api.md.")
 
 
-serve_calendar = document_view("maintenance.ics")
-serve_badge = document_view("badge.svg")
+def calendar(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = view(request, **kwargs)
+        response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
+        return response
+
+    return wrapper
 
 
-def calendar(request: HttpRequest) -> HttpResponse:
-    response = serve_calendar(request)
-    response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
-    return response
-
-
-@require_safe
-def badge(request: HttpRequest) -> HttpResponse:
+def badge(view: View) -> View:
     """The page's badge, or a component's (`?component=<id>`), both from the snapshot store, so
     they are served while PostgreSQL is down (a component's once it has been asked for)."""
-    component_id = request.GET.get("component", "").strip()
-    if not component_id:
-        return cors(serve_badge(request))
-    if not is_public_id(component_id):
-        return cors(unknown_component_badge(request, component_id))
-    try:
-        return cors(serve(request, f"/badge.svg?component={component_id}"))
-    except Http404:
-        return cors(unknown_component_badge(request, component_id))
+
+    @require_safe
+    @wraps(view)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        component_id = request.GET.get("component", "").strip()
+        if not component_id:
+            return cors(view(request, **kwargs))
+        if not is_public_id(component_id):
+            return cors(unknown_component_badge(request, component_id))
+        try:
+            return cors(view(request, **kwargs))
+        except Http404:
+            return cors(unknown_component_badge(request, component_id))
+
+    return wrapper
 
 
 @BADGE
@@ -162,32 +150,11 @@ EMBED_CSP: dict[str, list[str]] = {
 }
 
 
-embed = xframe_options_exempt(csp_override(EMBED_CSP)(document_view("embed")))
+def embed(view: View) -> View:
+    return xframe_options_exempt(csp_override(EMBED_CSP)(view))
 
 
 @SCRIPT
 def embed_script(request: HttpRequest) -> HttpResponse:
     body = render_to_string("api/embed.js")
     return cors(HttpResponse(body, content_type="text/javascript; charset=utf-8"))
-
-
-def incident_or_maintenance(request: HttpRequest, incident_id: str) -> HttpResponse:
-    """`/incidents/<id>`: the incident page, or for a maintenance id (the API's shortlinks and
-    the feeds' links use this one form) a permanent redirect to the maintenance page."""
-    not_found: HttpResponse | None = None
-    try:
-        match = resolve(request.path_info, urlconf="public.urls")
-        response = match.func(request, *match.args, **match.kwargs)
-    except (Resolver404, Http404):
-        pass
-    else:
-        if response.status_code != 404:
-            return response
-        not_found = response
-    if request.method in ("GET", "HEAD") and is_public_id(incident_id):
-        maintenance = Maintenance.objects.filter(page=page_for(request), pk=incident_id).first()
-        if maintenance is not None:
-            return HttpResponsePermanentRedirect(maintenance.get_absolute_url())
-    if not_found is not None:
-        return not_found
-    raise Http404("No incident with this id on this page.")

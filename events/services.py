@@ -1,10 +1,19 @@
-"""Writing outbox and audit rows. Called by domain services inside their transaction."""
+"""Every write to the outbox and the audit log.
+
+Domain services call `emit_event` and `record_audit` inside their transaction; the outbox's
+consumers record what they did with `mark_published` and `mark_fanned_out`. Once an event's
+transaction commits, `nudge` tells each consumer named in settings.OUTBOX_CONSUMERS.
+"""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import AuditEntry, EventKind, OutboxEvent
 
@@ -52,7 +61,7 @@ def emit_event(
     notify: bool = False,
     payload: dict[str, Any] | None = None,
 ) -> OutboxEvent:
-    """Write an outbox row and nudge the background work once the transaction commits."""
+    """Write an outbox row and, once the transaction commits, nudge its consumers (`nudge`)."""
     event = OutboxEvent.objects.create(
         page=page,
         kind=kind,
@@ -66,11 +75,25 @@ def emit_event(
 
 
 def nudge(event_id: int) -> None:
-    """Best effort: tell the workers there is new work. The sweeper finds it otherwise."""
-    from .tasks import nudge_hooks
-
-    for hook in nudge_hooks:
+    """Best effort: tell each of settings.OUTBOX_CONSUMERS there is new work (events/checks.py
+    checks that each can be imported). A consumer must not wait, on the broker say: the outbox
+    row is the record, and each consumer's own sweep finds what a nudge missed."""
+    for path in settings.OUTBOX_CONSUMERS:
         try:
-            hook(event_id)
+            import_string(path)(event_id)
         except Exception:  # the broker may be down; the outbox row is the record
-            logger.warning("could not nudge background work for event %s", event_id, exc_info=True)
+            logger.warning("could not nudge %s for event %s", path, event_id, exc_info=True)
+
+
+def mark_published(*, page_ids: Iterable[str], up_to: int) -> None:
+    """The snapshot publisher has rendered these pages' documents for events up to `up_to`."""
+    OutboxEvent.objects.filter(
+        published_at__isnull=True, id__lte=up_to, page_id__in=list(page_ids)
+    ).update(published_at=timezone.now())
+
+
+def mark_fanned_out(*, event: OutboxEvent) -> None:
+    """The event's notifications are in delivery rows (or none were due). Called inside the
+    fan-out's transaction, which holds the event's row locked."""
+    event.fanned_out_at = timezone.now()
+    event.save(update_fields=["fanned_out_at"])

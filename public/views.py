@@ -1,63 +1,55 @@
-"""The public status site, served from the snapshot store (snapshots/serving.py).
+"""What the public site's views add to its stored documents, and its 404 page.
 
-Each view names the document its URL shows; the document itself is a pure function of the
-page's data and "now" (snapshots/documents.py over public/rendering.py), rendered without the
-request: no user, session, CSRF token or messages are touched, no cookie is set and nothing
-varies on Cookie, which lets one cached copy serve every visitor. Responses carry a strong
-ETag, Last-Modified and cache headers for browsers, proxies and CDNs, and answer conditional
-requests with 304.
+Every public page is a stored document (public/documents.py), served by the snapshot lane or
+by its one view (snapshots/views.py), rendered without the request: no user, session, CSRF
+token or messages are touched, no cookie is set and nothing varies on Cookie, which lets one
+cached copy serve every visitor.
 """
 
 import zoneinfo
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 
+from maintenance.models import Maintenance
+from pages.lookup import page_for
 from pages.models import Page
-from snapshots.serving import serve
+from statuspage.ids import is_public_id
 
 from . import rendering
 
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return serve(request, "/")
+View = Callable[..., HttpResponse]
 
 
-@require_safe
-def home_fragment(request: HttpRequest) -> HttpResponse:
-    return serve(request, "/fragments/home")
+def or_maintenance(view: View) -> View:
+    """`/incidents/<id>`: the incident page, or for a maintenance id (the API's shortlinks and
+    the feeds' links use this one form) a permanent redirect to the maintenance page."""
 
+    @wraps(view)
+    def wrapper(request: HttpRequest, incident_id: str, **kwargs: Any) -> HttpResponse:
+        not_found: HttpResponse | None = None
+        try:
+            response = view(request, incident_id=incident_id, **kwargs)
+        except Http404:
+            pass
+        else:
+            if response.status_code != 404:
+                return response
+            not_found = response
+        if request.method in ("GET", "HEAD") and is_public_id(incident_id):
+            maintenance = Maintenance.objects.filter(page=page_for(request), pk=incident_id).first()
+            if maintenance is not None:
+                return HttpResponsePermanentRedirect(maintenance.get_absolute_url())
+        if not_found is not None:
+            return not_found
+        raise Http404("No incident with this id on this page.")
 
-@require_safe
-def incident(request: HttpRequest, incident_id: str) -> HttpResponse:
-    return serve(request, f"/incidents/{incident_id}")
-
-
-@require_safe
-def incident_fragment(request: HttpRequest, incident_id: str) -> HttpResponse:
-    return serve(request, f"/incidents/{incident_id}/fragment")
-
-
-@require_safe
-def maintenance(request: HttpRequest, maintenance_id: str) -> HttpResponse:
-    return serve(request, f"/maintenance/{maintenance_id}")
-
-
-@require_safe
-def history(request: HttpRequest) -> HttpResponse:
-    number = rendering.history_page_number(request.GET.get("page"))
-    return serve(request, "/history" if number == 1 else f"/history?page={number}")
-
-
-@require_safe
-def brand_css(request: HttpRequest) -> HttpResponse:
-    """The page's brand colour as a CSS variable, so no inline style is ever needed."""
-    return serve(request, "/brand.css")
+    return wrapper
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,31 +1,34 @@
-"""Every document the public reads, by path: the public pages, plus what the API registers.
+"""The one table of public URLs answered by a stored document, which the renderers fill.
+
+Each `Route` names a URL (as `django.urls.path()` writes it), how the document it shows is
+rendered and what its view adds to the stored answer. Everything on the read path reads this
+table: the renderers' URL confs (`urlpatterns`), the lane in front of Django (snapshots/lane.py),
+the one view behind it (snapshots/views.py) and the publisher. The store renders nothing of its
+own: `public` and `api` register their routes from their AppConfig.ready, so a renderer that
+cannot be imported stops the process at start-up instead of turning its URLs into 404s.
 
 A document is a pure function of a page's data and "now" (`render(page, now) -> bytes`), so
-the publisher can render it ahead of any request and the views can serve the stored bytes.
-Renderers raise Http404 when what the path names does not exist.
+the publisher can render it ahead of any request. Its key in the store is the URL's path, plus
+`?name=value` for the variants a query parameter picks (`/history?page=2`). Renderers raise
+Http404 when what the path names does not exist.
 """
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from django.http import Http404
-from django.template.loader import render_to_string
+from django.http import Http404, HttpResponse, QueryDict
+from django.urls.resolvers import RoutePattern
+from django.utils.http import urlencode
 
 from pages.models import Page
-from public import rendering
-from statuspage.ids import ID_PATTERN as PUBLIC_ID
-
-HTML = "text/html; charset=utf-8"
-CSS = "text/css; charset=utf-8"
-SVG = "image/svg+xml; charset=utf-8"
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_BRAND = "#1f6feb"
 
 Render = Callable[[Page, datetime], bytes]
+View = Callable[..., HttpResponse]
+
+_CAPTURE = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 @dataclass(frozen=True)
@@ -36,125 +39,111 @@ class Document:
     fragment: bool = False
 
 
-def _html(template: str, context: dict[str, Any]) -> bytes:
-    return render_to_string(template, context).encode()
+def _plain(raw: str | None) -> str | None:
+    return raw or None
 
 
-def render_home(page: Page, now: datetime) -> bytes:
-    return _html("public/home.html", rendering.home_context(page, now))
+@dataclass(frozen=True)
+class Route:
+    """A public URL whose answer is a stored document."""
+
+    # As for django.urls.path(), without the leading slash: "incidents/<str:incident_id>".
+    route: str
+    # The URL's name in its renderer's namespace, for reverse() and {% url %}.
+    name: str
+    # The document for the URL's captured values (and the query variant, if any); None when
+    # they cannot name one (an id of the wrong shape).
+    make: Callable[..., Document | None]
+    # The query parameter picking a variant (`?page=2`), and `variant`, which turns its raw
+    # value into the one the key holds: None for the plain document, Http404 when invalid.
+    query: str | None = None
+    variant: Callable[[str | None], str | None] = _plain
+    # Rendered again by every event of its page; fixed paths only.
+    eager: bool = False
+    # Rendered again by every event about one incident or maintenance ("incident", ...).
+    subject: str | None = None
+    # Whether the lane may answer it; False where the view adjusts the stored answer.
+    lane: bool = True
+    # Wraps the view, for what the URL adds to the document (CORS, a download name, ...).
+    view: Callable[[View], View] | None = None
+    pattern: RoutePattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", RoutePattern(self.route, is_endpoint=True))
+
+    def path_for(self, **captured: str) -> str:
+        return "/" + _CAPTURE.sub(lambda match: captured[match[1]], self.route)
+
+    def key(self, path: str, query: QueryDict) -> str:
+        """The stored document's key for a request's path and query. Http404 if invalid."""
+        if self.query is None:
+            return path
+        value = self.variant(query.get(self.query))
+        return path if value is None else f"{path}?{urlencode({self.query: value})}"
 
 
-def render_home_fragment(page: Page, now: datetime) -> bytes:
-    return _html("public/home.html#live", rendering.home_context(page, now))
+_routes: list[Route] = []
+# The app (URL namespace) that registered each route.
+_apps: dict[str, str] = {}
 
 
-def render_history(number: int) -> Render:
-    def render(page: Page, now: datetime) -> bytes:
-        return _html("public/history.html", rendering.history_context(page, number, now))
-
-    return render
-
-
-def render_brand_css(page: Page, now: datetime) -> bytes:
-    """The page's brand colour as a CSS variable, so no inline style is ever needed."""
-    colour = page.brand_colour if HEX_COLOUR.match(page.brand_colour or "") else DEFAULT_BRAND
-    return f":root{{--brand:{colour.lower()}}}\n".encode()
+def register(app: str, *routes: Route) -> None:
+    """Called by each renderer's AppConfig.ready, in the order Django should match them."""
+    for route in routes:
+        if route in _routes:
+            continue  # the apps were set up again (a test's INSTALLED_APPS)
+        if route.route in _apps:
+            raise ValueError(f"the public URL {route.route!r} is registered twice")
+        _apps[route.route] = app
+        _routes.append(route)
 
 
-def render_incident(incident_id: str, template: str) -> Render:
-    def render(page: Page, now: datetime) -> bytes:
-        return _html(template, rendering.incident_context(page, incident_id, now))
-
-    return render
+def routes() -> list[Route]:
+    return list(_routes)
 
 
-def render_maintenance(maintenance_id: str) -> Render:
-    def render(page: Page, now: datetime) -> bytes:
-        context = rendering.maintenance_context(page, maintenance_id, now)
-        return _html("public/maintenance.html", context)
-
-    return render
-
-
-def render_component_badge(component_id: str) -> Render:
-    """A component's (or group's) badge, stored like the page's so that it is served while
-    PostgreSQL is down. Stored when first asked for; re-rendered when stale like the others."""
-
-    def render(page: Page, now: datetime) -> bytes:
-        from api.badge import UnknownComponent, render_badge
-
-        try:
-            return render_badge(page, now, component_id)
-        except UnknownComponent:
-            raise Http404("No such component.") from None
-
-    return render
+def find(path: str) -> tuple[Route, dict[str, Any]] | None:
+    """The route a path (with its leading slash) matches, and the values it captures."""
+    relative = path.removeprefix("/")
+    for route in _routes:
+        match = route.pattern.match(relative)
+        if match is not None:
+            return route, match[2]
+    return None
 
 
-# Documents every event may change: rendered by the publisher as soon as an event arrives.
-PAGE_DOCUMENTS: dict[str, Document] = {
-    "/": Document(render_home, HTML),
-    "/fragments/home": Document(render_home_fragment, HTML, fragment=True),
-    "/history": Document(render_history(1), HTML),
-    "/brand.css": Document(render_brand_css, CSS),
-}
-
-PATTERNS: list[tuple[re.Pattern[str], Callable[..., Document]]] = [
-    (
-        re.compile(rf"^/incidents/(?P<id>{PUBLIC_ID})$"),
-        lambda id: Document(render_incident(id, "public/incident.html"), HTML),
-    ),
-    (
-        re.compile(rf"^/incidents/(?P<id>{PUBLIC_ID})/fragment$"),
-        lambda id: Document(render_incident(id, "public/incident.html#live"), HTML, fragment=True),
-    ),
-    (
-        re.compile(rf"^/maintenance/(?P<id>{PUBLIC_ID})$"),
-        lambda id: Document(render_maintenance(id), HTML),
-    ),
-    (
-        re.compile(rf"^/badge\.svg\?component=(?P<id>{PUBLIC_ID})$"),
-        lambda id: Document(render_component_badge(id), SVG),
-    ),
-    (
-        re.compile(r"^/history\?page=(?P<number>[1-9][0-9]{0,5})$"),
-        lambda number: Document(render_history(int(number)), HTML),
-    ),
-]
+def routes_of(app: str) -> list[Route]:
+    """The routes one renderer registered, in its order."""
+    return [route for route in _routes if _apps[route.route] == app]
 
 
-@cache
-def api_documents() -> dict[str, Document]:
-    """The API's and feeds' documents (`api.documents.DOCUMENTS`), keyed by absolute path."""
+def document(key: str) -> Document | None:
+    """The document a store key names, or None."""
+    path, _, query = key.partition("?")
+    found = find(path)
+    if found is None:
+        return None
+    route, captured = found
+    params = QueryDict(query)
     try:
-        from api.documents import DOCUMENTS
-    except ImportError:
-        return {}
-    return {
-        "/" + path.lstrip("/"): Document(doc.render, doc.content_type)
-        for path, doc in DOCUMENTS.items()
-    }
+        if route.key(path, params) != key:
+            return None
+    except Http404:
+        return None
+    if route.query is not None:
+        captured = {**captured, route.query: route.variant(params.get(route.query))}
+    return route.make(**captured)
 
 
 def eager_keys() -> list[str]:
-    return [*PAGE_DOCUMENTS, *api_documents()]
+    """The documents every event of a page may change, in the order readers look at them."""
+    return [route.path_for() for route in _routes if route.eager]
 
 
 def subject_keys(subject_type: str, subject_id: str) -> list[str]:
     """The documents about one incident or maintenance, which its events change."""
-    if subject_type == "incident":
-        return [f"/incidents/{subject_id}", f"/incidents/{subject_id}/fragment"]
-    if subject_type == "maintenance":
-        return [f"/maintenance/{subject_id}"]
-    return []
-
-
-def document(key: str) -> Document | None:
-    found = PAGE_DOCUMENTS.get(key) or api_documents().get(key)
-    if found is not None:
-        return found
-    for pattern, make in PATTERNS:
-        match = pattern.match(key)
-        if match:
-            return make(*match.groups())
-    return None
+    return [
+        route.path_for(**dict.fromkeys(route.pattern.converters, subject_id))
+        for route in _routes
+        if route.subject == subject_type
+    ]

@@ -7,12 +7,13 @@ the client accepts it; the store keeps that copy): no request or response object
 middleware, no signals, and headers built once per document. A 304 costs a few string
 comparisons.
 
-Whatever it is not sure of goes on to Django, whose SnapshotMiddleware and views give the
-usual answers: other methods, unknown paths and hosts, documents never rendered, If-Match and
-If-Unmodified-Since, plain http when https is enforced, and tests (SNAPSHOT_CHECK_SECONDS = 0,
-where every read checks the outbox). What it answers is what Django would: same status, body and
-headers, including those of the security and Content-Security-Policy middleware (tested in
-tests/snapshots/test_lane.py).
+It answers the URLs of the document table (snapshots/documents.py) that the table lets it;
+whatever it is not sure of goes on to Django, whose one document view (snapshots/views.py) and
+other views give the usual answers: other methods, unknown paths and hosts, documents never
+rendered, If-Match and If-Unmodified-Since, plain http when https is enforced, and tests
+(SNAPSHOT_CHECK_SECONDS = 0, where every read checks the outbox). What it answers is what
+Django would: same status, body and headers, including those of the security and
+Content-Security-Policy middleware (tested in tests/snapshots/test_lane.py).
 """
 
 import io
@@ -21,15 +22,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.http import parse_etags, parse_http_date_safe
 
-from . import publisher, store
-from .documents import document
-from .middleware import document_key_for
+from . import documents, publisher, store
 from .serving import NOT_MODIFIED_KEEPS, accepts_gzip, is_stale, representation_headers
 
 StartResponse = Callable[..., Any]
@@ -40,7 +39,7 @@ MEMO_LIMIT = 1024
 
 
 def _site_headers(secure: bool) -> Headers:
-    """The headers the middleware in front of SnapshotMiddleware adds to every response."""
+    """The headers Django's middleware adds to every stored document's response."""
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": "/",
@@ -154,10 +153,15 @@ class SnapshotLane:
             return self._keys[memo]
         found = None
         # WSGI carries the path as latin-1; an ASCII path is the same string in Django.
-        key = document_key_for(path, query) if path.isascii() and query.isascii() else None
-        doc = document(key) if key is not None else None
-        if key is not None and doc is not None:
-            found = (key, doc.fragment)
+        route = documents.find(path) if path.isascii() and query.isascii() else None
+        if route is not None and route[0].lane:
+            try:
+                key = route[0].key(path, QueryDict(query))
+            except Http404:
+                key = None  # Django answers it with its 404 page
+            doc = documents.document(key) if key is not None else None
+            if key is not None and doc is not None:
+                found = (key, doc.fragment)
         if len(self._keys) >= MEMO_LIMIT:
             self._keys.clear()
         self._keys[memo] = found

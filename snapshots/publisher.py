@@ -34,6 +34,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from events.models import OutboxEvent
+from events.services import mark_published
 from pages.models import Page
 
 from . import documents, store
@@ -146,9 +147,7 @@ def _publish(*, eager: bool) -> Published:
             refreshed.pop(gone, None)
         published = [p for p in wanted if refreshed.get(p) == now]
         if published:
-            OutboxEvent.objects.filter(
-                published_at__isnull=True, id__lte=seen, page_id__in=published
-            ).update(published_at=timezone.now())
+            mark_published(page_ids=published, up_to=seen)
 
     store.write_state(store.State(seen=seen, gaps=gaps, versions=versions, refreshed=refreshed))
     return result

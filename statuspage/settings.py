@@ -132,8 +132,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "snapshots.middleware.SnapshotMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "statuspage.middleware.NotModifiedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -348,6 +348,14 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60.0},
     },
 }
+
+# Who acts on an outbox event once its transaction commits (events.services.nudge), in this
+# order: each is handed the event's id and must return at once; what a nudge misses, the
+# consumer's own sweep finds in the outbox (the subscribers' sweeper, the snapshot poller).
+OUTBOX_CONSUMERS = [
+    "subscribers.tasks.nudge_event",  # fan the notifications out into deliveries
+    "snapshots.publisher.nudge",  # re-render what the public reads
+]
 
 # Snapshots: the public pages, API and feeds pre-rendered into files under SNAPSHOT_DIR and served
 # from there, without PostgreSQL or Redis (snapshots/). Each web process checks the outbox every

@@ -23,7 +23,7 @@ from django.utils import timezone
 from components.models import Component
 from components.scope import check_page_scope
 from events.models import EventKind, OutboxEvent
-from events.services import Actor, record_audit
+from events.services import Actor, mark_fanned_out, record_audit
 from pages.models import Page
 
 from .models import Channel, Delivery, DeliveryStatus, Heartbeat, Subscriber, SubscriberState
@@ -458,8 +458,7 @@ def fan_out(*, event_id: int) -> int:
                 ]
                 Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
             created = len(ids)
-        event.fanned_out_at = timezone.now()
-        event.save(update_fields=["fanned_out_at"])
+        mark_fanned_out(event=event)
     return created
 
 

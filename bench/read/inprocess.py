@@ -60,7 +60,14 @@ def main() -> None:
                 "wsgi.errors": sys.stderr,
                 **headers,
             }
-            b"".join(application(environ, start_response))
+            # Closed as a WSGI server closes it: that gives the capacity limiter its turn back.
+            result = application(environ, start_response)
+            try:
+                b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
             return answer["status"], answer["headers"]
 
         def per_request(make: Callable[[], tuple[str, dict[str, str]]], expect: str) -> float:

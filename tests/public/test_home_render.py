@@ -14,7 +14,7 @@ from components.models import Component, ComponentGroup, ComponentStatusChange
 from incidents.models import Incident, IncidentUpdate
 from maintenance.models import Maintenance, MaintenanceUpdate
 from pages.models import Page
-from snapshots.documents import render_home
+from public.documents import render_home
 
 FIXTURE = Path(__file__).parent / "fixtures" / "home.html"
 # Nov 8, 2026 13:00 in Paris; the 90-day window spans the Oct 25 change from CEST to CET.
