@@ -26,6 +26,7 @@ from events.models import EventKind, OutboxEvent
 from pages.models import Page
 
 from .models import Subscriber
+from .tokens import manage_token
 
 MANAGE = "__BEACON_MANAGE_URL__"
 UNSUBSCRIBE = "__BEACON_UNSUBSCRIBE_URL__"
@@ -57,16 +58,12 @@ def page_link(page: Page, path: str) -> str:
 
 
 def manage_url(subscriber: Subscriber) -> str:
-    from .services import manage_token
-
     return page_link(
         subscriber.page, reverse("subscribers:manage", args=[manage_token(subscriber)])
     )
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    from .services import manage_token
-
     return page_link(
         subscriber.page, reverse("subscribers:unsubscribe", args=[manage_token(subscriber)])
     )

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -24,15 +23,13 @@ from components.models import Component
 from events.models import EventKind, OutboxEvent
 from events.services import Actor, record_audit
 from pages.models import Page
+from statuspage import broker
 
 from .models import Channel, Delivery, DeliveryStatus, Heartbeat, Subscriber, SubscriberState
 from .validation import clean_email, clean_endpoint
 
 logger = logging.getLogger(__name__)
 
-CONFIRM_SALT = "subscribers.confirm"
-MANAGE_SALT = "subscribers.manage"
-CONFIRM_MAX_AGE = 7 * 24 * 3600
 # However often one address is submitted, it gets at most one confirmation per this interval.
 CONFIRMATION_INTERVAL = timedelta(hours=1)
 
@@ -56,31 +53,6 @@ NOTIFYING_KINDS = {
     EventKind.MAINTENANCE_COMPLETED,
     EventKind.MAINTENANCE_CANCELLED,
 }
-
-
-# Tokens ---------------------------------------------------------------------------------------
-
-
-def confirm_token(subscriber: Subscriber) -> str:
-    return signing.dumps(subscriber.pk, salt=CONFIRM_SALT)
-
-
-def manage_token(subscriber: Subscriber) -> str:
-    # No expiry: the link in a year-old email must still unsubscribe.
-    return signing.dumps(subscriber.pk, salt=MANAGE_SALT)
-
-
-def subscriber_for_token(token: str, *, salt: str, max_age: int | None = None) -> Subscriber:
-    try:
-        pk = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired:
-        raise ValidationError("This link has expired. Subscribe again for a new one.") from None
-    except signing.BadSignature:
-        raise ValidationError("This link is not valid.") from None
-    subscriber = Subscriber.objects.select_related("page").filter(pk=pk).first()
-    if subscriber is None:
-        raise ValidationError("This subscription no longer exists.")
-    return subscriber
 
 
 # Subscribing ----------------------------------------------------------------------------------
@@ -155,9 +127,7 @@ def subscribe_email(
 
 
 def _nudge_confirmation(subscriber_id: str) -> None:
-    from .tasks import enqueue
-
-    enqueue("subscribers.tasks.send_confirmation", subscriber_id)
+    broker.publish("subscribers.tasks.send_confirmation", subscriber_id)
 
 
 @transaction.atomic

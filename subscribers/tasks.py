@@ -21,6 +21,7 @@ from . import services
 from .messages import page_link
 from .models import Channel, Delivery
 from .sending import Sender
+from .tokens import confirm_token
 from .transports import Outcome, WebhookTransport, confirmation_ping
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def send_confirmation(subscriber_id: str) -> None:
         else:
             logger.info("webhook %s not confirmed: %s", subscriber.endpoint, result.error)
         return
-    token = services.confirm_token(subscriber)
+    token = confirm_token(subscriber)
     page = subscriber.page
     incident = subscriber.incident
     context = {
