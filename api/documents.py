@@ -1,7 +1,9 @@
 """The public API v2 documents (statuspage-api-v2.md): pure functions of a page's data and "now".
 
 The object builders (`page_json`, `component_json`, `incident_json`, `maintenance_json`) are
-shared with anything else that speaks Statuspage's shapes, such as webhook payloads. The
+shared with anything else that speaks Statuspage's shapes: `full_incident_json` and
+`full_maintenance_json` extend them with the fields webhooks send, and the management API (v1)
+extends those in turn. The
 document builders (`summary_document` ...) return plain dicts; the `render_*` functions return
 the bytes served, and `DOCUMENTS` maps every public document's path to its renderer and
 content type, so the snapshot publisher can pre-render them all.
@@ -13,13 +15,13 @@ the page has.
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db.models import Prefetch
 
 from components.models import Component, ComponentGroup, ComponentStatus, worst_status
-from incidents.models import UNRESOLVED, Incident, IncidentUpdate
+from incidents.models import UNRESOLVED, Incident, IncidentUpdate, Postmortem
 from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
 from pages.models import Page
 from public.status import overall_status
@@ -35,6 +37,8 @@ __all__ = [
     "Document",
     "PageComponents",
     "component_json",
+    "full_incident_json",
+    "full_maintenance_json",
     "group_json",
     "incident_json",
     "maintenance_json",
@@ -199,15 +203,15 @@ def _affected(value: Any) -> list[dict[str, str]] | None:
     return entries or None
 
 
-def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page) -> JSONDict:
+def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, tz: tzinfo) -> JSONDict:
     return {
         "id": update.pk,
         "status": update.status,
         "body": update.body,
         "incident_id": parent_id,
-        "created_at": timestamp(update.created_at, page.tz),
-        "updated_at": timestamp(update.updated_at, page.tz),
-        "display_at": timestamp(update.display_at, page.tz),
+        "created_at": timestamp(update.created_at, tz),
+        "updated_at": timestamp(update.updated_at, tz),
+        "display_at": timestamp(update.display_at, tz),
         "affected_components": _affected(update.affected_components),
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
@@ -249,7 +253,7 @@ def incident_json(
         "shortlink": shortlink(page, incident.pk),
         "page_id": page.pk,
         "incident_updates": [
-            update_json(u, incident.pk, page) for u in _newest_first(incident.updates.all())
+            update_json(u, incident.pk, tz) for u in _newest_first(incident.updates.all())
         ],
         "components": _components_of(incident, page, components),
     }
@@ -274,10 +278,55 @@ def maintenance_json(
         "started_at": timestamp(m.created_at, tz),
         "shortlink": shortlink(page, m.pk),
         "page_id": page.pk,
-        "incident_updates": [update_json(u, m.pk, page) for u in _newest_first(m.updates.all())],
+        "incident_updates": [update_json(u, m.pk, tz) for u in _newest_first(m.updates.all())],
         "components": _components_of(m, page, components),
         "scheduled_for": timestamp(m.scheduled_for, tz),
         "scheduled_until": timestamp(m.scheduled_until, tz),
+    }
+
+
+# What Statuspage's webhooks and management API add to the public object, when nothing is
+# scheduled (an incident) or nothing can be written afterwards (a maintenance).
+NO_SCHEDULE: JSONDict = {
+    "scheduled_for": None,
+    "scheduled_until": None,
+    "scheduled_remind_prior": False,
+    "scheduled_reminded_at": None,
+    "scheduled_auto_in_progress": False,
+    "scheduled_auto_completed": False,
+}
+NO_POSTMORTEM: JSONDict = {"postmortem_body": None, "postmortem_published_at": None}
+
+
+def full_incident_json(
+    incident: Incident, page: Page, *, components: PageComponents | None = None
+) -> JSONDict:
+    """The public incident plus the fields Statuspage's webhooks add: what a webhook sends,
+    and what the management API's (v1) incident extends."""
+    postmortem: Postmortem | None = getattr(incident, "postmortem", None)
+    published_at = postmortem.published_at if postmortem is not None else None
+    return incident_json(incident, page, components=components) | {
+        "impact_override": incident.impact_override or None,
+        "backfilled": incident.backfilled,
+        **NO_SCHEDULE,
+        "postmortem_body": postmortem.body if postmortem is not None and published_at else None,
+        "postmortem_published_at": timestamp(published_at, page.tz) if published_at else None,
+    }
+
+
+def full_maintenance_json(
+    maintenance: Maintenance, page: Page, *, components: PageComponents | None = None
+) -> JSONDict:
+    """The public maintenance plus the same fields as `full_incident_json`."""
+    m = maintenance
+    return maintenance_json(m, page, components=components) | {
+        "impact_override": None,
+        "backfilled": False,
+        "scheduled_remind_prior": m.remind_minutes_before is not None,
+        "scheduled_reminded_at": timestamp(m.reminded_at, page.tz) if m.reminded_at else None,
+        "scheduled_auto_in_progress": m.auto_start,
+        "scheduled_auto_completed": m.auto_complete,
+        **NO_POSTMORTEM,
     }
 
 
