@@ -24,6 +24,7 @@ from api.documents import (
 from components.models import Component, ComponentStatus, worst_status
 from events.models import EventKind, OutboxEvent
 from pages.models import Page
+from statuspage.mail import render_subject
 
 from .models import Subscriber
 from .tokens import manage_token
@@ -181,7 +182,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         "duration": duration,
         "components": _component_rows(update, components),
     }
-    return f"[{page.name}] {heading}: {name}", context, payload
+    return render_subject("emails/notification_subject.txt", context), context, payload
 
 
 def _component_update(
@@ -215,7 +216,10 @@ def _component_update(
         "component": component_json(first, page),
         "component_updates": updates,
     }
-    subject = f"[{page.name}] {first.name}: {STATUS_LABELS.get(first.status, first.status)}"
+    status = STATUS_LABELS.get(first.status, first.status)
+    subject = render_subject(
+        "emails/component_subject.txt", {"page": page, "component": first, "status": status}
+    )
     return subject, {}, payload
 
 

@@ -100,14 +100,11 @@ def send_confirmation(subscriber_id: str) -> None:
     }
     from django.core.mail import EmailMultiAlternatives
 
-    from statuspage.mail import header_value
+    from statuspage.mail import render_subject
 
-    subject = f"[{page.name}] Confirm your subscription"
-    if incident is not None:
-        subject += f" to “{incident.name}”"
-    # A name stored with a line break would make Django refuse the subject on every retry.
     mail = EmailMultiAlternatives(
-        subject=header_value(subject),
+        # One line: a name stored with a line break would make Django refuse it on every retry.
+        subject=render_subject("emails/confirm_subject.txt", context),
         body=render_to_string("emails/confirm.txt", context),
         to=[subscriber.email],
         headers={"Auto-Submitted": "auto-generated"},
