@@ -391,47 +391,36 @@ def components_document(page: Page, now: datetime) -> JSONDict:
 
 
 def incidents_document(page: Page, now: datetime) -> JSONDict:
+    return _incident_list(page, _incidents(page)[:LIST_LIMIT])
+
+
+def unresolved_incidents_document(page: Page, now: datetime) -> JSONDict:
+    return _incident_list(page, _unresolved(page))
+
+
+def maintenances_document(page: Page, now: datetime) -> JSONDict:
+    ordered = _maintenances(page).order_by("-scheduled_for", "-created_at", "-pk")
+    return _maintenance_list(page, ordered[:LIST_LIMIT])
+
+
+def upcoming_maintenances_document(page: Page, now: datetime) -> JSONDict:
+    return _maintenance_list(page, _open_maintenances(page, [MaintenanceStatus.SCHEDULED]))
+
+
+def active_maintenances_document(page: Page, now: datetime) -> JSONDict:
+    return _maintenance_list(page, _open_maintenances(page, ACTIVE))
+
+
+def _incident_list(page: Page, incidents: Iterable[Incident]) -> JSONDict:
     components = page_components(page)
-    incidents = _incidents(page)[:LIST_LIMIT]
     return {
         "page": page_json(page),
         "incidents": [incident_json(i, page, components=components) for i in incidents],
     }
 
 
-def unresolved_incidents_document(page: Page, now: datetime) -> JSONDict:
+def _maintenance_list(page: Page, maintenances: Iterable[Maintenance]) -> JSONDict:
     components = page_components(page)
-    return {
-        "page": page_json(page),
-        "incidents": [incident_json(i, page, components=components) for i in _unresolved(page)],
-    }
-
-
-def maintenances_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    maintenances = _maintenances(page).order_by("-scheduled_for", "-created_at", "-pk")[:LIST_LIMIT]
-    return {
-        "page": page_json(page),
-        "scheduled_maintenances": [
-            maintenance_json(m, page, components=components) for m in maintenances
-        ],
-    }
-
-
-def upcoming_maintenances_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    maintenances = _open_maintenances(page, [MaintenanceStatus.SCHEDULED])
-    return {
-        "page": page_json(page),
-        "scheduled_maintenances": [
-            maintenance_json(m, page, components=components) for m in maintenances
-        ],
-    }
-
-
-def active_maintenances_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    maintenances = _open_maintenances(page, ACTIVE)
     return {
         "page": page_json(page),
         "scheduled_maintenances": [

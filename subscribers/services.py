@@ -121,9 +121,16 @@ def subscribe_email(
     _set_scope(subscriber, chosen)
     if created:
         record_audit(page=page, actor=actor, action="subscribe", obj=subscriber)
-    if _claim_confirmation(subscriber):
-        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    _send_confirmation_once(subscriber)
     return subscriber
+
+
+def _send_confirmation_once(subscriber: Subscriber) -> bool:
+    """Send the confirmation after commit, unless one went out within the interval."""
+    if not _claim_confirmation(subscriber):
+        return False
+    transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    return True
 
 
 def _nudge_confirmation(subscriber_id: str) -> None:
@@ -261,8 +268,7 @@ def add_webhook_subscriber(
     _set_scope(subscriber, chosen)
     if created:
         record_audit(page=page, actor=actor, action="add_webhook", obj=subscriber)
-    if _claim_confirmation(subscriber):
-        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    _send_confirmation_once(subscriber)
     return subscriber
 
 
@@ -295,8 +301,7 @@ def add_incident_subscriber(
         subscriber.save(update_fields=["state", "updated_at"])
     if created:
         record_audit(page=page, actor=actor, action="subscribe", obj=subscriber)
-    if _claim_confirmation(subscriber):
-        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    _send_confirmation_once(subscriber)
     return subscriber
 
 
@@ -304,10 +309,7 @@ def resend_confirmation(subscriber: Subscriber) -> bool:
     """Send the confirmation link again (at most once an interval); False if none is sent."""
     if subscriber.state != SubscriberState.UNCONFIRMED:
         return False
-    if not _claim_confirmation(subscriber):
-        return False
-    transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
-    return True
+    return _send_confirmation_once(subscriber)
 
 
 @dataclass
