@@ -239,49 +239,48 @@ def incident_json(
     Prefetch `updates` and `components` when rendering many; pass `components` (from
     `page_components`) to share one lookup of the page's components.
     """
-    tz = page.tz
-    return {
-        "id": incident.pk,
-        "name": incident.name,
-        "status": incident.status,
-        "impact": incident.effective_impact,
-        "created_at": timestamp(incident.created_at, tz),
-        "updated_at": timestamp(incident.updated_at, tz),
-        "monitoring_at": timestamp(incident.monitoring_at, tz) if incident.monitoring_at else None,
-        "resolved_at": timestamp(incident.resolved_at, tz) if incident.resolved_at else None,
-        "started_at": timestamp(incident.started_at, tz),
-        "shortlink": shortlink(page, incident.pk),
-        "page_id": page.pk,
-        "incident_updates": [
-            update_json(u, incident.pk, tz) for u in _newest_first(incident.updates.all())
-        ],
-        "components": _components_of(incident, page, components),
-    }
+    return _incident_shape(
+        incident, page, components, impact=incident.effective_impact, started_at=incident.started_at
+    )
 
 
 def maintenance_json(
     maintenance: Maintenance, page: Page, *, components: PageComponents | None = None
 ) -> JSONDict:
     """A scheduled maintenance in the incident shape, plus its window (§8)."""
-    tz = page.tz
     m = maintenance
+    # The original service's started_at is the creation time, not the window's start.
+    return _incident_shape(m, page, components, impact="maintenance", started_at=m.created_at) | {
+        "scheduled_for": timestamp(m.scheduled_for, page.tz),
+        "scheduled_until": timestamp(m.scheduled_until, page.tz),
+    }
+
+
+def _incident_shape(
+    item: Incident | Maintenance,
+    page: Page,
+    components: PageComponents | None,
+    *,
+    impact: str,
+    started_at: datetime,
+) -> JSONDict:
+    tz = page.tz
     return {
-        "id": m.pk,
-        "name": m.name,
-        "status": m.status,
-        "impact": "maintenance",
-        "created_at": timestamp(m.created_at, tz),
-        "updated_at": timestamp(m.updated_at, tz),
-        "monitoring_at": timestamp(m.monitoring_at, tz) if m.monitoring_at else None,
-        "resolved_at": timestamp(m.resolved_at, tz) if m.resolved_at else None,
-        # The original service's started_at is the creation time, not the window's start.
-        "started_at": timestamp(m.created_at, tz),
-        "shortlink": shortlink(page, m.pk),
+        "id": item.pk,
+        "name": item.name,
+        "status": item.status,
+        "impact": impact,
+        "created_at": timestamp(item.created_at, tz),
+        "updated_at": timestamp(item.updated_at, tz),
+        "monitoring_at": timestamp(item.monitoring_at, tz) if item.monitoring_at else None,
+        "resolved_at": timestamp(item.resolved_at, tz) if item.resolved_at else None,
+        "started_at": timestamp(started_at, tz),
+        "shortlink": shortlink(page, item.pk),
         "page_id": page.pk,
-        "incident_updates": [update_json(u, m.pk, tz) for u in _newest_first(m.updates.all())],
-        "components": _components_of(m, page, components),
-        "scheduled_for": timestamp(m.scheduled_for, tz),
-        "scheduled_until": timestamp(m.scheduled_until, tz),
+        "incident_updates": [
+            update_json(u, item.pk, tz) for u in _newest_first(item.updates.all())
+        ],
+        "components": _components_of(item, page, components),
     }
 
 
