@@ -23,7 +23,7 @@ from pages.models import Page
 from statuspage.admin_site import client_address
 
 from . import services
-from .forms import SubscribeForm, WebhookForm
+from .forms import ComponentChoiceForm, SubscribeForm, WebhookForm
 from .models import Channel, Subscriber, SubscriberState
 from .tokens import CONFIRM_MAX_AGE, CONFIRM_SALT, MANAGE_SALT, manage_token, subscriber_for_token
 
@@ -184,8 +184,6 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as exc:
         return _invalid_link(request, exc)
     page = subscriber.page
-    from .forms import ComponentChoiceForm
-
     saved = False
     if request.method == "POST":
         form = ComponentChoiceForm(request.POST, page=page)
