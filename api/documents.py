@@ -1,7 +1,9 @@
 """The public API v2 documents (statuspage-api-v2.md): pure functions of a page's data and "now".
 
 The object builders (`page_json`, `component_json`, `incident_json`, `maintenance_json`) are
-shared with anything else that speaks Statuspage's shapes, such as webhook payloads. The
+shared with anything else that speaks Statuspage's shapes: `full_incident_json` and
+`full_maintenance_json` extend them with the fields webhooks send, and the management API (v1)
+extends those in turn. The
 document builders (`summary_document` ...) return plain dicts; the `render_*` functions return
 the bytes served, which api/routes.py puts in the snapshot store's table of public URLs.
 
@@ -12,13 +14,13 @@ the page has.
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db.models import Prefetch
 
 from components.models import Component, ComponentGroup, ComponentStatus, worst_status
-from incidents.models import UNRESOLVED, Incident, IncidentUpdate
+from incidents.models import UNRESOLVED, Incident, IncidentUpdate, Postmortem
 from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
 from pages.models import Page
 from public.status import overall_status
@@ -28,6 +30,8 @@ from .common import page_updated_at, shortlink, timestamp
 __all__ = [
     "PageComponents",
     "component_json",
+    "full_incident_json",
+    "full_maintenance_json",
     "group_json",
     "incident_json",
     "maintenance_json",
@@ -192,15 +196,15 @@ def _affected(value: Any) -> list[dict[str, str]] | None:
     return entries or None
 
 
-def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page) -> JSONDict:
+def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, tz: tzinfo) -> JSONDict:
     return {
         "id": update.pk,
         "status": update.status,
         "body": update.body,
         "incident_id": parent_id,
-        "created_at": timestamp(update.created_at, page.tz),
-        "updated_at": timestamp(update.updated_at, page.tz),
-        "display_at": timestamp(update.display_at, page.tz),
+        "created_at": timestamp(update.created_at, tz),
+        "updated_at": timestamp(update.updated_at, tz),
+        "display_at": timestamp(update.display_at, tz),
         "affected_components": _affected(update.affected_components),
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
@@ -228,49 +232,93 @@ def incident_json(
     Prefetch `updates` and `components` when rendering many; pass `components` (from
     `page_components`) to share one lookup of the page's components.
     """
-    tz = page.tz
-    return {
-        "id": incident.pk,
-        "name": incident.name,
-        "status": incident.status,
-        "impact": incident.effective_impact,
-        "created_at": timestamp(incident.created_at, tz),
-        "updated_at": timestamp(incident.updated_at, tz),
-        "monitoring_at": timestamp(incident.monitoring_at, tz) if incident.monitoring_at else None,
-        "resolved_at": timestamp(incident.resolved_at, tz) if incident.resolved_at else None,
-        "started_at": timestamp(incident.started_at, tz),
-        "shortlink": shortlink(page, incident.pk),
-        "page_id": page.pk,
-        "incident_updates": [
-            update_json(u, incident.pk, page) for u in _newest_first(incident.updates.all())
-        ],
-        "components": _components_of(incident, page, components),
-    }
+    return _incident_shape(
+        incident, page, components, impact=incident.effective_impact, started_at=incident.started_at
+    )
 
 
 def maintenance_json(
     maintenance: Maintenance, page: Page, *, components: PageComponents | None = None
 ) -> JSONDict:
     """A scheduled maintenance in the incident shape, plus its window (§8)."""
-    tz = page.tz
     m = maintenance
+    # The original service's started_at is the creation time, not the window's start.
+    return _incident_shape(m, page, components, impact="maintenance", started_at=m.created_at) | {
+        "scheduled_for": timestamp(m.scheduled_for, page.tz),
+        "scheduled_until": timestamp(m.scheduled_until, page.tz),
+    }
+
+
+def _incident_shape(
+    item: Incident | Maintenance,
+    page: Page,
+    components: PageComponents | None,
+    *,
+    impact: str,
+    started_at: datetime,
+) -> JSONDict:
+    tz = page.tz
     return {
-        "id": m.pk,
-        "name": m.name,
-        "status": m.status,
-        "impact": "maintenance",
-        "created_at": timestamp(m.created_at, tz),
-        "updated_at": timestamp(m.updated_at, tz),
-        "monitoring_at": timestamp(m.monitoring_at, tz) if m.monitoring_at else None,
-        "resolved_at": timestamp(m.resolved_at, tz) if m.resolved_at else None,
-        # The original service's started_at is the creation time, not the window's start.
-        "started_at": timestamp(m.created_at, tz),
-        "shortlink": shortlink(page, m.pk),
+        "id": item.pk,
+        "name": item.name,
+        "status": item.status,
+        "impact": impact,
+        "created_at": timestamp(item.created_at, tz),
+        "updated_at": timestamp(item.updated_at, tz),
+        "monitoring_at": timestamp(item.monitoring_at, tz) if item.monitoring_at else None,
+        "resolved_at": timestamp(item.resolved_at, tz) if item.resolved_at else None,
+        "started_at": timestamp(started_at, tz),
+        "shortlink": shortlink(page, item.pk),
         "page_id": page.pk,
-        "incident_updates": [update_json(u, m.pk, page) for u in _newest_first(m.updates.all())],
-        "components": _components_of(m, page, components),
-        "scheduled_for": timestamp(m.scheduled_for, tz),
-        "scheduled_until": timestamp(m.scheduled_until, tz),
+        "incident_updates": [
+            update_json(u, item.pk, tz) for u in _newest_first(item.updates.all())
+        ],
+        "components": _components_of(item, page, components),
+    }
+
+
+# What Statuspage's webhooks and management API add to the public object, when nothing is
+# scheduled (an incident) or nothing can be written afterwards (a maintenance).
+NO_SCHEDULE: JSONDict = {
+    "scheduled_for": None,
+    "scheduled_until": None,
+    "scheduled_remind_prior": False,
+    "scheduled_reminded_at": None,
+    "scheduled_auto_in_progress": False,
+    "scheduled_auto_completed": False,
+}
+NO_POSTMORTEM: JSONDict = {"postmortem_body": None, "postmortem_published_at": None}
+
+
+def full_incident_json(
+    incident: Incident, page: Page, *, components: PageComponents | None = None
+) -> JSONDict:
+    """The public incident plus the fields Statuspage's webhooks add: what a webhook sends,
+    and what the management API's (v1) incident extends."""
+    postmortem: Postmortem | None = getattr(incident, "postmortem", None)
+    published_at = postmortem.published_at if postmortem is not None else None
+    return incident_json(incident, page, components=components) | {
+        "impact_override": incident.impact_override or None,
+        "backfilled": incident.backfilled,
+        **NO_SCHEDULE,
+        "postmortem_body": postmortem.body if postmortem is not None and published_at else None,
+        "postmortem_published_at": timestamp(published_at, page.tz) if published_at else None,
+    }
+
+
+def full_maintenance_json(
+    maintenance: Maintenance, page: Page, *, components: PageComponents | None = None
+) -> JSONDict:
+    """The public maintenance plus the same fields as `full_incident_json`."""
+    m = maintenance
+    return maintenance_json(m, page, components=components) | {
+        "impact_override": None,
+        "backfilled": False,
+        "scheduled_remind_prior": m.remind_minutes_before is not None,
+        "scheduled_reminded_at": timestamp(m.reminded_at, page.tz) if m.reminded_at else None,
+        "scheduled_auto_in_progress": m.auto_start,
+        "scheduled_auto_completed": m.auto_complete,
+        **NO_POSTMORTEM,
     }
 
 
@@ -335,47 +383,36 @@ def components_document(page: Page, now: datetime) -> JSONDict:
 
 
 def incidents_document(page: Page, now: datetime) -> JSONDict:
+    return _incident_list(page, _incidents(page)[:LIST_LIMIT])
+
+
+def unresolved_incidents_document(page: Page, now: datetime) -> JSONDict:
+    return _incident_list(page, _unresolved(page))
+
+
+def maintenances_document(page: Page, now: datetime) -> JSONDict:
+    ordered = _maintenances(page).order_by("-scheduled_for", "-created_at", "-pk")
+    return _maintenance_list(page, ordered[:LIST_LIMIT])
+
+
+def upcoming_maintenances_document(page: Page, now: datetime) -> JSONDict:
+    return _maintenance_list(page, _open_maintenances(page, [MaintenanceStatus.SCHEDULED]))
+
+
+def active_maintenances_document(page: Page, now: datetime) -> JSONDict:
+    return _maintenance_list(page, _open_maintenances(page, ACTIVE))
+
+
+def _incident_list(page: Page, incidents: Iterable[Incident]) -> JSONDict:
     components = page_components(page)
-    incidents = _incidents(page)[:LIST_LIMIT]
     return {
         "page": page_json(page),
         "incidents": [incident_json(i, page, components=components) for i in incidents],
     }
 
 
-def unresolved_incidents_document(page: Page, now: datetime) -> JSONDict:
+def _maintenance_list(page: Page, maintenances: Iterable[Maintenance]) -> JSONDict:
     components = page_components(page)
-    return {
-        "page": page_json(page),
-        "incidents": [incident_json(i, page, components=components) for i in _unresolved(page)],
-    }
-
-
-def maintenances_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    maintenances = _maintenances(page).order_by("-scheduled_for", "-created_at", "-pk")[:LIST_LIMIT]
-    return {
-        "page": page_json(page),
-        "scheduled_maintenances": [
-            maintenance_json(m, page, components=components) for m in maintenances
-        ],
-    }
-
-
-def upcoming_maintenances_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    maintenances = _open_maintenances(page, [MaintenanceStatus.SCHEDULED])
-    return {
-        "page": page_json(page),
-        "scheduled_maintenances": [
-            maintenance_json(m, page, components=components) for m in maintenances
-        ],
-    }
-
-
-def active_maintenances_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    maintenances = _open_maintenances(page, ACTIVE)
     return {
         "page": page_json(page),
         "scheduled_maintenances": [

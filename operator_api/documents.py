@@ -9,8 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.common import timestamp as public_timestamp
-from api.documents import PageComponents, page_components
+from api.documents import (
+    PageComponents,
+    full_incident_json,
+    full_maintenance_json,
+    page_components,
+)
 from api.documents import component_json as public_component_json
+from api.documents import update_json as public_update_json
 from components.models import Component, ComponentGroup
 from incidents.models import Incident, IncidentStatus, IncidentUpdate, Postmortem
 from maintenance.models import Maintenance, MaintenanceUpdate
@@ -80,11 +86,11 @@ def component_json(component: Component, page: Page) -> dict[str, Any]:
 
 def components_list(index: PageComponents) -> list[dict[str, Any]]:
     """Components and group containers in the public API's order."""
-    return [item | {"automation_email": None} for item in index.ordered]
+    return _with_automation_email(index.ordered)
 
 
-def _components_of(obj: Incident | Maintenance, index: PageComponents) -> list[dict[str, Any]]:
-    return [item | {"automation_email": None} for item in index.of(obj.components.all())]
+def _with_automation_email(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item | {"automation_email": None} for item in items]
 
 
 def group_json(group: ComponentGroup, children: list[Component], tz: ZoneInfo) -> dict[str, Any]:
@@ -101,18 +107,9 @@ def group_json(group: ComponentGroup, children: list[Component], tz: ZoneInfo) -
 
 
 def update_json(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, tz: ZoneInfo) -> dict:
-    return {
-        "id": update.pk,
-        "status": update.status,
-        "body": update.body,
-        "incident_id": parent_id,
-        "created_at": timestamp(update.created_at, tz),
-        "updated_at": timestamp(update.updated_at, tz),
-        "display_at": timestamp(update.display_at, tz),
+    """The public update plus v1's Twitter fields, with `affected_components` as stored."""
+    return public_update_json(update, parent_id, tz) | {
         "affected_components": update.affected_components,
-        "deliver_notifications": update.deliver_notifications,
-        "custom_tweet": None,
-        "tweet_id": None,
         "twitter_updated_at": None,
         "wants_twitter_update": False,
     }
@@ -130,96 +127,99 @@ def _postmortem(incident: Incident) -> Postmortem | None:
         return None
 
 
-NO_SCHEDULE = {
-    "scheduled_for": None,
-    "scheduled_until": None,
-    "scheduled_remind_prior": False,
-    "scheduled_reminded_at": None,
-    "scheduled_auto_in_progress": False,
-    "scheduled_auto_completed": False,
-    "auto_transition_to_maintenance_state": False,
-    "auto_transition_to_operational_state": False,
-    "auto_transition_deliver_notifications_at_start": False,
-    "auto_transition_deliver_notifications_at_end": False,
-}
+# v1's Incident, realtime or scheduled alike, always lists its fields in this order.
+FIELDS = (
+    "id",
+    "name",
+    "status",
+    "impact",
+    "impact_override",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "started_at",
+    "shortlink",
+    "page_id",
+    "backfilled",
+    "incident_updates",
+    "components",
+    "metadata",
+    "reminder_intervals",
+    "scheduled_for",
+    "scheduled_until",
+    "scheduled_remind_prior",
+    "scheduled_reminded_at",
+    "scheduled_auto_in_progress",
+    "scheduled_auto_completed",
+    "auto_transition_to_maintenance_state",
+    "auto_transition_to_operational_state",
+    "auto_transition_deliver_notifications_at_start",
+    "auto_transition_deliver_notifications_at_end",
+    "postmortem_body",
+    "postmortem_body_last_updated_at",
+    "postmortem_ignored",
+    "postmortem_notified_subscribers",
+    "postmortem_notified_twitter",
+    "postmortem_published_at",
+)
+
+
+def _v1_object(
+    webhook_object: dict[str, Any], obj: Incident | Maintenance, tz: ZoneInfo, **fields: Any
+) -> dict[str, Any]:
+    """The object a webhook sends (`full_incident_json`) with v1's own fields, in v1's order."""
+    merged = webhook_object | {
+        "shortlink": f"{obj.page.url}/incidents/{obj.pk}",
+        "incident_updates": _updates(list(obj.updates.all()), obj.pk, tz),
+        "components": _with_automation_email(webhook_object["components"]),
+        "metadata": obj.metadata,
+        "postmortem_ignored": False,
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        **fields,
+    }
+    return {name: merged[name] for name in FIELDS}
 
 
 def incident_json(incident: Incident, tz: ZoneInfo, index: PageComponents) -> dict[str, Any]:
-    """Needs `updates`, `components` and `postmortem` loaded (or it queries for them)."""
+    """Needs `page`, `updates`, `components` and `postmortem` loaded (or it queries for them);
+    `tz` is the page's."""
     postmortem = _postmortem(incident)
-    published = postmortem is not None and postmortem.is_published
     status = incident.status
     # v1's status enum has no `postmortem`: publication shows in postmortem_published_at.
     if status == IncidentStatus.POSTMORTEM:
         status = IncidentStatus.RESOLVED
-    return {
-        "id": incident.pk,
-        "name": incident.name,
-        "status": status,
-        "impact": incident.effective_impact,
-        "impact_override": incident.impact_override or None,
-        "created_at": timestamp(incident.created_at, tz),
-        "updated_at": timestamp(incident.updated_at, tz),
-        "monitoring_at": timestamp(incident.monitoring_at, tz),
-        "resolved_at": timestamp(incident.resolved_at, tz),
-        "started_at": timestamp(incident.started_at, tz),
-        "shortlink": f"{incident.page.url}/incidents/{incident.pk}",
-        "page_id": incident.page_id,
-        "backfilled": incident.backfilled,
-        "incident_updates": _updates(list(incident.updates.all()), incident.pk, tz),
-        "components": _components_of(incident, index),
-        "metadata": incident.metadata,
-        "reminder_intervals": incident.reminder_intervals or None,
-        **NO_SCHEDULE,
-        "postmortem_body": postmortem.body if published and postmortem else None,
-        "postmortem_body_last_updated_at": timestamp(postmortem.updated_at, tz)
+    return _v1_object(
+        full_incident_json(incident, incident.page, components=index),
+        incident,
+        tz,
+        status=status,
+        reminder_intervals=incident.reminder_intervals or None,
+        auto_transition_to_maintenance_state=False,
+        auto_transition_to_operational_state=False,
+        auto_transition_deliver_notifications_at_start=False,
+        auto_transition_deliver_notifications_at_end=False,
+        postmortem_body_last_updated_at=timestamp(postmortem.updated_at, tz)
         if postmortem
         else None,
-        "postmortem_ignored": False,
-        "postmortem_notified_subscribers": False,
-        "postmortem_notified_twitter": False,
-        "postmortem_published_at": timestamp(postmortem.published_at, tz) if postmortem else None,
-    }
+    )
 
 
 def maintenance_json(m: Maintenance, tz: ZoneInfo, index: PageComponents) -> dict[str, Any]:
-    return {
-        "id": m.pk,
-        "name": m.name,
-        "status": m.status,
-        "impact": "maintenance",
-        "impact_override": None,
-        "created_at": timestamp(m.created_at, tz),
-        "updated_at": timestamp(m.updated_at, tz),
-        "monitoring_at": timestamp(m.monitoring_at, tz),
-        "resolved_at": timestamp(m.resolved_at, tz),
-        "started_at": timestamp(m.created_at, tz),
-        "shortlink": f"{m.page.url}/incidents/{m.pk}",
-        "page_id": m.page_id,
-        "backfilled": False,
-        "incident_updates": _updates(list(m.updates.all()), m.pk, tz),
-        "components": _components_of(m, index),
-        "metadata": m.metadata,
-        "reminder_intervals": None,
-        "scheduled_for": timestamp(m.scheduled_for, tz),
-        "scheduled_until": timestamp(m.scheduled_until, tz),
-        "scheduled_remind_prior": m.remind_minutes_before is not None,
-        "scheduled_reminded_at": timestamp(m.reminded_at, tz),
-        "scheduled_auto_in_progress": m.auto_start,
-        "scheduled_auto_completed": m.auto_complete,
+    return _v1_object(
+        full_maintenance_json(m, m.page, components=index),
+        m,
+        tz,
+        reminder_intervals=None,
         # Beacon restores the statuses from before the window, which is operational in the
         # usual case; the two flags are one setting here.
-        "auto_transition_to_maintenance_state": m.set_components_under_maintenance,
-        "auto_transition_to_operational_state": m.set_components_under_maintenance,
-        "auto_transition_deliver_notifications_at_start": True,
-        "auto_transition_deliver_notifications_at_end": True,
-        "postmortem_body": None,
-        "postmortem_body_last_updated_at": None,
-        "postmortem_ignored": False,
-        "postmortem_notified_subscribers": False,
-        "postmortem_notified_twitter": False,
-        "postmortem_published_at": None,
-    }
+        auto_transition_to_maintenance_state=m.set_components_under_maintenance,
+        auto_transition_to_operational_state=m.set_components_under_maintenance,
+        auto_transition_deliver_notifications_at_start=True,
+        auto_transition_deliver_notifications_at_end=True,
+        postmortem_body_last_updated_at=None,
+    )
 
 
 def any_incident_json(

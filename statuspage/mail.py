@@ -9,6 +9,9 @@ breaks and controls become spaces), and the message goes out with that.
 
 import email.header
 from collections.abc import Mapping
+from typing import Any
+
+from django.template.loader import render_to_string
 
 from .text import one_line
 
@@ -16,6 +19,12 @@ from .text import one_line
 def header_value(value: str) -> str:
     """A header value as one safe line, for Django's EmailMessage (subject, extra headers)."""
     return one_line(value)
+
+
+def render_subject(template_name: str, context: Mapping[str, Any]) -> str:
+    """A Subject written in a template, as the bodies are, rendered as one safe line (the
+    template's own final line break included)."""
+    return header_value(render_to_string(template_name, context))
 
 
 def header_values(headers: Mapping[str, str]) -> dict[str, str]:

@@ -16,16 +16,18 @@ from django.utils import timezone
 
 from api.documents import (
     component_json,
-    incident_json,
-    maintenance_json,
+    full_incident_json,
+    full_maintenance_json,
     status_document,
     timestamp,
 )
 from components.models import Component, ComponentStatus, worst_status
 from events.models import EventKind, OutboxEvent
 from pages.models import Page
+from statuspage.mail import render_subject
 
 from .models import Subscriber
+from .tokens import manage_token
 
 MANAGE = "__BEACON_MANAGE_URL__"
 UNSUBSCRIBE = "__BEACON_UNSUBSCRIBE_URL__"
@@ -57,16 +59,12 @@ def page_link(page: Page, path: str) -> str:
 
 
 def manage_url(subscriber: Subscriber) -> str:
-    from .services import manage_token
-
     return page_link(
         subscriber.page, reverse("subscribers:manage", args=[manage_token(subscriber)])
     )
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    from .services import manage_token
-
     return page_link(
         subscriber.page, reverse("subscribers:unsubscribe", args=[manage_token(subscriber)])
     )
@@ -84,41 +82,6 @@ def page_status(page: Page) -> dict[str, str]:
         "id": page.pk,
         "status_indicator": status["indicator"],
         "status_description": status["description"],
-    }
-
-
-def _incident_json(incident: Any, page: Page) -> dict[str, Any]:
-    """The public API's incident, plus the fields Statuspage's webhooks add."""
-    postmortem: Any = (
-        getattr(incident, "postmortem", None) if hasattr(incident, "postmortem") else None
-    )
-    published = postmortem is not None and postmortem.is_published
-    return incident_json(incident, page) | {
-        "impact_override": incident.impact_override or None,
-        "backfilled": incident.backfilled,
-        "scheduled_for": None,
-        "scheduled_until": None,
-        "scheduled_remind_prior": False,
-        "scheduled_reminded_at": None,
-        "scheduled_auto_in_progress": False,
-        "scheduled_auto_completed": False,
-        "postmortem_body": postmortem.body if published else None,
-        "postmortem_published_at": (
-            timestamp(postmortem.published_at, page.tz) if published else None
-        ),
-    }
-
-
-def _maintenance_json(m: Any, page: Page) -> dict[str, Any]:
-    return maintenance_json(m, page) | {
-        "impact_override": None,
-        "backfilled": False,
-        "scheduled_remind_prior": m.remind_minutes_before is not None,
-        "scheduled_reminded_at": timestamp(m.reminded_at, page.tz) if m.reminded_at else None,
-        "scheduled_auto_in_progress": m.auto_start,
-        "scheduled_auto_completed": m.auto_complete,
-        "postmortem_body": None,
-        "postmortem_published_at": None,
     }
 
 
@@ -185,7 +148,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         else:
             body = update.body if update else ""
             when = update.display_at if update else incident.started_at
-        payload = {"page": page_status(page), "incident": _incident_json(incident, page)}
+        payload = {"page": page_status(page), "incident": full_incident_json(incident, page)}
         window = ""
         if event.kind == EventKind.INCIDENT_RESOLVED and incident.is_resolved:
             from public.rendering import incident_duration
@@ -202,7 +165,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         url = page_link(page, m.get_absolute_url())
         body = update.body if update else ""
         when = update.display_at if update else m.scheduled_for
-        payload = {"page": page_status(page), "incident": _maintenance_json(m, page)}
+        payload = {"page": page_status(page), "incident": full_maintenance_json(m, page)}
         window = f"{local_time(m.scheduled_for, page)} to {local_time(m.scheduled_until, page)}"
     elif event.subject_type == "component":
         return _component_update(event)
@@ -219,7 +182,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         "duration": duration,
         "components": _component_rows(update, components),
     }
-    return f"[{page.name}] {heading}: {name}", context, payload
+    return render_subject("emails/notification_subject.txt", context), context, payload
 
 
 def _component_update(
@@ -253,7 +216,10 @@ def _component_update(
         "component": component_json(first, page),
         "component_updates": updates,
     }
-    subject = f"[{page.name}] {first.name}: {STATUS_LABELS.get(first.status, first.status)}"
+    status = STATUS_LABELS.get(first.status, first.status)
+    subject = render_subject(
+        "emails/component_subject.txt", {"page": page, "component": first, "status": status}
+    )
     return subject, {}, payload
 
 

@@ -5,61 +5,70 @@ before each message that it still holds the delivery and that the subscriber is 
 and records each outcome only where its claim still matches. A sender that dies stops
 renewing, and the sweeper hands its deliveries to the others once the lease runs out.
 
-Emails go one after another over one SMTP connection. Webhooks go to a small pool of threads
-(NOTIFY_WEBHOOK_CONCURRENCY), so an endpoint that answers slowly holds up one thread for at
-most NOTIFY_WEBHOOK_TIMEOUT, not the rest of the batch. The threads only do the HTTP call:
-holding, rate limiting and recording stay in the sender's own thread and database connection.
+Each delivery goes through its channel's transport (subscribers/channels.py). Emails go one
+after another over one SMTP connection. Webhooks, and any transport that is `pooled`, go to a
+small pool of threads (NOTIFY_WEBHOOK_CONCURRENCY), so an endpoint that answers slowly holds up
+one thread for at most NOTIFY_WEBHOOK_TIMEOUT, not the rest of the batch. The threads only do
+the call (`Transport.deliver`): holding, rate limiting, preparing the body and recording stay in
+the sender's own thread and database connection.
 """
 
 import logging
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from django.conf import settings
 
 from . import ratelimit, services
-from .messages import EventMessage, build, webhook_body
-from .models import Channel, Delivery
-from .transports import EmailTransport, Outcome, Result, WebhookTransport
+from .channels import TRANSPORTS
+from .messages import EventMessage, build
+from .models import Delivery
+from .transports import Outcome, Result, Transport
 
 logger = logging.getLogger(__name__)
 
 
 class Sender:
     def __init__(self) -> None:
-        self.email = EmailTransport()
-        self.webhook = WebhookTransport()
+        self.transports: dict[str, Transport] = {}
         self.pool = ThreadPoolExecutor(
             max_workers=settings.NOTIFY_WEBHOOK_CONCURRENCY, thread_name_prefix="webhook"
         )
         self.messages: dict[int, EventMessage | None] = {}
         self.claim = ""
         self.renewed = 0.0
-        self.sent_email = False
+        self.heartbeats: set[str] = set()
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-        self.email.close()
-        self.webhook.close()
+        for transport in self.transports.values():
+            transport.close()
+
+    def _transport(self, delivery: Delivery) -> Transport:
+        channel = delivery.subscriber.channel
+        if channel not in self.transports:
+            self.transports[channel] = TRANSPORTS[channel]()
+        return self.transports[channel]
 
     def send_batch(self, batch: list[Delivery]) -> None:
         """Send every delivery of one claim and record each outcome as soon as it is known."""
         self.claim, self.renewed = batch[0].claim, time.monotonic()
-        waiting = deque(d for d in batch if d.subscriber.channel == Channel.WEBHOOK)
+        waiting = deque(d for d in batch if self._transport(d).pooled)
         in_flight: dict[Future[Result], Delivery] = {}
         for delivery in batch:
-            if delivery.subscriber.channel == Channel.EMAIL:
-                self._start_webhooks(waiting, in_flight)
-                self._send_email(delivery)
+            if not self._transport(delivery).pooled:
+                self._start_pooled(waiting, in_flight)
+                self._send_now(delivery)
                 self._record_finished(in_flight, timeout=0)
         while waiting or in_flight:
-            self._start_webhooks(waiting, in_flight)
+            self._start_pooled(waiting, in_flight)
             # Wake now and then to renew the lease while slow endpoints keep the threads busy.
             self._record_finished(in_flight, timeout=settings.NOTIFY_LEASE_SECONDS / 4)
-        if self.sent_email:
-            services.beat("mail")
-            self.sent_email = False
+        for name in sorted(self.heartbeats):
+            services.beat(name)
+        self.heartbeats.clear()
 
     def _renew_if_due(self) -> None:
         if time.monotonic() - self.renewed > settings.NOTIFY_LEASE_SECONDS / 2:
@@ -84,28 +93,41 @@ class Sender:
             return None
         return message
 
-    def _send_email(self, delivery: Delivery) -> None:
+    def _prepare(self, delivery: Delivery) -> tuple[Transport, Any] | None:
+        """What to hand the delivery's transport, or None when nothing is to be sent now."""
         message = self._take(delivery)
         if message is None:
-            return
+            return None
+        transport = self._transport(delivery)
         try:
-            result = self.email.send(message, delivery.subscriber)
+            ratelimit.acquire()
+            return transport, transport.prepare(delivery.subscriber, message)
         except Exception as exc:  # a bug or a broken template must not lose the delivery
-            logger.exception("sending delivery %s failed", delivery.pk)
-            result = Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}")
-        self.sent_email |= self._record(delivery, result)
+            self._failed(delivery, exc)
+            return None
 
-    def _start_webhooks(
+    def _send_now(self, delivery: Delivery) -> None:
+        prepared = self._prepare(delivery)
+        if prepared is None:
+            return
+        transport, data = prepared
+        try:
+            result = transport.deliver(delivery.subscriber, data)
+        except Exception as exc:
+            self._failed(delivery, exc)
+            return
+        self._record(delivery, result)
+
+    def _start_pooled(
         self, waiting: deque[Delivery], in_flight: dict[Future[Result], Delivery]
     ) -> None:
         while waiting and len(in_flight) < settings.NOTIFY_WEBHOOK_CONCURRENCY:
             delivery = waiting.popleft()
-            message = self._take(delivery)
-            if message is None:
+            prepared = self._prepare(delivery)
+            if prepared is None:
                 continue
-            ratelimit.acquire()
-            data = webhook_body(message, delivery.subscriber)
-            in_flight[self.pool.submit(self.webhook.post, delivery.subscriber, data)] = delivery
+            transport, data = prepared
+            in_flight[self.pool.submit(transport.deliver, delivery.subscriber, data)] = delivery
 
     def _record_finished(
         self, in_flight: dict[Future[Result], Delivery], *, timeout: float
@@ -118,17 +140,22 @@ class Sender:
             try:
                 result = future.result()
             except Exception as exc:
-                logger.exception("sending delivery %s failed", delivery.pk)
-                result = Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}")
+                self._failed(delivery, exc)
+                continue
             self._record(delivery, result)
         self._renew_if_due()
 
-    def _record(self, delivery: Delivery, result: Result) -> bool:
+    def _failed(self, delivery: Delivery, exc: Exception) -> None:
+        logger.exception("sending delivery %s failed", delivery.pk)
+        self._record(delivery, Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"))
+
+    def _record(self, delivery: Delivery, result: Result) -> None:
         """Record the outcome straight away: a crash after this cannot cause a second copy."""
         if result.outcome == Outcome.SENT:
-            return services.mark_sent(delivery)
-        if result.outcome == Outcome.PERMANENT:
+            heartbeat = self._transport(delivery).heartbeat
+            if services.mark_sent(delivery) and heartbeat:
+                self.heartbeats.add(heartbeat)
+        elif result.outcome == Outcome.PERMANENT:
             services.mark_permanent_failure(delivery, result.error)
         else:
             services.mark_temporary_failure(delivery, result.error)
-        return False

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -25,15 +24,13 @@ from components.scope import check_page_scope
 from events.models import EventKind, OutboxEvent
 from events.services import Actor, mark_fanned_out, record_audit
 from pages.models import Page
+from statuspage import broker
 
 from .models import Channel, Delivery, DeliveryStatus, Heartbeat, Subscriber, SubscriberState
 from .validation import clean_email, clean_endpoint
 
 logger = logging.getLogger(__name__)
 
-CONFIRM_SALT = "subscribers.confirm"
-MANAGE_SALT = "subscribers.manage"
-CONFIRM_MAX_AGE = 7 * 24 * 3600
 # However often one address is submitted, it gets at most one confirmation per this interval.
 CONFIRMATION_INTERVAL = timedelta(hours=1)
 
@@ -57,31 +54,6 @@ NOTIFYING_KINDS = {
     EventKind.MAINTENANCE_COMPLETED,
     EventKind.MAINTENANCE_CANCELLED,
 }
-
-
-# Tokens ---------------------------------------------------------------------------------------
-
-
-def confirm_token(subscriber: Subscriber) -> str:
-    return signing.dumps(subscriber.pk, salt=CONFIRM_SALT)
-
-
-def manage_token(subscriber: Subscriber) -> str:
-    # No expiry: the link in a year-old email must still unsubscribe.
-    return signing.dumps(subscriber.pk, salt=MANAGE_SALT)
-
-
-def subscriber_for_token(token: str, *, salt: str, max_age: int | None = None) -> Subscriber:
-    try:
-        pk = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired:
-        raise ValidationError("This link has expired. Subscribe again for a new one.") from None
-    except signing.BadSignature:
-        raise ValidationError("This link is not valid.") from None
-    subscriber = Subscriber.objects.select_related("page").filter(pk=pk).first()
-    if subscriber is None:
-        raise ValidationError("This subscription no longer exists.")
-    return subscriber
 
 
 # Subscribing ----------------------------------------------------------------------------------
@@ -146,15 +118,20 @@ def subscribe_email(
     _set_scope(subscriber, chosen)
     if created:
         record_audit(page=page, actor=actor, action="subscribe", obj=subscriber)
-    if _claim_confirmation(subscriber):
-        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    _send_confirmation_once(subscriber)
     return subscriber
 
 
-def _nudge_confirmation(subscriber_id: str) -> None:
-    from .tasks import enqueue
+def _send_confirmation_once(subscriber: Subscriber) -> bool:
+    """Send the confirmation after commit, unless one went out within the interval."""
+    if not _claim_confirmation(subscriber):
+        return False
+    transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    return True
 
-    enqueue("subscribers.tasks.send_confirmation", subscriber_id)
+
+def _nudge_confirmation(subscriber_id: str) -> None:
+    broker.publish("subscribers.tasks.send_confirmation", subscriber_id)
 
 
 @transaction.atomic
@@ -288,8 +265,7 @@ def add_webhook_subscriber(
     _set_scope(subscriber, chosen)
     if created:
         record_audit(page=page, actor=actor, action="add_webhook", obj=subscriber)
-    if _claim_confirmation(subscriber):
-        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    _send_confirmation_once(subscriber)
     return subscriber
 
 
@@ -322,8 +298,7 @@ def add_incident_subscriber(
         subscriber.save(update_fields=["state", "updated_at"])
     if created:
         record_audit(page=page, actor=actor, action="subscribe", obj=subscriber)
-    if _claim_confirmation(subscriber):
-        transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
+    _send_confirmation_once(subscriber)
     return subscriber
 
 
@@ -331,10 +306,7 @@ def resend_confirmation(subscriber: Subscriber) -> bool:
     """Send the confirmation link again (at most once an interval); False if none is sent."""
     if subscriber.state != SubscriberState.UNCONFIRMED:
         return False
-    if not _claim_confirmation(subscriber):
-        return False
-    transaction.on_commit(lambda: _nudge_confirmation(subscriber.pk))
-    return True
+    return _send_confirmation_once(subscriber)
 
 
 @dataclass

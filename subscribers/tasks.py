@@ -12,16 +12,13 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.urls import reverse
 
 from statuspage import broker
 
 from . import services
-from .messages import page_link
-from .models import Channel, Delivery
+from .channels import TRANSPORTS
+from .models import Delivery
 from .sending import Sender
-from .transports import Outcome, WebhookTransport, confirmation_ping
 
 logger = logging.getLogger(__name__)
 
@@ -75,50 +72,11 @@ def send_confirmation(subscriber_id: str) -> None:
     subscriber = services.take_confirmation(subscriber_id)
     if subscriber is None:
         return
-    if subscriber.channel == Channel.WEBHOOK:
-        transport = WebhookTransport()
-        try:
-            result = transport.post(subscriber, confirmation_ping(subscriber))
-        finally:
-            transport.close()
-        if result.outcome == Outcome.SENT:
-            services.confirm_subscriber(subscriber=subscriber, actor="webhook ping")
-        else:
-            logger.info("webhook %s not confirmed: %s", subscriber.endpoint, result.error)
-        return
-    token = services.confirm_token(subscriber)
-    page = subscriber.page
-    incident = subscriber.incident
-    context = {
-        "page": page,
-        "confirm_url": page_link(page, reverse("subscribers:confirm", args=[token])),
-        "components": [c.name for c in subscriber.components.all()],
-        # An incident subscriber hears about one incident only: say which.
-        "incident": incident,
-        "incident_url": page_link(page, incident.get_absolute_url()) if incident else "",
-    }
-    from django.core.mail import EmailMultiAlternatives
-
-    from statuspage.mail import header_value
-
-    subject = f"[{page.name}] Confirm your subscription"
-    if incident is not None:
-        subject += f" to “{incident.name}”"
-    # A name stored with a line break would make Django refuse the subject on every retry.
-    mail = EmailMultiAlternatives(
-        subject=header_value(subject),
-        body=render_to_string("emails/confirm.txt", context),
-        to=[subscriber.email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    mail.attach_alternative(render_to_string("emails/confirm.html", context), "text/html")
+    transport = TRANSPORTS[subscriber.channel]()
     try:
-        mail.send()
-    except Exception:
-        logger.warning("confirmation to %s failed; the sweeper retries", subscriber.email)
-        services.owe_confirmation(subscriber)
-        return
-    services.beat("mail")
+        transport.confirm(subscriber)
+    finally:
+        transport.close()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,7 +1,12 @@
-"""One small class per channel. Each sends one message and says how it went.
+"""A base class, and one small class per channel. Each sends one message and says how it went.
 
 Outcomes: SENT; TEMPORARY (retry with backoff: SMTP 4xx, timeouts, dropped connections,
 HTTP 5xx and 429); PERMANENT (suppress the address or endpoint: SMTP 5xx, HTTP 410).
+
+Which class carries which channel is written in subscribers/channels.py. A new channel is a
+subclass of `Transport` (in a module of its own) and a line there; the senders and the tasks
+only ever talk to `Transport`. `post_json` is the bounded HTTP POST any channel that calls an
+HTTP endpoint can use: the address checks, the deadline and the 4 KB reply cap come with it.
 """
 
 import binascii
@@ -11,6 +16,7 @@ import email.utils
 import hashlib
 import hmac
 import json
+import logging
 import re
 import smtplib
 import socket
@@ -19,28 +25,34 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.template.loader import render_to_string
+from django.urls import reverse
 
-from statuspage.mail import header_line, header_value, header_values
+from statuspage.mail import header_line, header_value, header_values, render_subject
 
-from . import ratelimit
+from . import ratelimit, services
 from .messages import (
     MANAGE,
     UNSUBSCRIBE,
     EventMessage,
     manage_url,
+    page_link,
     personalise,
     unsubscribe_mailto,
     unsubscribe_url,
     webhook_body,
 )
 from .models import Subscriber
+from .tokens import confirm_token
 from .validation import UnresolvableHost, WebhookTarget, resolve_webhook_target
+
+logger = logging.getLogger(__name__)
 
 
 class Outcome(StrEnum):
@@ -53,6 +65,37 @@ class Outcome(StrEnum):
 class Result:
     outcome: Outcome
     error: str = ""
+
+
+class Transport:
+    """How one channel sends. A sender makes one of each it needs per batch and closes it after.
+
+    For each message the sender takes a rate-limit token, then calls `prepare` in its own
+    thread (where the database may be read) and hands what it returns to `deliver`. With
+    `pooled`, `deliver` runs on the sender's small pool of threads, so a slow endpoint holds
+    up one thread and not the batch: it must not touch the database. Holding the delivery and
+    recording the outcome stay with the sender.
+    """
+
+    # Whether `deliver` waits on somebody else's server (a webhook endpoint) and so runs on
+    # the pool; otherwise the sender sends one message after another (email, over one session).
+    pooled: ClassVar[bool] = False
+    # The heartbeat (the admin's pipeline health) that a message sent this way counts for.
+    heartbeat: ClassVar[str] = ""
+
+    def prepare(self, subscriber: Subscriber, message: EventMessage) -> Any:
+        """What `deliver` sends to this subscriber: by default the message itself."""
+        return message
+
+    def deliver(self, subscriber: Subscriber, prepared: Any) -> Result:
+        raise NotImplementedError
+
+    def confirm(self, subscriber: Subscriber) -> None:
+        """Send a new subscriber's confirmation, and record what came of it."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
 
 
 # Long URLs in List-Unsubscribe must not be folded into RFC 2047 encoded words, which mail
@@ -140,13 +183,15 @@ def raw_email(message: EventMessage, subscriber: Subscriber) -> bytes:
     return (head + "\r\n\r\n" + "".join(parts) + f"--{boundary}--\r\n").encode("ascii")
 
 
-class EmailTransport:
+class EmailTransport(Transport):
     """Sends over one connection for a whole batch, reopening it after a drop.
 
     With Django's SMTP backend, messages are assembled by `raw_email` and handed to the open
     SMTP session; with any other backend (an email service provider through django-anymail),
     they go through the backend as EmailMessages.
     """
+
+    heartbeat = "mail"
 
     def __init__(self) -> None:
         self.connection: Any = None
@@ -163,8 +208,7 @@ class EmailTransport:
                 self.connection.close()
             self.connection = None
 
-    def send(self, message: EventMessage, subscriber: Subscriber) -> Result:
-        ratelimit.acquire()
+    def deliver(self, subscriber: Subscriber, message: EventMessage) -> Result:
         try:
             self.open()
             if isinstance(self.connection, SMTPBackend) and self.connection.connection:
@@ -202,6 +246,35 @@ class EmailTransport:
         if 500 <= code < 600:
             return Result(Outcome.PERMANENT, error)
         return Result(Outcome.TEMPORARY, error)
+
+    def confirm(self, subscriber: Subscriber) -> None:
+        """The link that confirms the address; a failed send is owed, and the sweeper retries."""
+        page = subscriber.page
+        incident = subscriber.incident
+        token = confirm_token(subscriber)
+        context = {
+            "page": page,
+            "confirm_url": page_link(page, reverse("subscribers:confirm", args=[token])),
+            "components": [c.name for c in subscriber.components.all()],
+            # An incident subscriber hears about one incident only: say which.
+            "incident": incident,
+            "incident_url": page_link(page, incident.get_absolute_url()) if incident else "",
+        }
+        mail = EmailMultiAlternatives(
+            # One line: a name stored with a line break would make Django refuse it on every retry.
+            subject=render_subject("emails/confirm_subject.txt", context),
+            body=render_to_string("emails/confirm.txt", context),
+            to=[subscriber.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        mail.attach_alternative(render_to_string("emails/confirm.html", context), "text/html")
+        try:
+            mail.send()
+        except Exception:
+            logger.warning("confirmation to %s failed; the sweeper retries", subscriber.email)
+            services.owe_confirmation(subscriber)
+            return
+        services.beat(self.heartbeat)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -323,17 +396,19 @@ def _exchange(
         sock.close()
 
 
-class WebhookTransport:
+class WebhookTransport(Transport):
     """Posts each message on a connection of its own (an endpoint gets one message per event,
     so there is nothing to reuse), within NOTIFY_WEBHOOK_TIMEOUT seconds in total."""
+
+    pooled = True
 
     def __init__(self) -> None:
         self.tls = ssl.create_default_context()
 
-    def close(self) -> None:
-        pass
+    def prepare(self, subscriber: Subscriber, message: EventMessage) -> dict[str, Any]:
+        return webhook_body(message, subscriber)
 
-    def post(self, subscriber: Subscriber, data: dict[str, Any]) -> Result:
+    def deliver(self, subscriber: Subscriber, data: dict[str, Any]) -> Result:
         body = json.dumps(data, separators=(",", ":")).encode()
         try:
             answer = post_json(
@@ -351,9 +426,13 @@ class WebhookTransport:
             return Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"[:1000])
         return webhook_result(answer)
 
-    def send(self, message: EventMessage, subscriber: Subscriber) -> Result:
-        ratelimit.acquire()
-        return self.post(subscriber, webhook_body(message, subscriber))
+    def confirm(self, subscriber: Subscriber) -> None:
+        """A signed ping that the endpoint accepts (2xx) confirms it; nothing is retried."""
+        result = self.deliver(subscriber, confirmation_ping(subscriber))
+        if result.outcome == Outcome.SENT:
+            services.confirm_subscriber(subscriber=subscriber, actor="webhook ping")
+        else:
+            logger.info("webhook %s not confirmed: %s", subscriber.endpoint, result.error)
 
 
 def webhook_result(answer: Answer) -> Result:

@@ -23,8 +23,9 @@ from pages.models import Page
 from statuspage.admin_site import client_address
 
 from . import services
-from .forms import SubscribeForm, WebhookForm
+from .forms import ComponentChoiceForm, SubscribeForm, WebhookForm
 from .models import Channel, Subscriber, SubscriberState
+from .tokens import CONFIRM_MAX_AGE, CONFIRM_SALT, MANAGE_SALT, manage_token, subscriber_for_token
 
 logger = logging.getLogger(__name__)
 
@@ -158,9 +159,7 @@ def _invalid_link(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @require_safe
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        subscriber = services.subscriber_for_token(
-            token, salt=services.CONFIRM_SALT, max_age=services.CONFIRM_MAX_AGE
-        )
+        subscriber = subscriber_for_token(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except ValidationError as exc:
         return _invalid_link(request, exc)
     if subscriber.state == SubscriberState.UNCONFIRMED:
@@ -173,7 +172,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def token_for(subscriber: Subscriber) -> str:
-    return services.manage_token(subscriber)
+    return manage_token(subscriber)
 
 
 @csrf_exempt
@@ -181,12 +180,10 @@ def token_for(subscriber: Subscriber) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        subscriber = services.subscriber_for_token(token, salt=services.MANAGE_SALT)
+        subscriber = subscriber_for_token(token, salt=MANAGE_SALT)
     except ValidationError as exc:
         return _invalid_link(request, exc)
     page = subscriber.page
-    from .forms import ComponentChoiceForm
-
     saved = False
     if request.method == "POST":
         form = ComponentChoiceForm(request.POST, page=page)
@@ -224,7 +221,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation (mail scanners follow links); POST unsubscribes, including
     RFC 8058 one-click posts (`List-Unsubscribe=One-Click`). Idempotent."""
     try:
-        subscriber = services.subscriber_for_token(token, salt=services.MANAGE_SALT)
+        subscriber = subscriber_for_token(token, salt=MANAGE_SALT)
     except ValidationError as exc:
         return _invalid_link(request, exc)
     done = False

@@ -27,7 +27,7 @@ def test_a_huge_response_body_is_not_read(hostile, page):
 
     tracemalloc.start()
     try:
-        result = WebhookTransport().post(hook, {"hello": "x" * 1000})
+        result = WebhookTransport().deliver(hook, {"hello": "x" * 1000})
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -146,7 +146,7 @@ def test_a_name_is_resolved_once_and_the_checked_address_is_the_one_connected_to
     # A global address (TEST-NET-2 is not, so the check is what refuses it): pretend it is.
     monkeypatch.setattr("subscribers.validation.is_public_address", lambda a: a != "127.0.0.1")
 
-    result = WebhookTransport().post(hook, {"hello": "world"})
+    result = WebhookTransport().deliver(hook, {"hello": "world"})
 
     assert looked_up == ["198.51.100.0"]
     assert result.outcome == "temporary"  # 198.51.100.0 does not answer here
@@ -163,7 +163,7 @@ def test_a_webhook_keeps_its_host_header_when_connected_by_address(receiver, pag
     port = receiver.server.server_port
     hook = active_webhook(page, f"http://hooks.example.com:{port}/hook?x=1")
 
-    result = WebhookTransport().post(hook, {"hello": "world"})
+    result = WebhookTransport().deliver(hook, {"hello": "world"})
 
     assert result.outcome == "sent"
     [request] = receiver.requests

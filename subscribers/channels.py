@@ -1,0 +1,14 @@
+"""Which transport carries each channel.
+
+A new channel (Slack, Teams, Discord, SMS) is a `Channel` choice, a `Transport` subclass in a
+module of its own, and its line here. The senders (sending.py) and the tasks choose transports
+only through this table, so nothing else in the pipeline changes.
+"""
+
+from .models import Channel
+from .transports import EmailTransport, Transport, WebhookTransport
+
+TRANSPORTS: dict[str, type[Transport]] = {
+    Channel.EMAIL: EmailTransport,
+    Channel.WEBHOOK: WebhookTransport,
+}
