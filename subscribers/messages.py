@@ -25,6 +25,7 @@ from components.models import Component, ComponentStatus, worst_status
 from events.models import EventKind, OutboxEvent
 from pages.models import Page
 from statuspage.mail import render_subject
+from statuspage.timefmt import mail_time
 
 from .models import Subscriber
 from .tokens import manage_token
@@ -73,7 +74,7 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 def local_time(dt: datetime | None, page: Page) -> str:
     if dt is None:
         return ""
-    return dt.astimezone(page.tz).strftime("%d %b %Y, %H:%M %Z")
+    return mail_time(dt, page.tz)
 
 
 def page_status(page: Page) -> dict[str, str]:
