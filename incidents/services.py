@@ -19,7 +19,7 @@ from components.services import (
     validate_status,
 )
 from events.models import EventKind
-from events.services import Actor, actor_fields, emit_event, record_audit
+from events.services import Actor, actor_fields, emit_event, record_audit, save_audited
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
 from updates.services import StoryChange, UpdateEdit, edit_posted_update
@@ -746,24 +746,7 @@ def save_incident_template(*, template: IncidentTemplate, actor: Actor) -> bool:
 
     Templates are only read in the admin, so this writes no outbox row: nothing public changes.
     """
-    stored = None
-    if not template._state.adding:
-        stored = IncidentTemplate.objects.select_for_update().filter(pk=template.pk).first()
-    before = _template_snapshot(stored) if stored else None
-    template.full_clean()
-    after = _template_snapshot(template)
-    if before == after:
-        return False
-    template.save()
-    record_audit(
-        page=template.page,
-        actor=actor,
-        action="update" if before else "create",
-        obj=template,
-        before=before,
-        after=after,
-    )
-    return True
+    return save_audited(template, actor=actor, snapshot=_template_snapshot)
 
 
 def _template_snapshot(template: IncidentTemplate) -> dict[str, Any]:
