@@ -80,6 +80,13 @@ def save_audited(
     return True
 
 
+def delete_audited(obj: Any, /, *, actor: Actor, snapshot: Callable[[Any], dict[str, Any]]) -> None:
+    """Delete `obj`, auditing its `snapshot` on the object's own page; emitting an outbox
+    event is the caller's choice."""
+    record_audit(page=obj.page, actor=actor, action="delete", obj=obj, before=snapshot(obj))
+    obj.delete()
+
+
 def emit_event(
     *,
     page: Any,

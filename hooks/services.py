@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from components.models import Component, StatusCause
 from components.services import set_component_statuses
-from events.services import Actor, record_audit, save_audited
+from events.services import Actor, delete_audited, save_audited
 from incidents import services as incident_services
 from pages.models import Page
 from statuspage.text import one_line, plain_text
@@ -209,11 +209,4 @@ def save_alert_mapping(*, mapping: AlertMapping, actor: Actor) -> bool:
 @transaction.atomic
 def delete_alert_mapping(*, mapping: AlertMapping, actor: Actor) -> None:
     """Delete a mapping; the alerts it holds go with it, leaving statuses as they are."""
-    record_audit(
-        page=mapping.page,
-        actor=actor,
-        action="delete",
-        obj=mapping,
-        before=_mapping_snapshot(mapping),
-    )
-    mapping.delete()
+    delete_audited(mapping, actor=actor, snapshot=_mapping_snapshot)
