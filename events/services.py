@@ -6,7 +6,7 @@ transaction commits, `nudge` tells each consumer named in settings.OUTBOX_CONSUM
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +51,40 @@ def record_audit(
         after=after,
         **actor_fields(actor),
     )
+
+
+def save_audited(
+    obj: Any, /, *, actor: Actor, snapshot: Callable[[Any], dict[str, Any]], page: Any = None
+) -> bool:
+    """Create `obj`, or store the changes already set on it, auditing its `snapshot` before
+    and after. False (and nothing written) when the snapshot is unchanged. Runs inside the
+    caller's transaction, which it locks the stored row in. The audit entry belongs to `page`,
+    or to the object's own page when None; emitting an outbox event is the caller's choice."""
+    stored = None
+    if not obj._state.adding:
+        stored = type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+    before = snapshot(stored) if stored else None
+    obj.full_clean()
+    after = snapshot(obj)
+    if before == after:
+        return False
+    obj.save()
+    record_audit(
+        page=obj.page if page is None else page,
+        actor=actor,
+        action="update" if before else "create",
+        obj=obj,
+        before=before,
+        after=after,
+    )
+    return True
+
+
+def delete_audited(obj: Any, /, *, actor: Actor, snapshot: Callable[[Any], dict[str, Any]]) -> None:
+    """Delete `obj`, auditing its `snapshot` on the object's own page; emitting an outbox
+    event is the caller's choice."""
+    record_audit(page=obj.page, actor=actor, action="delete", obj=obj, before=snapshot(obj))
+    obj.delete()
 
 
 def emit_event(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from components.models import Component, StatusCause
 from components.services import set_component_statuses
-from events.services import Actor, record_audit
+from events.services import Actor, delete_audited, save_audited
 from incidents import services as incident_services
 from pages.models import Page
 from statuspage.text import one_line, plain_text
@@ -203,34 +203,10 @@ def save_alert_mapping(*, mapping: AlertMapping, actor: Actor) -> bool:
     """Create a mapping, or store the changes already set on it. False when nothing changed.
 
     A mapping changes nothing public until an alert arrives, so no outbox row."""
-    stored = None
-    if not mapping._state.adding:
-        stored = AlertMapping.objects.select_for_update().filter(pk=mapping.pk).first()
-    before = _mapping_snapshot(stored) if stored else None
-    mapping.full_clean()
-    after = _mapping_snapshot(mapping)
-    if before == after:
-        return False
-    mapping.save()
-    record_audit(
-        page=mapping.page,
-        actor=actor,
-        action="update" if before else "create",
-        obj=mapping,
-        before=before,
-        after=after,
-    )
-    return True
+    return save_audited(mapping, actor=actor, snapshot=_mapping_snapshot)
 
 
 @transaction.atomic
 def delete_alert_mapping(*, mapping: AlertMapping, actor: Actor) -> None:
     """Delete a mapping; the alerts it holds go with it, leaving statuses as they are."""
-    record_audit(
-        page=mapping.page,
-        actor=actor,
-        action="delete",
-        obj=mapping,
-        before=_mapping_snapshot(mapping),
-    )
-    mapping.delete()
+    delete_audited(mapping, actor=actor, snapshot=_mapping_snapshot)

@@ -19,10 +19,23 @@ from components.services import (
     validate_status,
 )
 from events.models import EventKind
-from events.services import Actor, actor_fields, emit_event, record_audit
+from events.services import (
+    Actor,
+    delete_audited,
+    emit_event,
+    record_audit,
+    save_audited,
+)
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
-from updates.services import StoryChange, UpdateEdit, edit_posted_update
+from updates.services import (
+    StoryChange,
+    StoryDetails,
+    UpdateEdit,
+    create_update,
+    edit_posted_update,
+    emit_update,
+)
 
 from .models import (
     IMPACT_ORDER,
@@ -179,14 +192,9 @@ def _record_update(
     if status == IncidentStatus.RESOLVED:
         incident.resolved_at = display_at
     incident.status = status
-    update = IncidentUpdate.objects.create(
-        incident=incident,
-        status=status,
-        body=body,
-        display_at=display_at,
-        affected_components=[t.as_json() for t in transitions] or None,
-        deliver_notifications=deliver_notifications and not incident.backfilled,
-        created_by=actor_fields(actor)["actor"],
+    notify = deliver_notifications and not incident.backfilled
+    update = create_update(
+        IncidentUpdate, incident, status, body, display_at, transitions, notify, actor
     )
     started_at = incident.started_at
     _follow_displayed_timeline(incident, earliest_before=earliest_before)
@@ -271,13 +279,7 @@ def open_incident(
         | _details(incident)
         | {"components": sorted(incident.components.values_list("pk", flat=True))},
     )
-    emit_event(
-        page=page,
-        kind=EventKind.INCIDENT_OPENED,
-        subject=incident,
-        notify=update.deliver_notifications,
-        payload={"update_id": update.pk},
-    )
+    emit_update(incident, update, EventKind.INCIDENT_OPENED)
     return incident
 
 
@@ -354,16 +356,6 @@ def _post_update(
     return update, EventKind.INCIDENT_RESOLVED if resolved else EventKind.INCIDENT_UPDATED
 
 
-def _emit_update(incident: Incident, update: IncidentUpdate, kind: EventKind) -> None:
-    emit_event(
-        page=incident.page,
-        kind=kind,
-        subject=incident,
-        notify=update.deliver_notifications,
-        payload={"update_id": update.pk},
-    )
-
-
 @transaction.atomic
 def post_incident_update(
     *,
@@ -391,7 +383,7 @@ def post_incident_update(
         display_at=display_at,
         reopen=reopen,
     )
-    _emit_update(incident, update, kind)
+    emit_update(incident, update, kind)
     return update
 
 
@@ -447,18 +439,24 @@ def edit_incident_update(
     )
 
 
+class IncidentDetails(StoryDetails, total=False):
+    """What change_incident may change besides the details every story has."""
+
+    impact_override: str | None
+    started_at: datetime | None
+    reminder_intervals: str | None
+
+
 def _change_details(
-    incident: Incident,
-    *,
-    actor: Actor,
-    name: str | None,
-    impact_override: str | None,
-    started_at: datetime | None,
-    components: Iterable[Component] | None,
-    metadata: dict[str, Any] | None,
-    reminder_intervals: str | None,
+    incident: Incident, *, actor: Actor, **details: Unpack[IncidentDetails]
 ) -> bool:
     """Change and audit a locked incident's details; the caller writes the outbox row."""
+    unknown = details.keys() - IncidentDetails.__optional_keys__
+    if unknown:
+        raise TypeError(f"unexpected incident details: {', '.join(sorted(unknown))}")
+    name, components = details.get("name"), details.get("components")
+    impact_override, started_at = details.get("impact_override"), details.get("started_at")
+    metadata, reminder_intervals = details.get("metadata"), details.get("reminder_intervals")
     before = (
         _snapshot(incident)
         | _details(incident)
@@ -548,31 +546,14 @@ def record_backfilled_statuses(
 
 
 def change_incident(
-    *,
-    incident: Incident,
-    actor: Actor,
-    name: str | None = None,
-    impact_override: str | None = None,
-    started_at: datetime | None = None,
-    components: Iterable[Component] | None = None,
-    metadata: dict[str, Any] | None = None,
-    reminder_intervals: str | None = None,
+    *, incident: Incident, actor: Actor, **details: Unpack[IncidentDetails]
 ) -> bool:
     """Change an incident's details (not its status: that takes an update).
 
     None leaves a detail as it is; `metadata` replaces the stored object; `reminder_intervals`
     "" goes back to the default hours.
     """
-    return revise_incident(
-        incident=incident,
-        actor=actor,
-        name=name,
-        impact_override=impact_override,
-        started_at=started_at,
-        components=components,
-        metadata=metadata,
-        reminder_intervals=reminder_intervals,
-    )
+    return revise_incident(incident=incident, actor=actor, **details)
 
 
 @transaction.atomic
@@ -580,17 +561,12 @@ def revise_incident(
     *,
     incident: Incident,
     actor: Actor,
-    name: str | None = None,
-    impact_override: str | None = None,
-    started_at: datetime | None = None,
-    components: Iterable[Component] | None = None,
-    metadata: dict[str, Any] | None = None,
-    reminder_intervals: str | None = None,
     status: str | None = None,
     body: str | None = None,
     component_statuses: Mapping[Component, str] | None = None,
     deliver_notifications: bool = True,
     display_at: datetime | None = None,
+    **details: Unpack[IncidentDetails],
 ) -> bool:
     """Change an incident's details, post an update and set component statuses, in one
     change written as one outbox row (Statuspage's PATCH of an incident).
@@ -601,16 +577,7 @@ def revise_incident(
     there is one, else they are set directly. False when nothing changed.
     """
     incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
-    changed = _change_details(
-        incident,
-        actor=actor,
-        name=name,
-        impact_override=impact_override,
-        started_at=started_at,
-        components=components,
-        metadata=metadata,
-        reminder_intervals=reminder_intervals,
-    )
+    changed = _change_details(incident, actor=actor, **details)
     statuses = component_statuses or {}
     if status or body is not None:
         current = IncidentStatus.RESOLVED if incident.is_resolved else incident.status
@@ -625,7 +592,7 @@ def revise_incident(
             display_at=display_at,
             reopen=incident.is_resolved and new_status in UNRESOLVED,
         )
-        _emit_update(incident, update, kind)
+        emit_update(incident, update, kind)
         return True
     transitions = record_status_changes(page=incident.page, statuses=statuses, actor=actor)
     if transitions:
@@ -746,24 +713,7 @@ def save_incident_template(*, template: IncidentTemplate, actor: Actor) -> bool:
 
     Templates are only read in the admin, so this writes no outbox row: nothing public changes.
     """
-    stored = None
-    if not template._state.adding:
-        stored = IncidentTemplate.objects.select_for_update().filter(pk=template.pk).first()
-    before = _template_snapshot(stored) if stored else None
-    template.full_clean()
-    after = _template_snapshot(template)
-    if before == after:
-        return False
-    template.save()
-    record_audit(
-        page=template.page,
-        actor=actor,
-        action="update" if before else "create",
-        obj=template,
-        before=before,
-        after=after,
-    )
-    return True
+    return save_audited(template, actor=actor, snapshot=_template_snapshot)
 
 
 def _template_snapshot(template: IncidentTemplate) -> dict[str, Any]:
@@ -772,14 +722,7 @@ def _template_snapshot(template: IncidentTemplate) -> dict[str, Any]:
 
 @transaction.atomic
 def delete_incident_template(*, template: IncidentTemplate, actor: Actor) -> None:
-    record_audit(
-        page=template.page,
-        actor=actor,
-        action="delete",
-        obj=template,
-        before=_template_snapshot(template),
-    )
-    template.delete()
+    delete_audited(template, actor=actor, snapshot=_template_snapshot)
 
 
 def send_due_reminders(*, now: datetime | None = None) -> list[str]:

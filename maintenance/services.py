@@ -1,6 +1,6 @@
 """Every write to scheduled maintenance goes through here, including the scheduler's."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Unpack
 
@@ -20,9 +20,15 @@ from events.models import EventKind
 from events.services import Actor, actor_fields, emit_event, record_audit
 from pages.models import Page
 from statuspage.text import clean_body, clean_name
-from updates.services import StoryChange, UpdateEdit, edit_posted_update
+from updates import services as posted
+from updates.services import (
+    StoryChange,
+    StoryDetails,
+    UpdateEdit,
+    edit_posted_update,
+)
 
-from .models import ACTIVE, Maintenance, MaintenanceStatus, MaintenanceUpdate
+from .models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
 
 SCHEDULER = "scheduler"
 
@@ -152,21 +158,11 @@ def schedule_maintenance(
     )
     kind = EventKind.MAINTENANCE_SCHEDULED
     if status != MaintenanceStatus.SCHEDULED:
+        text = DEFAULT_BODIES.get(status, "")
         update, kind = _post_update(
-            maintenance,
-            status=status,
-            body=DEFAULT_BODIES.get(status, ""),
-            actor=actor,
-            deliver_notifications=deliver_notifications,
-            at=None,
+            maintenance, status, text, actor=actor, deliver_notifications=deliver_notifications
         )
-    emit_event(
-        page=page,
-        kind=kind,
-        subject=maintenance,
-        notify=deliver_notifications,
-        payload={"update_id": update.pk},
-    )
+    posted.emit_update(maintenance, update, kind)
     return maintenance
 
 
@@ -243,6 +239,18 @@ def _change(
     return True, rescheduled
 
 
+class MaintenanceChanges(StoryDetails, total=False):
+    """What change_maintenance may change besides the details every story has; a
+    `remind_minutes_before` of None stops the reminder."""
+
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    auto_start: bool | None
+    auto_complete: bool | None
+    set_components_under_maintenance: bool | None
+    remind_minutes_before: int | Unset | None
+
+
 def _emit_change(m: Maintenance, rescheduled: bool) -> None:
     emit_event(
         page=m.page,
@@ -253,46 +261,14 @@ def _emit_change(m: Maintenance, rescheduled: bool) -> None:
 
 
 @transaction.atomic
-def change_maintenance(
-    *,
-    maintenance: Maintenance,
-    actor: Actor,
-    name: str | None = None,
-    scheduled_for: datetime | None = None,
-    scheduled_until: datetime | None = None,
-    components: Iterable[Component] | None = None,
-    auto_start: bool | None = None,
-    auto_complete: bool | None = None,
-    set_components_under_maintenance: bool | None = None,
-    remind_minutes_before: int | Unset | None = UNSET,
-    metadata: dict[str, Any] | None = None,
-) -> bool:
-    """Edit or reschedule. Moving the window raises the calendar sequence. A given
-    `metadata` replaces the stored object, even once the maintenance is over."""
-    return revise_maintenance(
-        maintenance=maintenance,
-        actor=actor,
-        name=name,
-        scheduled_for=scheduled_for,
-        scheduled_until=scheduled_until,
-        components=components,
-        auto_start=auto_start,
-        auto_complete=auto_complete,
-        set_components_under_maintenance=set_components_under_maintenance,
-        remind_minutes_before=remind_minutes_before,
-        metadata=metadata,
-    )
-
-
-@transaction.atomic
 def revise_maintenance(
     *,
     maintenance: Maintenance,
     actor: Actor,
+    component_statuses: Mapping[Component, str] | None = None,
     status: str | None = None,
     body: str | None = None,
     deliver_notifications: bool = True,
-    component_statuses: Mapping[Component, str] | None = None,
     **changes: Any,
 ) -> bool:
     """Change a maintenance, post an update and set component statuses, in one change
@@ -322,29 +298,28 @@ def revise_maintenance(
     update, kind = None, EventKind.MAINTENANCE_UPDATED
     if status or body is not None:
         new_status = status or m.status
+        text = body or DEFAULT_BODIES.get(new_status, "")
         update, kind = _post_update(
-            m,
-            status=new_status,
-            body=body or DEFAULT_BODIES.get(new_status, ""),
-            actor=actor,
-            deliver_notifications=deliver_notifications,
-            at=None,
+            m, new_status, text, actor=actor, deliver_notifications=deliver_notifications
         )
     statuses = component_statuses or {}
     transitions = record_status_changes(page=m.page, statuses=statuses, actor=actor)
     if update is not None:
-        emit_event(
-            page=m.page,
-            kind=kind,
-            subject=m,
-            notify=deliver_notifications,
-            payload={"update_id": update.pk},
-        )
+        posted.emit_update(m, update, kind)
     elif transitions:
         emit_status_changes(page=m.page, components=statuses, changed=transitions)
     elif changed:
         _emit_change(m, rescheduled)
     return changed or update is not None or bool(transitions)
+
+
+@transaction.atomic
+def change_maintenance(
+    *, maintenance: Maintenance, actor: Actor, **changes: Unpack[MaintenanceChanges]
+) -> bool:
+    """Edit or reschedule. Moving the window raises the calendar sequence. A given
+    `metadata` replaces the stored object, even once the maintenance is over."""
+    return revise_maintenance(maintenance=maintenance, actor=actor, **changes)
 
 
 def _enter_window(m: Maintenance, at: datetime) -> list[Transition]:
@@ -377,12 +352,13 @@ def _leave_window(m: Maintenance, at: datetime) -> list[Transition]:
 
 def _post_update(
     m: Maintenance,
-    *,
     status: str,
     body: str,
+    /,
+    *,
     actor: Actor,
     deliver_notifications: bool,
-    at: datetime | None,
+    at: datetime | None = None,
 ) -> tuple[MaintenanceUpdate, EventKind]:
     """Record and audit an update on a locked maintenance; the caller writes the outbox row
     of the returned kind."""
@@ -418,23 +394,11 @@ def _post_update(
             transitions = _leave_window(m, at)
         m.status = new_status
     m.save()
-    update = MaintenanceUpdate.objects.create(
-        maintenance=m,
-        status=new_status,
-        body=body,
-        display_at=at,
-        affected_components=[t.as_json() for t in transitions] or None,
-        deliver_notifications=deliver_notifications,
-        created_by=actor_fields(actor)["actor"],
+    update = posted.create_update(
+        MaintenanceUpdate, m, new_status, body, at, transitions, deliver_notifications, actor
     )
-    record_audit(
-        page=m.page,
-        actor=actor,
-        action="post_update",
-        obj=m,
-        before=before,
-        after=_snapshot(m) | {"update_id": update.pk},
-    )
+    after = _snapshot(m) | {"update_id": update.pk}
+    record_audit(page=m.page, actor=actor, action="post_update", obj=m, before=before, after=after)
     kind = (
         EVENT_OF_STATUS.get(new_status, EventKind.MAINTENANCE_UPDATED)
         if new_status != current
@@ -455,20 +419,9 @@ def post_maintenance_update(
 ) -> MaintenanceUpdate:
     m = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
     update, kind = _post_update(
-        m,
-        status=status,
-        body=body,
-        actor=actor,
-        deliver_notifications=deliver_notifications,
-        at=at,
+        m, status, body, actor=actor, deliver_notifications=deliver_notifications, at=at
     )
-    emit_event(
-        page=m.page,
-        kind=kind,
-        subject=m,
-        notify=deliver_notifications,
-        payload={"update_id": update.pk},
-    )
+    posted.emit_update(m, update, kind)
     return update
 
 
@@ -533,38 +486,62 @@ def delete_maintenance(*, maintenance: Maintenance, actor: Actor) -> None:
 # it twice, or in two schedulers at once, changes nothing the second time.
 
 
+# A late scheduler dates its updates at most this far back.
+BACKDATE_LIMIT = timedelta(minutes=5)
+SCHEDULED_TEXTS: dict[str, str] = {
+    MaintenanceStatus.IN_PROGRESS: STARTED_TEXT,
+    MaintenanceStatus.COMPLETED: COMPLETED_TEXT,
+}
+
+
+def _each_claimed(
+    pks: Iterable[str], act: Callable[[Maintenance], None], **still: Any
+) -> list[str]:
+    """`act` on each maintenance of `pks`, each in its own transaction and locked, if it is
+    not cancelled and `still` as its query found it; a maintenance another scheduler holds, or
+    that has moved on, is passed over. The pks acted on."""
+    done = []
+    for pk in pks:
+        with transaction.atomic():
+            m = (
+                Maintenance.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, cancelled_at__isnull=True, **still)
+                .first()
+            )
+            if m is None:
+                continue
+            act(m)
+            done.append(pk)
+    return done
+
+
+def _post_scheduled(m: Maintenance, status: str, at: datetime) -> None:
+    post_maintenance_update(
+        maintenance=m, status=status, body=SCHEDULED_TEXTS[status], actor=SCHEDULER, at=at
+    )
+
+
 def start_due_maintenance(*, now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
-    started = []
     due = Maintenance.objects.live().filter(
         auto_start=True,
         status=MaintenanceStatus.SCHEDULED,
         scheduled_for__lte=now,
         scheduled_until__gt=now,
     )
-    for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            m = (
-                Maintenance.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=MaintenanceStatus.SCHEDULED, cancelled_at__isnull=True)
-                .first()
-            )
-            if m is None:
-                continue
-            post_maintenance_update(
-                maintenance=m,
-                status=MaintenanceStatus.IN_PROGRESS,
-                body=STARTED_TEXT,
-                actor=SCHEDULER,
-                at=max(m.scheduled_for, now - timedelta(minutes=5)),
-            )
-            started.append(pk)
-    return started
+
+    def start(m: Maintenance) -> None:
+        _post_scheduled(
+            m, MaintenanceStatus.IN_PROGRESS, max(m.scheduled_for, now - BACKDATE_LIMIT)
+        )
+
+    return _each_claimed(
+        due.values_list("pk", flat=True), start, status=MaintenanceStatus.SCHEDULED
+    )
 
 
 def complete_due_maintenance(*, now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
-    completed = []
     due = Maintenance.objects.live().filter(
         auto_complete=True, status__in=ACTIVE, scheduled_until__lte=now
     )
@@ -575,33 +552,16 @@ def complete_due_maintenance(*, now: datetime | None = None) -> list[str]:
         status=MaintenanceStatus.SCHEDULED,
         scheduled_until__lte=now,
     )
-    for pk in list(missed.values_list("pk", flat=True)) + list(due.values_list("pk", flat=True)):
-        with transaction.atomic():
-            m = (
-                Maintenance.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, cancelled_at__isnull=True)
-                .exclude(status=MaintenanceStatus.COMPLETED)
-                .first()
-            )
-            if m is None:
-                continue
-            if m.status == MaintenanceStatus.SCHEDULED:
-                post_maintenance_update(
-                    maintenance=m,
-                    status=MaintenanceStatus.IN_PROGRESS,
-                    body=STARTED_TEXT,
-                    actor=SCHEDULER,
-                    at=m.scheduled_for,
-                )
-            post_maintenance_update(
-                maintenance=m,
-                status=MaintenanceStatus.COMPLETED,
-                body=COMPLETED_TEXT,
-                actor=SCHEDULER,
-                at=max(m.scheduled_until, now - timedelta(minutes=5)),
-            )
-            completed.append(pk)
-    return completed
+
+    def complete(m: Maintenance) -> None:
+        if m.status == MaintenanceStatus.SCHEDULED:
+            _post_scheduled(m, MaintenanceStatus.IN_PROGRESS, m.scheduled_for)
+        _post_scheduled(
+            m, MaintenanceStatus.COMPLETED, max(m.scheduled_until, now - BACKDATE_LIMIT)
+        )
+
+    pks = list(missed.values_list("pk", flat=True)) + list(due.values_list("pk", flat=True))
+    return _each_claimed(pks, complete, status__in=OPEN)
 
 
 def send_due_reminders(*, now: datetime | None = None) -> list[str]:

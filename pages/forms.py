@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 
 from .models import Page
+from .services import PAGE_FIELDS
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones() | {"UTC"})]
 
@@ -15,20 +16,5 @@ class PageForm(forms.ModelForm):
 
     class Meta:
         model = Page
-        fields = [
-            "name",
-            "url",
-            "domain",
-            "is_default",
-            "time_zone",
-            "logo",
-            "brand_colour",
-            "support_url",
-            "footer_links",
-            "allow_rss_atom_feeds",
-            "allow_page_subscribers",
-            "allow_email_subscribers",
-            "allow_webhook_subscribers",
-            "allow_incident_subscribers",
-        ]
+        fields = list(PAGE_FIELDS)  # what save_page audits
         widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}

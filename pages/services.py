@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from events.models import EventKind
-from events.services import Actor, emit_event, record_audit
+from events.services import Actor, emit_event, save_audited
 
 from .models import Page
 
@@ -36,22 +36,7 @@ def _snapshot(page: Page) -> dict[str, Any]:
 @transaction.atomic
 def save_page(*, page: Page, actor: Actor) -> bool:
     """Create a page, or store the changes already set on it. False when nothing changed."""
-    stored = None
-    if not page._state.adding:
-        stored = Page.objects.select_for_update().filter(pk=page.pk).first()
-    before = _snapshot(stored) if stored else None
-    page.full_clean()
-    after = _snapshot(page)
-    if before == after:
+    if not save_audited(page, actor=actor, snapshot=_snapshot, page=page):
         return False
-    page.save()
-    record_audit(
-        page=page,
-        actor=actor,
-        action="update" if before else "create",
-        obj=page,
-        before=before,
-        after=after,
-    )
     emit_event(page=page, kind=EventKind.PAGE_CHANGED, subject=page)
     return True
