@@ -21,7 +21,6 @@ import gzip
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +30,8 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
+
+from statuspage.files import write_atomic
 
 MAGIC = b"BEACON-SNAPSHOT-1 "
 CACHE_LIMIT = 2048
@@ -108,20 +109,6 @@ def _doc_path(page_id: str, key: str) -> Path:
     return Path(_doc_name(page_id, key))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # Read-through cache: path -> ((mtime_ns, size), parsed value). Shared by the threads of a process.
 _cache: dict[str, tuple[tuple[int, int], Any]] = {}
 
@@ -195,7 +182,7 @@ def write(
     data = (
         MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body + (gzipped or b"")
     )
-    _write_atomic(_doc_path(page_id, key), data)
+    write_atomic(_doc_path(page_id, key), data)
     return Snapshot(key, body, content_type, etag, now, modified_at, version, gzipped=gzipped)
 
 
@@ -237,7 +224,7 @@ def read_hosts() -> dict[str, Any] | None:
 
 def write_hosts(default: str | None, hosts: dict[str, str]) -> None:
     payload = {"default": default, "hosts": hosts, "written_at": time.time()}
-    _write_atomic(root() / "hosts.json", json.dumps(payload, sort_keys=True).encode())
+    write_atomic(root() / "hosts.json", json.dumps(payload, sort_keys=True).encode())
 
 
 def page_id_for_host(host: str) -> str | None:
@@ -285,7 +272,7 @@ def write_state(state: State) -> None:
         "versions": state.versions or {},
         "refreshed": state.refreshed or {},
     }
-    _write_atomic(root() / "state.json", json.dumps(payload, sort_keys=True).encode())
+    write_atomic(root() / "state.json", json.dumps(payload, sort_keys=True).encode())
 
 
 # Locks --------------------------------------------------------------------------------------

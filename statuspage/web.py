@@ -23,6 +23,9 @@ import json
 import os
 import sys
 import tempfile
+from pathlib import Path
+
+from statuspage.files import write_atomic
 
 WSGI_APP = "statuspage.wsgi:application"
 
@@ -105,18 +108,10 @@ def log_config_file() -> str:
     """LOG_CONFIG as a file granian can read: named by its content, so every start reuses the
     same one, and written by rename, so a start never reads half a file."""
     data = json.dumps(LOG_CONFIG, indent=1, sort_keys=True).encode()
-    folder = tempfile.gettempdir()
-    path = os.path.join(folder, f"beacon-granian-log-{hashlib.sha256(data).hexdigest()[:16]}.json")
-    descriptor, partial = tempfile.mkstemp(dir=folder, prefix=".beacon-granian-log-")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)
-    except BaseException:
-        os.unlink(partial)
-        raise
-    return path
+    name = f"beacon-granian-log-{hashlib.sha256(data).hexdigest()[:16]}.json"
+    path = Path(tempfile.gettempdir()) / name
+    write_atomic(path, data, prefix=".beacon-granian-log-")
+    return str(path)
 
 
 def command(bind: str | None = None) -> list[str]:

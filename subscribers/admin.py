@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from events.admin import ReadOnlyAdmin
 from events.models import OutboxEvent
 from statuspage.admin_site import site
 
@@ -109,21 +110,12 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery, site=site)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "event", "subscriber", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "subscriber__channel"]
     search_fields = ["subscriber__email", "subscriber__endpoint", "last_error"]
     list_select_related = ["event", "subscriber"]
     raw_id_fields = ["event", "subscriber"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(NotificationEvent, site=site)

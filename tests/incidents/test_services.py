@@ -7,10 +7,20 @@ from django.utils import timezone
 from components.models import ComponentStatus, ComponentStatusChange
 from events.models import AuditEntry, EventKind, OutboxEvent
 from incidents import services
-from incidents.models import Impact, IncidentStatus, IncidentTemplate
+from incidents.models import Impact, Incident, IncidentStatus, IncidentTemplate
 from tests.support.events import captured_events, emitted, read
 
 pytestmark = pytest.mark.django_db
+
+
+def event(kind: str, incident: Incident, *, notify: bool, **payload) -> dict:
+    """An outbox event about this incident, as its consumers read it."""
+    return {
+        "kind": kind,
+        "subject": ("incident", incident.pk),
+        "notify": notify,
+        "payload": payload,
+    }
 
 
 def test_opening_an_incident_sets_component_statuses_and_writes_one_event(page, api, alice):
@@ -32,12 +42,7 @@ def test_opening_an_incident_sets_component_statuses_and_writes_one_event(page, 
     change = ComponentStatusChange.objects.get(component=api)
     assert (change.cause, change.cause_id) == ("incident", incident.pk)
     assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_OPENED,
-            "subject": ("incident", incident.pk),
-            "notify": True,
-            "payload": {"update_id": update.pk},
-        }
+        event(EventKind.INCIDENT_OPENED, incident, notify=True, update_id=update.pk)
     ]
     assert AuditEntry.objects.filter(action="open", actor=alice).exists()
 
@@ -58,12 +63,7 @@ def test_an_update_to_a_resolved_incident_needs_reopening(page, api, alice):
     assert incident.resolved_at is None
     assert refused == []
     assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_UPDATED,
-            "subject": ("incident", incident.pk),
-            "notify": True,
-            "payload": {"update_id": update.pk},
-        }
+        event(EventKind.INCIDENT_UPDATED, incident, notify=True, update_id=update.pk)
     ]
 
 
@@ -94,12 +94,12 @@ def test_editing_an_update_marks_it_edited_and_the_same_text_is_a_no_op(page, al
     assert update.edited_at is not None
     assert unchanged == []
     assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_UPDATE_EDITED,
-            "subject": ("incident", incident.pk),
-            "notify": False,
-            "payload": {"update_id": update.pk},
-        }
+        event(
+            EventKind.INCIDENT_UPDATE_EDITED,
+            incident,
+            notify=False,
+            update_id=update.pk,
+        )
     ]
 
 
@@ -118,12 +118,12 @@ def test_backfilled_incidents_notify_nobody_and_leave_components_alone(page, api
     assert api.status == ComponentStatus.OPERATIONAL
     assert incident.impact == Impact.CRITICAL
     assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_OPENED,
-            "subject": ("incident", incident.pk),
-            "notify": False,
-            "payload": {"update_id": incident.updates.get().pk},
-        }
+        event(
+            EventKind.INCIDENT_OPENED,
+            incident,
+            notify=False,
+            update_id=incident.updates.get().pk,
+        )
     ]
 
 
@@ -152,12 +152,7 @@ def test_the_impact_keeps_the_worst_the_components_reached(page, api, dashboard,
     assert (api.status, dashboard.status) == ("operational", "operational")
     assert incident.resolved_at is not None
     assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_RESOLVED,
-            "subject": ("incident", incident.pk),
-            "notify": True,
-            "payload": {"update_id": resolution.pk},
-        }
+        event(EventKind.INCIDENT_RESOLVED, incident, notify=True, update_id=resolution.pk)
     ]
 
 
@@ -200,12 +195,7 @@ def test_a_quiet_update_writes_an_event_that_notifies_nobody(page, alice):
             actor=alice,
         )
     assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_UPDATED,
-            "subject": ("incident", incident.pk),
-            "notify": False,
-            "payload": {"update_id": update.pk},
-        }
+        event(EventKind.INCIDENT_UPDATED, incident, notify=False, update_id=update.pk)
     ]
 
 
@@ -220,14 +210,7 @@ def test_a_postmortem_is_published_only_on_a_resolved_incident(page, alice):
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.POSTMORTEM
     assert postmortem.published_at is not None
-    assert read(events) == [
-        {
-            "kind": EventKind.POSTMORTEM_PUBLISHED,
-            "subject": ("incident", incident.pk),
-            "notify": True,
-            "payload": {},
-        }
-    ]
+    assert read(events) == [event(EventKind.POSTMORTEM_PUBLISHED, incident, notify=True)]
     # Publishing twice is a no-op: no second event.
     with captured_events() as again:
         services.publish_postmortem(incident=incident, actor=alice)
@@ -241,14 +224,7 @@ def test_changing_nothing_about_an_incident_is_a_no_op(page, alice):
     assert unchanged == []
     with captured_events() as events:
         assert services.change_incident(incident=incident, name="API outage", actor=alice) is True
-    assert read(events) == [
-        {
-            "kind": EventKind.INCIDENT_CHANGED,
-            "subject": ("incident", incident.pk),
-            "notify": False,
-            "payload": {},
-        }
-    ]
+    assert read(events) == [event(EventKind.INCIDENT_CHANGED, incident, notify=False)]
 
 
 def test_an_oversized_or_empty_message_is_refused(page, alice, settings):

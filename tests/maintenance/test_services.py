@@ -24,6 +24,11 @@ def schedule(page, components, start, **fields) -> Maintenance:
     return schedule_upgrade(page, start, components=components, **fields)
 
 
+def revised(m: Maintenance, **changes) -> list[str]:
+    """The kinds of the outbox events revising `m` with `changes` writes."""
+    return emitted(lambda: services.revise_maintenance(maintenance=m, actor="tests", **changes))
+
+
 def event(kind: str, m: Maintenance, *, notify: bool, **payload) -> dict:
     """An outbox event about this maintenance, as its consumers read it."""
     return {"kind": kind, "subject": ("maintenance", m.pk), "notify": notify, "payload": payload}
@@ -227,11 +232,7 @@ def test_a_maintenance_cannot_be_entered_as_verifying(page, api, now):
 
 def test_revising_a_maintenance_and_posting_an_update_is_one_event(page, api, now):
     m = schedule(page, [api], now + timedelta(days=1))
-    kinds = emitted(
-        lambda: services.revise_maintenance(
-            maintenance=m, actor="tests", name="Bigger upgrade", status="in_progress"
-        )
-    )
+    kinds = revised(m, name="Bigger upgrade", status="in_progress")
     assert kinds == [EventKind.MAINTENANCE_STARTED]
     m.refresh_from_db()
     assert (m.name, m.status) == ("Bigger upgrade", MaintenanceStatus.IN_PROGRESS)
@@ -240,27 +241,21 @@ def test_revising_a_maintenance_and_posting_an_update_is_one_event(page, api, no
 
 def test_revising_only_the_window_reschedules(page, api, now):
     m = schedule(page, [api], now + timedelta(days=1))
-    kinds = emitted(
-        lambda: services.revise_maintenance(
-            maintenance=m,
-            actor="tests",
-            scheduled_for=now + timedelta(days=2, hours=1),
-            scheduled_until=now + timedelta(days=2, hours=3),
-        )
+    kinds = revised(
+        m,
+        scheduled_for=now + timedelta(days=2, hours=1),
+        scheduled_until=now + timedelta(days=2, hours=3),
     )
     assert kinds == [EventKind.MAINTENANCE_RESCHEDULED]
-    assert emitted(lambda: services.revise_maintenance(maintenance=m, actor="tests")) == []
+    assert revised(m) == []
 
 
 def test_revising_component_statuses_alone_is_one_status_event(page, api, now):
     m = schedule(page, [api], now + timedelta(days=1))
-    kinds = emitted(
-        lambda: services.revise_maintenance(
-            maintenance=m,
-            actor="tests",
-            metadata={"ticket": {"id": "7"}},
-            component_statuses={api: ComponentStatus.DEGRADED_PERFORMANCE},
-        )
+    kinds = revised(
+        m,
+        metadata={"ticket": {"id": "7"}},
+        component_statuses={api: ComponentStatus.DEGRADED_PERFORMANCE},
     )
     assert kinds == [EventKind.COMPONENT_STATUS_CHANGED]
     m.refresh_from_db()

@@ -33,6 +33,13 @@ def day_of(uptime, day):
     return next(d for d in uptime.days if d.day == day)
 
 
+def nov5_after(page, component, *changes):
+    """Applies each (status, hour, minute) on Nov 5 UTC in turn; returns that day's uptime."""
+    for status, hour, minute in changes:
+        set_status(component, status, datetime(2026, 11, 5, hour, minute, tzinfo=UTC))
+    return day_of(uptime_of(component, page), date(2026, 11, 5))
+
+
 def test_an_outage_across_midnight_in_the_page_zone_is_split_between_the_two_days(page, search):
     # 23:00 to 01:00 Paris time; in UTC this would all fall on Nov 5.
     set_status(search, "major_outage", datetime(2026, 11, 5, 22, 0, tzinfo=UTC))
@@ -47,54 +54,56 @@ def test_an_outage_across_midnight_in_the_page_zone_is_split_between_the_two_day
     assert day_of(uptime, date(2026, 11, 4)).label == "Nov 4: no downtime, 100%"
 
 
-def test_time_under_maintenance_counts_neither_as_downtime_nor_as_time(page, search):
-    set_status(search, "under_maintenance", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
-    set_status(search, "major_outage", datetime(2026, 11, 5, 11, 0, tzinfo=UTC))
-    set_status(search, "operational", datetime(2026, 11, 5, 12, 0, tzinfo=UTC))
-
-    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
-
-    assert nov5.counted_minutes == pytest.approx(24 * 60 - 120)
-    assert nov5.downtime_minutes == pytest.approx(60)
-    assert nov5.label == "Nov 5: 60 minutes major outage, 120 minutes maintenance, 95.45%"
+DAY = 24 * 60
+MAINTENANCE_THEN_OUTAGE = [
+    ("under_maintenance", 9, 0),
+    ("major_outage", 11, 0),
+    ("operational", 12, 0),
+]
 
 
-def test_maintenance_alone_leaves_a_full_day_of_uptime(page, search):
-    set_status(search, "under_maintenance", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
-    set_status(search, "operational", datetime(2026, 11, 5, 13, 0, tzinfo=UTC))
+# Left unformatted so each case reads as one row: changes, counted, downtime, level, label.
+@pytest.mark.parametrize(
+    ("changes", "counted", "downtime", "level", "label"),
+    [
+        pytest.param(
+            MAINTENANCE_THEN_OUTAGE, DAY - 120, 60, "partial",
+            "Nov 5: 60 minutes major outage, 120 minutes maintenance, 95.45%",
+            id="time under maintenance counts neither as downtime nor as time",
+        ),
+        pytest.param(
+            [("under_maintenance", 9, 0), ("operational", 13, 0)], DAY - 240, 0, "up",
+            "Nov 5: 240 minutes maintenance, 100%",
+            id="maintenance alone leaves a full day of uptime",
+        ),
+        pytest.param(
+            [("partial_outage", 9, 0), ("operational", 10, 40)], DAY, 30, "minor",
+            "Nov 5: 100 minutes partial outage, 97.91%",
+            id="a partial outage counts thirty percent",
+        ),
+        pytest.param(
+            [("degraded_performance", 9, 0), ("operational", 9, 42)], DAY, 0, "up",
+            "Nov 5: 42 minutes degraded performance, 100%",
+            id="degraded performance costs no uptime but is still told",
+        ),
+    ],
+)  # fmt: skip
+def test_a_day_counts_its_statuses_by_weight(
+    page, search, changes, counted, downtime, level, label
+):
+    nov5 = nov5_after(page, search, *changes)
 
-    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
-
-    assert nov5.level == "up"
-    assert nov5.label == "Nov 5: 240 minutes maintenance, 100%"
-
-
-def test_a_partial_outage_counts_thirty_percent(page, search):
-    set_status(search, "partial_outage", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
-    set_status(search, "operational", datetime(2026, 11, 5, 10, 40, tzinfo=UTC))
-
-    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
-
-    assert nov5.downtime_minutes == pytest.approx(30)
-    assert nov5.label == "Nov 5: 100 minutes partial outage, 97.91%"
-
-
-def test_degraded_performance_costs_no_uptime_but_is_still_told(page, search):
-    set_status(search, "degraded_performance", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
-    set_status(search, "operational", datetime(2026, 11, 5, 9, 42, tzinfo=UTC))
-
-    nov5 = day_of(uptime_of(search, page), date(2026, 11, 5))
-
-    assert nov5.level == "up"
-    assert nov5.label == "Nov 5: 42 minutes degraded performance, 100%"
+    assert nov5.counted_minutes == pytest.approx(counted)
+    assert nov5.downtime_minutes == pytest.approx(downtime)
+    assert nov5.level == level
+    assert nov5.label == label
 
 
 def test_the_weights_come_from_settings(page, search, settings):
     settings.UPTIME_WEIGHT_PARTIAL_OUTAGE = 0.5
-    set_status(search, "partial_outage", datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
-    set_status(search, "operational", datetime(2026, 11, 5, 10, 40, tzinfo=UTC))
+    nov5 = nov5_after(page, search, ("partial_outage", 9, 0), ("operational", 10, 40))
 
-    assert day_of(uptime_of(search, page), date(2026, 11, 5)).downtime_minutes == pytest.approx(50)
+    assert nov5.downtime_minutes == pytest.approx(50)
 
 
 def test_days_before_the_start_date_have_no_data_and_do_not_count(page):

@@ -5,10 +5,28 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
-class WebhookReceiver:
+class _LocalServer:
+    """A server on a free port of 127.0.0.1, serving from its own thread once started."""
+
+    thread: threading.Thread
+
+    def start(self) -> Self:
+        self.thread.start()
+        return self
+
+    @property
+    def port(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+
+class WebhookReceiver(_LocalServer):
     """Answers each POST with the next status of `script` (then the last one), and keeps them."""
 
     def __init__(self) -> None:
@@ -35,23 +53,19 @@ class WebhookReceiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def start(self) -> "WebhookReceiver":
-        self.thread.start()
-        return self
-
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+    def port(self) -> int:
+        return self.server.server_address[1]
 
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.requests]
 
 
-class HostileHTTPServer:
+class HostileHTTPServer(_LocalServer):
     """A raw TCP server for webhooks that answers badly on purpose.
 
     `slow`: reads the request, then sends a status line one byte every `interval` seconds,
@@ -72,17 +86,13 @@ class HostileHTTPServer:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
-    def start(self) -> "HostileHTTPServer":
-        self.thread.start()
-        return self
-
     def stop(self) -> None:
         self.stopping.set()
         self.listener.close()
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+    def port(self) -> int:
+        return self.listener.getsockname()[1]
 
     def _serve(self) -> None:
         while not self.stopping.is_set():
