@@ -4,7 +4,7 @@ from django.urls import reverse
 from components.models import ComponentStatus
 from incidents import services
 from incidents.models import Incident, IncidentStatus, IncidentTemplate
-from tests.support.scenes import open_api_incident
+from tests.support.scenes import open_api_incident, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +135,7 @@ def test_posting_an_update_changes_status_and_components(client, alice, page, ap
     )
 
     assert response.status_code == 302
-    incident.refresh_from_db()
-    api.refresh_from_db()
-    dashboard.refresh_from_db()
+    refresh(incident, api, dashboard)
     assert incident.status == IncidentStatus.IDENTIFIED
     assert api.status == ComponentStatus.PARTIAL_OUTAGE
     assert dashboard.status == ComponentStatus.DEGRADED_PERFORMANCE

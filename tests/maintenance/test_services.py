@@ -10,7 +10,7 @@ from events.models import EventKind, OutboxEvent
 from maintenance import services
 from maintenance.models import Maintenance, MaintenanceStatus
 from tests.support.events import captured_events, emitted, read
-from tests.support.scenes import open_api_incident, schedule_upgrade
+from tests.support.scenes import open_api_incident, refresh, schedule_upgrade
 
 pytestmark = pytest.mark.django_db
 
@@ -177,10 +177,7 @@ def test_running_the_scheduler_twice_gives_the_same_state_and_one_event_each(
         "completed": [due_to_end.pk],
     }
     assert second == {"reminded": [], "started": [], "completed": []}
-    due_to_start.refresh_from_db()
-    due_to_end.refresh_from_db()
-    api.refresh_from_db()
-    dashboard.refresh_from_db()
+    refresh(due_to_start, due_to_end, api, dashboard)
     assert due_to_start.status == MaintenanceStatus.IN_PROGRESS
     assert due_to_end.status == MaintenanceStatus.COMPLETED
     assert api.status == ComponentStatus.UNDER_MAINTENANCE

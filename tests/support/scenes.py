@@ -71,3 +71,9 @@ def map_api_down(
         }
         | fields
     )
+
+
+def refresh(*rows: Any) -> None:
+    """Read each row again from the database, after a request or a task changed it."""
+    for row in rows:
+        row.refresh_from_db()
