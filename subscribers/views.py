@@ -7,6 +7,8 @@ authorised by the signed token in its URL.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -75,71 +77,81 @@ def _too_many(request: HttpRequest, page: Page, form: Any) -> HttpResponse:
     return response
 
 
+@dataclass(frozen=True)
+class SignUp:
+    """A sign-up form of the public page: one per channel a visitor can subscribe with."""
+
+    channel: Channel
+    form: type[SubscribeForm] | type[WebhookForm]
+    template: str
+    # The answer once it is done (and to a bot that filled the honeypot).
+    done: str
+    offered: Callable[[Page], bool]
+    save: Callable[[Page, dict[str, Any]], object]
+
+
+EMAIL_SIGNUP = SignUp(
+    channel=Channel.EMAIL,
+    form=SubscribeForm,
+    template="subscribers/subscribe.html",
+    done="subscribers/check_inbox.html",
+    offered=lambda page: page.offers_email_signup,
+    save=lambda page, data: services.subscribe_email(
+        page=page, email=data["email"], components=data["components"], actor="subscriber"
+    ),
+)
+
+WEBHOOK_SIGNUP = SignUp(
+    channel=Channel.WEBHOOK,
+    form=WebhookForm,
+    template="subscribers/subscribe_webhook.html",
+    done="subscribers/webhook_added.html",
+    offered=lambda page: page.offers_webhook_signup,
+    save=lambda page, data: services.add_webhook_subscriber(
+        page=page,
+        endpoint=data["endpoint"],
+        email=data["email"],
+        components=data["components"],
+        actor="subscriber",
+    ),
+)
+
+
+def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
+    page = _page(request)
+    if not how.offered(page):
+        return _not_offered(request, page, how.channel)
+    if request.method != "POST":
+        return render(request, how.template, {"page": page, "form": how.form(page=page)})
+    form = how.form(request.POST, page=page)
+    if over_ip_limit(request):
+        return _too_many(request, page, form)
+    if not form.is_valid():
+        return render(request, how.template, {"page": page, "form": form}, status=400)
+    if form.cleaned_data["website"]:
+        # A bot filled the honeypot: answer as if it worked, do nothing.
+        return render(request, how.done, {"page": page})
+    try:
+        how.save(page, form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, how.template, {"page": page, "form": form}, status=400)
+    # The same answer whether the address was new, pending or already subscribed.
+    return render(request, how.done, {"page": page})
+
+
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    page = _page(request)
-    if not page.offers_email_signup:
-        return _not_offered(request, page, Channel.EMAIL)
-    if request.method != "POST":
-        form = SubscribeForm(page=page)
-        return render(request, "subscribers/subscribe.html", {"page": page, "form": form})
-    form = SubscribeForm(request.POST, page=page)
-    if over_ip_limit(request):
-        return _too_many(request, page, form)
-    if not form.is_valid():
-        return render(
-            request, "subscribers/subscribe.html", {"page": page, "form": form}, status=400
-        )
-    if form.cleaned_data["website"]:
-        # A bot filled the honeypot: answer as if it worked, do nothing.
-        return render(request, "subscribers/check_inbox.html", {"page": page})
-    try:
-        services.subscribe_email(
-            page=page,
-            email=form.cleaned_data["email"],
-            components=form.cleaned_data["components"],
-            actor="subscriber",
-        )
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return render(
-            request, "subscribers/subscribe.html", {"page": page, "form": form}, status=400
-        )
-    # The same answer whether the address was new, pending or already subscribed.
-    return render(request, "subscribers/check_inbox.html", {"page": page})
+    return _sign_up(request, EMAIL_SIGNUP)
 
 
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe_webhook(request: HttpRequest) -> HttpResponse:
-    page = _page(request)
-    if not page.offers_webhook_signup:
-        return _not_offered(request, page, Channel.WEBHOOK)
-    template = "subscribers/subscribe_webhook.html"
-    if request.method != "POST":
-        return render(request, template, {"page": page, "form": WebhookForm(page=page)})
-    form = WebhookForm(request.POST, page=page)
-    if over_ip_limit(request):
-        return _too_many(request, page, form)
-    if not form.is_valid():
-        return render(request, template, {"page": page, "form": form}, status=400)
-    if form.cleaned_data["website"]:
-        return render(request, "subscribers/webhook_added.html", {"page": page})
-    try:
-        services.add_webhook_subscriber(
-            page=page,
-            endpoint=form.cleaned_data["endpoint"],
-            email=form.cleaned_data["email"],
-            components=form.cleaned_data["components"],
-            actor="subscriber",
-        )
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return render(request, template, {"page": page, "form": form}, status=400)
-    return render(request, "subscribers/webhook_added.html", {"page": page})
+    return _sign_up(request, WEBHOOK_SIGNUP)
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
