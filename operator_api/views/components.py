@@ -21,6 +21,7 @@ from ..fields import (
     read_component_fields,
     read_group,
     read_ids,
+    read_name,
     read_str,
 )
 from ..http import actor_of, api_view
@@ -138,11 +139,9 @@ def component_group_detail(request: HttpRequest, api_key: ApiKey, body: dict, gr
     if request.method in ("PATCH", "PUT"):
         data, description, ids = _group_data(body)
         changes: dict[str, Any] = {}
-        name = read_str(data, "name", 100)
+        name = read_name(data)
         if name is not None:
-            if not name.strip():
-                raise invalid("name", "must not be blank.")
-            changes["name"] = name.strip()
+            changes["name"] = name
         if description is not None:
             changes["description"] = description
         members = None if ids is None else page_components(page, ids, "components")
