@@ -38,7 +38,7 @@ from ..fields import (
     read_under_maintenance,
     refuse_reminders,
 )
-from ..http import actor_of, api_view
+from ..http import actor_of, api_view, one_or_404
 from ..models import ApiKey
 
 
@@ -317,18 +317,14 @@ def incident_update_detail(
     display_at = read_datetime(data, "display_at")
     read_bool(data, "deliver_notifications")
     actor = actor_of(api_key)
-    update: IncidentUpdate | MaintenanceUpdate | None
+    update: IncidentUpdate | MaintenanceUpdate
     if isinstance(found, Maintenance):
-        update = MaintenanceUpdate.objects.filter(maintenance=found, pk=update_id).first()
-        if update is None:
-            raise Http404("No such incident update.")
+        update = one_or_404(found.updates.all(), update_id, "incident update")
         maintenance_services.edit_maintenance_update(
             update=update, actor=actor, body=text, display_at=display_at
         )
     else:
-        update = IncidentUpdate.objects.filter(incident=found, pk=update_id).first()
-        if update is None:
-            raise Http404("No such incident update.")
+        update = one_or_404(found.updates.all(), update_id, "incident update")
         incident_services.edit_incident_update(
             update=update, actor=actor, body=text, display_at=display_at
         )
