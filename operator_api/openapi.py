@@ -441,6 +441,15 @@ def _list(name: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(name)}
 
 
+def _collection(listed: str, created: str, schema: str) -> dict[str, Any]:
+    """A page's resources: list them a page at a time, create one with the `<schema>In` body."""
+    return {
+        "parameters": [PAGE_ID],
+        "get": _op(f"List {listed}", "200", _list(schema), params=PAGING),
+        "post": _op(f"Create {created}", "201", _ref(schema), f"{schema}In"),
+    }
+
+
 def _item(
     parameters: list[dict[str, Any]], what: str, schema: str, *, answers_delete: bool
 ) -> dict[str, Any]:
@@ -469,19 +478,11 @@ def _paths() -> dict[str, Any]:
             "patch": _op("Update the page", "200", _ref("Page"), "PageIn"),
             "put": _op("Update the page", "200", _ref("Page"), "PageIn"),
         },
-        P + "/components": {
-            "parameters": [PAGE_ID],
-            "get": _op("List components and groups", "200", _list("Component"), params=PAGING),
-            "post": _op("Create a component", "201", _ref("Component"), "ComponentIn"),
-        },
+        P + "/components": _collection("components and groups", "a component", "Component"),
         P + "/components/{component_id}": _item(
             [PAGE_ID, _path_param("component_id")], "a component", "Component", answers_delete=False
         ),
-        P + "/component-groups": {
-            "parameters": [PAGE_ID],
-            "get": _op("List component groups", "200", _list("Group"), params=PAGING),
-            "post": _op("Create a component group", "201", _ref("Group"), "GroupIn"),
-        },
+        P + "/component-groups": _collection("component groups", "a component group", "Group"),
         P + "/component-groups/{group_id}": _item(
             [PAGE_ID, _path_param("group_id")], "a component group", "Group", answers_delete=True
         ),
