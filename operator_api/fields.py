@@ -5,6 +5,7 @@ None when the field was not sent; anything it cannot read is an `ApiError` that 
 field (400 for the body's shape, 422 for a value), never a 500. The services decide the rest.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -92,16 +93,28 @@ def read_choice(data: dict[str, Any], field: str, choices: list[str]) -> str | N
     return value
 
 
-def read_datetime(data: dict[str, Any], field: str) -> datetime | None:
+def _read_parsed[T](
+    data: dict[str, Any], field: str, parse: Callable[[str], T | None], example: str
+) -> tuple[str, T] | None:
+    """(what was sent, what it reads as); None when nothing was sent. `parse` answers None or
+    raises ValueError for what it cannot read, as Django's parse_date and parse_datetime do."""
     value = read_str(data, field)
     if value is None or value == "":
         return None
     try:
-        parsed = parse_datetime(value.strip())
+        parsed = parse(value.strip())
     except ValueError:
         parsed = None
     if parsed is None:
-        raise invalid(field, f"“{value}” is not a timestamp such as 2026-09-05T02:00:00Z.")
+        raise invalid(field, f"“{value}” is not {example}.")
+    return value, parsed
+
+
+def read_datetime(data: dict[str, Any], field: str) -> datetime | None:
+    read = _read_parsed(data, field, parse_datetime, "a timestamp such as 2026-09-05T02:00:00Z")
+    if read is None:
+        return None
+    value, parsed = read
     if parsed.tzinfo is None:
         raise invalid(field, f"“{value}” has no offset; add Z or one such as +02:00.")
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
@@ -110,16 +123,8 @@ def read_datetime(data: dict[str, Any], field: str) -> datetime | None:
 
 
 def read_date(data: dict[str, Any], field: str) -> date | None:
-    value = read_str(data, field)
-    if value is None or value == "":
-        return None
-    try:
-        parsed = parse_date(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise invalid(field, f"“{value}” is not a date such as 2026-09-05.")
-    return parsed
+    read = _read_parsed(data, field, parse_date, "a date such as 2026-09-05")
+    return None if read is None else read[1]
 
 
 def read_ids(data: dict[str, Any], field: str) -> list[str] | None:
@@ -175,14 +180,22 @@ def read_group(page: Page, group_id: str | None) -> ComponentGroup | None:
     return group
 
 
+def read_name(data: dict[str, Any]) -> str | None:
+    """A new name, stripped; None when none was sent. A blank one is refused."""
+    name = read_str(data, "name", 100)
+    if name is None:
+        return None
+    if not name.strip():
+        raise invalid("name", "must not be blank.")
+    return name.strip()
+
+
 def read_component_fields(data: dict[str, Any]) -> dict[str, Any]:
     """The attributes given, as update_component takes them."""
     fields: dict[str, Any] = {}
-    name = read_str(data, "name", 100)
+    name = read_name(data)
     if name is not None:
-        if not name.strip():
-            raise invalid("name", "must not be blank.")
-        fields["name"] = name.strip()
+        fields["name"] = name
     description = read_str(data, "description", 10_000)
     if description is not None:
         fields["description"] = description

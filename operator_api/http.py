@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -195,6 +196,15 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
 # Views ----------------------------------------------------------------------------------------
 
 View = Callable[..., Any]
+
+
+def one_or_404[M: Model](rows: QuerySet[M], pk: str, what: str) -> M:
+    """The row of `rows` with this id, or a 404 saying there is no such `what`: a row outside
+    `rows` (another page's) is answered as one that does not exist."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise Http404(f"No such {what}.")
+    return row
 
 
 def api_view(*methods: str) -> Callable[[View], View]:

@@ -441,6 +441,32 @@ def _list(name: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(name)}
 
 
+def _collection(listed: str, created: str, schema: str) -> dict[str, Any]:
+    """A page's resources: list them a page at a time, create one with the `<schema>In` body."""
+    return {
+        "parameters": [PAGE_ID],
+        "get": _op(f"List {listed}", "200", _list(schema), params=PAGING),
+        "post": _op(f"Create {created}", "201", _ref(schema), f"{schema}In"),
+    }
+
+
+def _item(
+    parameters: list[dict[str, Any]], what: str, schema: str, *, answers_delete: bool
+) -> dict[str, Any]:
+    """One resource's path: read it, update it (PATCH and PUT alike, with the `<schema>In`
+    body) and delete it, answered with the deleted document or with 204 No Content."""
+    deleted = ("200", _ref(schema)) if answers_delete else ("204", None)
+    return {
+        "parameters": parameters,
+        "get": _op(f"Get {what}", "200", _ref(schema)),
+        **{
+            method: _op(f"Update {what}", "200", _ref(schema), f"{schema}In")
+            for method in ("patch", "put")
+        },
+        "delete": _op(f"Delete {what}", *deleted),
+    }
+
+
 def _paths() -> dict[str, Any]:
     P = "/pages/{page_id}"
     inc = P + "/incidents/{incident_id}"
@@ -452,30 +478,14 @@ def _paths() -> dict[str, Any]:
             "patch": _op("Update the page", "200", _ref("Page"), "PageIn"),
             "put": _op("Update the page", "200", _ref("Page"), "PageIn"),
         },
-        P + "/components": {
-            "parameters": [PAGE_ID],
-            "get": _op("List components and groups", "200", _list("Component"), params=PAGING),
-            "post": _op("Create a component", "201", _ref("Component"), "ComponentIn"),
-        },
-        P + "/components/{component_id}": {
-            "parameters": [PAGE_ID, _path_param("component_id")],
-            "get": _op("Get a component", "200", _ref("Component")),
-            "patch": _op("Update a component", "200", _ref("Component"), "ComponentIn"),
-            "put": _op("Update a component", "200", _ref("Component"), "ComponentIn"),
-            "delete": _op("Delete a component", "204", None),
-        },
-        P + "/component-groups": {
-            "parameters": [PAGE_ID],
-            "get": _op("List component groups", "200", _list("Group"), params=PAGING),
-            "post": _op("Create a component group", "201", _ref("Group"), "GroupIn"),
-        },
-        P + "/component-groups/{group_id}": {
-            "parameters": [PAGE_ID, _path_param("group_id")],
-            "get": _op("Get a component group", "200", _ref("Group")),
-            "patch": _op("Update a component group", "200", _ref("Group"), "GroupIn"),
-            "put": _op("Update a component group", "200", _ref("Group"), "GroupIn"),
-            "delete": _op("Delete a component group", "200", _ref("Group")),
-        },
+        P + "/components": _collection("components and groups", "a component", "Component"),
+        P + "/components/{component_id}": _item(
+            [PAGE_ID, _path_param("component_id")], "a component", "Component", answers_delete=False
+        ),
+        P + "/component-groups": _collection("component groups", "a component group", "Group"),
+        P + "/component-groups/{group_id}": _item(
+            [PAGE_ID, _path_param("group_id")], "a component group", "Group", answers_delete=True
+        ),
         P + "/incidents": {
             "parameters": [PAGE_ID],
             "get": _op(
@@ -502,13 +512,9 @@ def _paths() -> dict[str, Any]:
                 ("scheduled", "All maintenances"),
             )
         },
-        inc: {
-            "parameters": [PAGE_ID, _path_param("incident_id")],
-            "get": _op("Get an incident", "200", _ref("Incident")),
-            "patch": _op("Update an incident", "200", _ref("Incident"), "IncidentIn"),
-            "put": _op("Update an incident", "200", _ref("Incident"), "IncidentIn"),
-            "delete": _op("Delete an incident", "200", _ref("Incident")),
-        },
+        inc: _item(
+            [PAGE_ID, _path_param("incident_id")], "an incident", "Incident", answers_delete=True
+        ),
         inc + "/incident_updates/{incident_update_id}": {
             "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("incident_update_id")],
             "patch": _op("Edit an update", "200", _ref("IncidentUpdate"), "IncidentUpdateIn"),

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from api.documents import page_components as component_index
 from components import services as component_services
@@ -21,19 +21,17 @@ from ..fields import (
     read_component_fields,
     read_group,
     read_ids,
+    read_name,
     read_str,
 )
-from ..http import actor_of, api_view
+from ..http import actor_of, api_view, one_or_404
 from ..models import ApiKey
 
 # Components -----------------------------------------------------------------------------------
 
 
 def _component(page: Page, component_id: str) -> Component:
-    component = Component.objects.filter(page=page, pk=component_id).first()
-    if component is None:
-        raise Http404("No such component.")
-    return component
+    return one_or_404(Component.objects.filter(page=page), component_id, "component")
 
 
 @api_view("GET", "POST")
@@ -79,10 +77,7 @@ def component_detail(request: HttpRequest, api_key: ApiKey, body: dict, componen
 
 
 def _group(page: Page, group_id: str) -> ComponentGroup:
-    group = ComponentGroup.objects.filter(page=page, pk=group_id).first()
-    if group is None:
-        raise Http404("No such component group.")
-    return group
+    return one_or_404(ComponentGroup.objects.filter(page=page), group_id, "component group")
 
 
 def _children(group: ComponentGroup) -> list[Component]:
@@ -138,11 +133,9 @@ def component_group_detail(request: HttpRequest, api_key: ApiKey, body: dict, gr
     if request.method in ("PATCH", "PUT"):
         data, description, ids = _group_data(body)
         changes: dict[str, Any] = {}
-        name = read_str(data, "name", 100)
+        name = read_name(data)
         if name is not None:
-            if not name.strip():
-                raise invalid("name", "must not be blank.")
-            changes["name"] = name.strip()
+            changes["name"] = name
         if description is not None:
             changes["description"] = description
         members = None if ids is None else page_components(page, ids, "components")

@@ -1,5 +1,6 @@
 """Incidents and scheduled maintenance, which Statuspage serves under one `/incidents` path."""
 
+from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
@@ -38,7 +39,7 @@ from ..fields import (
     read_under_maintenance,
     refuse_reminders,
 )
-from ..http import actor_of, api_view
+from ..http import View, actor_of, api_view, one_or_404
 from ..models import ApiKey
 
 
@@ -249,37 +250,39 @@ def incidents(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
     return [any_incident_json(row, page.tz, index) for row in rows]
 
 
-def _listing(request: HttpRequest, rows: QuerySet[Any], page: Page) -> list[dict[str, Any]]:
-    offset, size = paginate(request)
-    index = page_components(page)
-    return [any_incident_json(row, page.tz, index) for row in rows[offset : offset + size]]
+def _listing(rows_of: Callable[[Page], QuerySet[Any]], name: str) -> View:
+    """A GET of one kind of the page's incidents and maintenances, in the order `rows_of` gives."""
+
+    def listing(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
+        page = api_key.page
+        offset, size = paginate(request)
+        index = page_components(page)
+        rows = rows_of(page)[offset : offset + size]
+        return [any_incident_json(row, page.tz, index) for row in rows]
+
+    listing.__name__ = listing.__qualname__ = name
+    return api_view("GET")(listing)
 
 
-@api_view("GET")
-def incidents_unresolved(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
-    page = api_key.page
-    rows = incidents_of(page).filter(status__in=UNRESOLVED).order_by("-created_at")
-    return _listing(request, rows, page)
-
-
-@api_view("GET")
-def incidents_upcoming(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
-    page = api_key.page
-    rows = _maintenances(page).filter(status=MaintenanceStatus.SCHEDULED, cancelled_at=None)
-    return _listing(request, rows.order_by("scheduled_for"), page)
-
-
-@api_view("GET")
-def incidents_active_maintenance(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
-    page = api_key.page
-    rows = _maintenances(page).filter(status__in=ACTIVE).order_by("scheduled_for")
-    return _listing(request, rows, page)
-
-
-@api_view("GET")
-def incidents_scheduled(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
-    page = api_key.page
-    return _listing(request, _maintenances(page).order_by("-scheduled_for"), page)
+incidents_unresolved = _listing(
+    lambda page: incidents_of(page).filter(status__in=UNRESOLVED).order_by("-created_at"),
+    "incidents_unresolved",
+)
+incidents_upcoming = _listing(
+    lambda page: (
+        _maintenances(page)
+        .filter(status=MaintenanceStatus.SCHEDULED, cancelled_at=None)
+        .order_by("scheduled_for")
+    ),
+    "incidents_upcoming",
+)
+incidents_active_maintenance = _listing(
+    lambda page: _maintenances(page).filter(status__in=ACTIVE).order_by("scheduled_for"),
+    "incidents_active_maintenance",
+)
+incidents_scheduled = _listing(
+    lambda page: _maintenances(page).order_by("-scheduled_for"), "incidents_scheduled"
+)
 
 
 @api_view("GET", "PATCH", "PUT", "DELETE")
@@ -317,18 +320,14 @@ def incident_update_detail(
     display_at = read_datetime(data, "display_at")
     read_bool(data, "deliver_notifications")
     actor = actor_of(api_key)
-    update: IncidentUpdate | MaintenanceUpdate | None
+    update: IncidentUpdate | MaintenanceUpdate
     if isinstance(found, Maintenance):
-        update = MaintenanceUpdate.objects.filter(maintenance=found, pk=update_id).first()
-        if update is None:
-            raise Http404("No such incident update.")
+        update = one_or_404(found.updates.all(), update_id, "incident update")
         maintenance_services.edit_maintenance_update(
             update=update, actor=actor, body=text, display_at=display_at
         )
     else:
-        update = IncidentUpdate.objects.filter(incident=found, pk=update_id).first()
-        if update is None:
-            raise Http404("No such incident update.")
+        update = one_or_404(found.updates.all(), update_id, "incident update")
         incident_services.edit_incident_update(
             update=update, actor=actor, body=text, display_at=display_at
         )

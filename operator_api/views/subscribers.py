@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from components.models import Component
 from incidents.models import Incident
@@ -26,7 +26,7 @@ from ..fields import (
     read_int,
     read_str,
 )
-from ..http import ApiError, actor_of, api_view
+from ..http import ApiError, actor_of, api_view, one_or_404
 from ..models import ApiKey
 
 STATES = {
@@ -83,10 +83,7 @@ def _subscribers(page: Page) -> QuerySet[Subscriber]:
 
 
 def _one(page: Page, subscriber_id: str) -> Subscriber:
-    subscriber = _subscribers(page).filter(pk=subscriber_id).first()
-    if subscriber is None:
-        raise Http404("No such subscriber.")
-    return subscriber
+    return one_or_404(_subscribers(page), subscriber_id, "subscriber")
 
 
 def _components(
@@ -186,10 +183,7 @@ def subscriber_detail(request: HttpRequest, api_key: ApiKey, body: dict, subscri
 
 
 def _incident(page: Page, incident_id: str) -> Incident:
-    incident = Incident.objects.filter(page=page, pk=incident_id).first()
-    if incident is None:
-        raise Http404("No such incident.")
-    return incident
+    return one_or_404(Incident.objects.filter(page=page), incident_id, "incident")
 
 
 def _incident_subscribers(incident: Incident) -> QuerySet[Subscriber]:
@@ -197,10 +191,7 @@ def _incident_subscribers(incident: Incident) -> QuerySet[Subscriber]:
 
 
 def _incident_one(incident: Incident, subscriber_id: str) -> Subscriber:
-    subscriber = _incident_subscribers(incident).filter(pk=subscriber_id).first()
-    if subscriber is None:
-        raise Http404("No such subscriber.")
-    return subscriber
+    return one_or_404(_incident_subscribers(incident), subscriber_id, "subscriber")
 
 
 def incident_subscriber_json(subscriber: Subscriber, tz: ZoneInfo) -> dict:
