@@ -69,6 +69,33 @@ class Page(models.Model):
         help_text="Offer webhook sign-up at /subscribe/webhook. Off: the form refuses new "
         "endpoints. Existing webhook subscribers keep getting notifications.",
     )
+    # Chat and SMS sign-up: off until the operator offers them (SMS also needs Twilio settings).
+    allow_slack_subscribers = models.BooleanField(
+        "visitors may subscribe a Slack channel",
+        default=False,
+        help_text="Offer Slack incoming-webhook sign-up at /subscribe/slack.",
+    )
+    allow_teams_subscribers = models.BooleanField(
+        "visitors may subscribe a Microsoft Teams channel",
+        default=False,
+        help_text="Offer Teams workflow-webhook sign-up at /subscribe/teams.",
+    )
+    allow_discord_subscribers = models.BooleanField(
+        "visitors may subscribe a Discord channel",
+        default=False,
+        help_text="Offer Discord webhook sign-up at /subscribe/discord.",
+    )
+    allow_google_chat_subscribers = models.BooleanField(
+        "visitors may subscribe a Google Chat space",
+        default=False,
+        help_text="Offer Google Chat webhook sign-up at /subscribe/google-chat.",
+    )
+    allow_sms_subscribers = models.BooleanField(
+        "visitors may subscribe a phone number",
+        default=False,
+        help_text="Offer SMS sign-up at /subscribe/sms; needs TWILIO_ACCOUNT_SID, "
+        "TWILIO_AUTH_TOKEN and TWILIO_FROM in the settings.",
+    )
     allow_incident_subscribers = models.BooleanField(
         "take subscribers to single incidents",
         default=True,
@@ -117,6 +144,12 @@ class Page(models.Model):
     @property
     def offers_webhook_signup(self) -> bool:
         return self.allow_page_subscribers and self.allow_webhook_subscribers
+
+    def offers_signup(self, channel: str) -> bool:
+        """Whether visitors may sign up with `channel` (a subscriber channel's value)."""
+        return self.allow_page_subscribers and bool(
+            getattr(self, f"allow_{channel}_subscribers", False)
+        )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -1,4 +1,5 @@
-"""Subscribers (email addresses and webhook endpoints) and one delivery row per message.
+"""Subscribers (email addresses, webhook and chat endpoints, phone numbers) and one delivery row
+per message.
 
 A `Delivery` is the record of what must be sent: one row per (outbox event, subscriber), unique,
 so fanning out twice changes nothing. Senders claim pending rows, send, and record the outcome at
@@ -15,6 +16,15 @@ from statuspage.ids import new_code
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     WEBHOOK = "webhook", "Webhook"
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+    DISCORD = "discord", "Discord"
+    GOOGLE_CHAT = "google_chat", "Google Chat"
+    SMS = "sms", "SMS"
+
+
+# Channels whose address is an incoming-webhook URL of a chat provider (kept in `endpoint`).
+CHAT_CHANNELS = (Channel.SLACK, Channel.TEAMS, Channel.DISCORD, Channel.GOOGLE_CHAT)
 
 
 class SubscriberState(models.TextChoices):
@@ -33,10 +43,18 @@ class SubscriberQuerySet(models.QuerySet["Subscriber"]):
 class Subscriber(models.Model):
     id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
     page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="subscribers")
-    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
-    # Email address for email subscribers; contact address (optional) for webhooks.
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.EMAIL)
+    # Email address for email subscribers; contact address (optional) for the other channels.
     email = models.EmailField(max_length=254, blank=True)
+    # The URL posted to: a webhook endpoint, or a chat provider's incoming-webhook URL.
     endpoint = models.URLField(max_length=500, blank=True)
+    # SMS subscribers: the number in E.164 (+14155550100) and its ISO 3166 country (US).
+    phone_number = models.CharField(max_length=16, blank=True)
+    phone_country = models.CharField(max_length=2, blank=True)
+    # SMS verification: a digest of the code last sent, when, and the wrong guesses since.
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     # Signs webhook bodies (HMAC-SHA256); blank for email subscribers.
     secret = models.CharField(max_length=64, blank=True)
     # True: the whole page. False: only events touching `components`.
@@ -85,11 +103,25 @@ class Subscriber(models.Model):
                 condition=models.Q(channel="webhook"),
                 name="one_webhook_subscriber_per_endpoint",
             ),
+            models.UniqueConstraint(
+                fields=["page", "channel", "endpoint"],
+                condition=models.Q(channel__in=CHAT_CHANNELS),
+                name="one_chat_subscriber_per_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["page", "phone_number"],
+                condition=models.Q(channel="sms"),
+                name="one_sms_subscriber_per_number",
+            ),
         ]
         indexes = [models.Index(fields=["page", "state"])]
 
     def __str__(self) -> str:
-        return self.email if self.channel == Channel.EMAIL else self.endpoint
+        if self.channel == Channel.EMAIL:
+            return self.email
+        if self.channel == Channel.SMS:
+            return self.phone_number
+        return self.endpoint
 
     @property
     def address(self) -> str:

@@ -65,6 +65,8 @@ class Outcome(StrEnum):
 class Result:
     outcome: Outcome
     error: str = ""
+    # Seconds the provider asked us to wait before the next attempt (HTTP Retry-After).
+    retry_after: float | None = None
 
 
 class Transport:
@@ -82,6 +84,9 @@ class Transport:
     pooled: ClassVar[bool] = False
     # The heartbeat (the admin's pipeline health) that a message sent this way counts for.
     heartbeat: ClassVar[str] = ""
+    # The provider this channel's messages go through: each has its own shared rate limit and
+    # its own throttling, so a slow or throttling provider does not hold up the others.
+    provider: ClassVar[str] = "email"
 
     def prepare(self, subscriber: Subscriber, message: EventMessage) -> Any:
         """What `deliver` sends to this subscriber: by default the message itself."""
@@ -401,6 +406,7 @@ class WebhookTransport(Transport):
     so there is nothing to reuse), within NOTIFY_WEBHOOK_TIMEOUT seconds in total."""
 
     pooled = True
+    provider = "webhook"
 
     def __init__(self) -> None:
         self.tls = ssl.create_default_context()
