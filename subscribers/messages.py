@@ -5,7 +5,7 @@ each message only swaps in its own manage and unsubscribe links (placeholders be
 shown in the page's zone.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +53,9 @@ class EventMessage:
     html: str
     # Webhook body without the per-endpoint `meta`.
     payload: dict[str, Any]
+    # What the email templates were given (links as placeholders), for the chat and SMS
+    # messages; empty for events only webhooks hear about (component updates).
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 def page_link(page: Page, path: str) -> str:
@@ -107,6 +110,12 @@ def _incident_heading(event: OutboxEvent, incident: Any, update: Any) -> str:
     return update.get_status_display()
 
 
+def _incident_tone(incident: Any, update: Any) -> str:
+    if incident.is_resolved or (update is not None and update.status == "resolved"):
+        return "resolved"
+    return str(incident.effective_impact)
+
+
 def build(event: OutboxEvent) -> EventMessage | None:
     """The message for an event, or None when its subject no longer exists."""
     found = event_context(event)
@@ -120,6 +129,7 @@ def build(event: OutboxEvent) -> EventMessage | None:
         text=render_to_string("emails/notification.txt", context),
         html=render_to_string("emails/notification.html", context),
         payload=payload,
+        context=context,
     )
 
 
@@ -151,6 +161,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
             when = update.display_at if update else incident.started_at
         payload = {"page": page_status(page), "incident": full_incident_json(incident, page)}
         window = ""
+        tone = _incident_tone(incident, update)
         if event.kind == EventKind.INCIDENT_RESOLVED and incident.is_resolved:
             from public.rendering import incident_duration
 
@@ -168,6 +179,7 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         when = update.display_at if update else m.scheduled_for
         payload = {"page": page_status(page), "incident": full_maintenance_json(m, page)}
         window = f"{local_time(m.scheduled_for, page)} to {local_time(m.scheduled_until, page)}"
+        tone = "resolved" if event.kind == EventKind.MAINTENANCE_COMPLETED else "maintenance"
     elif event.subject_type == "component":
         return _component_update(event)
     else:
@@ -182,6 +194,9 @@ def event_context(event: OutboxEvent) -> tuple[str, dict[str, Any], dict[str, An
         "window": window,
         "duration": duration,
         "components": _component_rows(update, components),
+        # What the message is about, for a colour: "resolved", "maintenance", or the impact
+        # ("none", "minor", "major", "critical") of an open incident.
+        "tone": tone,
     }
     return render_subject("emails/notification_subject.txt", context), context, payload
 

@@ -308,6 +308,28 @@ STATUS_LINE = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})[^\r\n]*\r?\n")
 class Answer:
     status: int
     excerpt: str
+    # The answer's Retry-After in seconds (a number or an HTTP date), when it sent one.
+    retry_after: float | None = None
+
+
+RETRY_AFTER = re.compile(rb"^retry-after:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3);
+    None when it is neither, and never less than 0 nor more than a day."""
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), 86400.0)
 
 
 def _left(deadline: float, timeout: float) -> float:
@@ -335,8 +357,16 @@ def _connect(target: WebhookTarget, deadline: float, timeout: float) -> socket.s
     raise error
 
 
+# After the final status line, how long the rest of the head and the start of the body may take
+# to arrive: they carry Retry-After and the provider's error text, but the status decides.
+ANSWER_GRACE_SECONDS = 1.0
+EXCERPT_BYTES = 300
+
+
 def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> Answer:
-    """Read until the final status line is in, at most RESPONSE_LIMIT bytes, by the deadline."""
+    """Read until the final status line is in, at most RESPONSE_LIMIT bytes, by the deadline;
+    then, for at most ANSWER_GRACE_SECONDS more, the rest of its head and an excerpt of its body
+    (a body that is slow or never comes does not change the outcome)."""
     data = b""
     while True:
         match = STATUS_LINE.match(data)
@@ -347,9 +377,9 @@ def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> Answer
                 data = data[end + 4 :]
                 continue
         elif match:
-            rest = data[match.end() :]
-            body = rest.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in rest else b""
-            return Answer(int(match.group(1)), body[:200].decode(errors="replace"))
+            return _final_answer(
+                sock, data, match, min(deadline, time.monotonic() + ANSWER_GRACE_SECONDS)
+            )
         if len(data) >= RESPONSE_LIMIT:
             raise ConnectionError("no HTTP status line in the first bytes of the answer")
         sock.settimeout(_left(deadline, timeout))
@@ -357,6 +387,30 @@ def _read_answer(sock: socket.socket, deadline: float, timeout: float) -> Answer
         if not chunk:
             raise ConnectionError("the connection closed without an HTTP answer")
         data += chunk
+
+
+def _final_answer(sock: socket.socket, data: bytes, match: re.Match[bytes], until: float) -> Answer:
+    rest = data[match.end() :]
+    while len(data) < RESPONSE_LIMIT:
+        head, blank, body = rest.partition(b"\r\n\r\n")
+        if blank and len(body) >= EXCERPT_BYTES:
+            break
+        left = until - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            sock.settimeout(left)
+            chunk = sock.recv(RESPONSE_LIMIT - len(data))
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+        rest += chunk
+    head, _, body = rest.partition(b"\r\n\r\n")
+    found = RETRY_AFTER.search(head)
+    wait = retry_after_seconds(found.group(1).decode("latin-1")) if found else None
+    return Answer(int(match.group(1)), body[:EXCERPT_BYTES].decode(errors="replace"), wait)
 
 
 def post_json(
@@ -449,7 +503,7 @@ def webhook_result(answer: Answer) -> Result:
         return Result(Outcome.PERMANENT, error)
     if answer.status == 429:
         ratelimit.throttled()
-    return Result(Outcome.TEMPORARY, error)
+    return Result(Outcome.TEMPORARY, error, answer.retry_after)
 
 
 def confirmation_ping(subscriber: Subscriber) -> dict[str, Any]:
