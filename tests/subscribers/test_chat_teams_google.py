@@ -8,6 +8,7 @@ providers do."""
 
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from subscribers.transports import Answer, Outcome
 from tests.support import chat_servers_teams as providers
 from tests.support.chat_servers_teams import ChatProviderServer
 from tests.support.delivery import deliver_all
-from tests.support.scenes import open_api_incident
+from tests.support.scenes import open_api_incident, schedule_upgrade
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "adaptive-card-1.5.json").read_text())
 CARD_VALIDATOR = jsonschema.Draft6Validator(SCHEMA)
@@ -678,3 +679,57 @@ def test_a_throttled_or_failing_provider_is_retried_later_and_the_message_arrive
     assert first == again
     subscriber.refresh_from_db()
     assert subscriber.state == SubscriberState.ACTIVE
+
+
+def test_scheduled_maintenance_reaches_both_with_its_window(teams, google_chat, page, api):
+    chat_subscriber(page, Channel.TEAMS, teams.url)
+    chat_subscriber(page, Channel.GOOGLE_CHAT, google_chat.url)
+
+    schedule_upgrade(page, timezone.now() + timedelta(days=1), components=[api])
+    deliver_all()
+
+    [card] = [the_card(body) for body in teams.bodies()]
+    assert card["body"][0]["style"] == "accent"
+    assert card["body"][0]["items"][0]["text"] == "Scheduled maintenance"
+    assert any(text.startswith("Window: ") for text in runs(card))
+    [payload] = google_chat.bodies()
+    chat_card = the_chat_message(payload)
+    assert payload["text"] == "Scheduled maintenance: Database upgrade"
+    window = chat_card["sections"][0]["widgets"][1]["decoratedText"]
+    assert window["topLabel"] == "Window"
+    assert " to " in window["text"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "channel"), [("teams", Channel.TEAMS), ("google_chat", Channel.GOOGLE_CHAT)]
+)
+def test_a_new_chat_subscriber_is_confirmed_by_a_test_message_its_channel_accepts(
+    request, provider, channel, page
+):
+    server = request.getfixturevalue(provider)
+    subscriber = Subscriber.objects.create(
+        page=page, channel=channel, endpoint=server.url, confirmation_due=True
+    )
+
+    tasks.send_confirmation(subscriber.pk)
+
+    [body] = server.bodies()
+    if provider == "teams":
+        assert the_card(body)["body"][0]["items"][0]["text"] == "Subscribed"
+    else:
+        assert the_chat_message(body)["header"]["subtitle"] == "Subscribed · Example Status"
+    subscriber.refresh_from_db()
+    assert subscriber.state == SubscriberState.ACTIVE
+
+
+def test_a_test_message_google_chat_refuses_leaves_the_subscriber_unconfirmed(google_chat, page):
+    google_chat.script = [providers.GOOGLE_NOT_FOUND]
+    subscriber = Subscriber.objects.create(
+        page=page, channel=Channel.GOOGLE_CHAT, endpoint=google_chat.url, confirmation_due=True
+    )
+
+    tasks.send_confirmation(subscriber.pk)
+
+    assert len(google_chat.requests) == 1
+    subscriber.refresh_from_db()
+    assert subscriber.state == SubscriberState.UNCONFIRMED
