@@ -26,6 +26,28 @@ def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
+def add_updates[U: (IncidentUpdate, MaintenanceUpdate)](
+    model: type[U],
+    rows: list[tuple[str, Incident | Maintenance, str, str, datetime]],
+    edited: dict[str, datetime] | None = None,
+) -> None:
+    """Updates from (id, incident or maintenance, status, body, display_at) rows, as the
+    database holds them: written directly, so the page shows exactly these."""
+    parent = "incident" if model is IncidentUpdate else "maintenance"
+    edited = edited or {}
+    model.objects.bulk_create(
+        model(
+            id=pk,
+            status=status,
+            body=body,
+            display_at=shown,
+            edited_at=edited.get(pk),
+            **{parent: story},
+        )
+        for pk, story, status, body, shown in rows
+    )
+
+
 @pytest.fixture
 def busy_page(db) -> Page:
     page = Page.objects.create(
@@ -130,30 +152,15 @@ def busy_page(db) -> Page:
         resolved_at=at(6, 0),
     )
     past.components.set([api])
-    IncidentUpdate.objects.bulk_create(
+    add_updates(
+        IncidentUpdate,
         [
-            IncidentUpdate(
-                id="u1",
-                incident=active,
-                status="investigating",
-                body="Looking.",
-                display_at=at(8, 9, 31),
-            ),
-            IncidentUpdate(
-                id="u2",
-                incident=active,
-                status="identified",
-                body=f"**Found** it: `{HOSTILE}` <b>bold</b>",
-                display_at=at(8, 10),
-                edited_at=at(8, 10, 5),
-            ),
-            IncidentUpdate(
-                id="u3", incident=past, status="investigating", body="Slow.", display_at=at(5, 22)
-            ),
-            IncidentUpdate(
-                id="u4", incident=past, status="resolved", body="Fixed.", display_at=at(6, 0)
-            ),
-        ]
+            ("u1", active, "investigating", "Looking.", at(8, 9, 31)),
+            ("u2", active, "identified", f"**Found** it: `{HOSTILE}` <b>bold</b>", at(8, 10)),
+            ("u3", past, "investigating", "Slow.", at(5, 22)),
+            ("u4", past, "resolved", "Fixed.", at(6, 0)),
+        ],
+        edited={"u2": at(8, 10, 5)},
     )
     ongoing = Maintenance.objects.create(
         id="ongoing",
@@ -181,26 +188,13 @@ def busy_page(db) -> Page:
     ongoing.components.set([hostile])
     upcoming.components.set([api, cdn])
     done.components.set([dashboard])
-    MaintenanceUpdate.objects.bulk_create(
+    add_updates(
+        MaintenanceUpdate,
         [
-            MaintenanceUpdate(
-                id="m1",
-                maintenance=ongoing,
-                status="in_progress",
-                body="Started.",
-                display_at=at(8, 11),
-            ),
-            MaintenanceUpdate(
-                id="m2",
-                maintenance=upcoming,
-                status="scheduled",
-                body="Planned.",
-                display_at=at(1, 9),
-            ),
-            MaintenanceUpdate(
-                id="m3", maintenance=done, status="completed", body="Done.", display_at=at(3, 10)
-            ),
-        ]
+            ("m1", ongoing, "in_progress", "Started.", at(8, 11)),
+            ("m2", upcoming, "scheduled", "Planned.", at(1, 9)),
+            ("m3", done, "completed", "Done.", at(3, 10)),
+        ],
     )
     return page
 
