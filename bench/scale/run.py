@@ -27,8 +27,9 @@ from bench.read.stack import Stack
 def fill(page, components: int, incidents: int) -> str:
     from django.utils import timezone
 
-    from components.models import Component, ComponentGroup, ComponentStatusChange
+    from components.models import Component, ComponentGroup
     from incidents.models import Incident, IncidentUpdate
+    from tests.support.scenes import add_status_history
 
     now = timezone.now()
     groups = ComponentGroup.objects.bulk_create(
@@ -46,23 +47,7 @@ def fill(page, components: int, incidents: int) -> str:
             for n in range(components)
         ]
     )
-    ComponentStatusChange.objects.bulk_create(
-        [
-            ComponentStatusChange(
-                component=c,
-                old_status=old,
-                new_status=new,
-                cause="manual",
-                changed_at=now - timedelta(days=n % 80 + 1, hours=h),
-            )
-            for n, c in enumerate(made)
-            for old, new, h in (
-                ("operational", "partial_outage", 2),
-                ("partial_outage", "operational", 1),
-            )
-        ],
-        batch_size=5000,
-    )
+    add_status_history(made, now, batch_size=5000)
     first = None
     for start in range(0, incidents, 10_000):
         batch = Incident.objects.bulk_create(
