@@ -11,7 +11,6 @@ Uses the database BENCH_DATABASE_URL (created afresh; default beacon_bench_read)
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -124,13 +123,8 @@ def main() -> None:
     parser.add_argument("--incidents", default="10,1000,100000")
     args = parser.parse_args()
 
-    stack = Stack()
-    try:
-        stack.prepare()
-        os.environ.update(stack.env())
-        import django
-
-        django.setup()
+    with Stack.prepared() as stack:
+        stack.setup_django()
         from pages.models import Page
 
         print(
@@ -160,8 +154,6 @@ def main() -> None:
                         f"{mib:>7.1f}",
                         flush=True,
                     )
-    finally:
-        stack.close()
 
 
 if __name__ == "__main__":
