@@ -12,17 +12,8 @@ from .services import MAPPING_FIELDS, delete_alert_mapping, save_alert_mapping
 
 @admin.register(AlertMapping, site=site)
 class AlertMappingAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "page",
-        "source",
-        "matchers",
-        "component",
-        "firing_status",
-        "resolved_status",
-        "open_incident",
-        "enabled",
-    ]
+    # Every field but the incident name template, the name first: it links to the mapping.
+    list_display = ["name", *(f for f in MAPPING_FIELDS if f not in {"name", "incident_name"})]
     list_filter = ["page", "source", "enabled"]
     search_fields = ["name"]
     fields = list(MAPPING_FIELDS)

@@ -18,6 +18,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from pages.models import Page
 from statuspage.db.base import commit_outcome_unknown
 
 from .models import ApiKey, prefix_of
@@ -256,6 +257,35 @@ def api_view(*methods: str) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def detail_view[M](
+    name: str,
+    *,
+    find: Callable[[Page, str], M],
+    show: Callable[[M, Page], Any],
+    change: Callable[[M, dict[str, Any], ApiKey], None],
+    delete: Callable[[M, ApiKey], Any],
+) -> View:
+    """GET, PATCH/PUT and DELETE of one row of the key's page, named by the path's one id.
+
+    A change is answered with the row found again, as the next GET would show it. What a
+    DELETE answers is `delete`'s to say: Statuspage sends the document for some, 204 for others.
+    """
+
+    def detail(request: HttpRequest, api_key: ApiKey, body: dict, **ids: str) -> Any:
+        page = api_key.page
+        (row_id,) = ids.values()  # page_id is api_view's; the one left names the row
+        found = find(page, row_id)
+        if request.method == "DELETE":
+            return delete(found, api_key)
+        if request.method in ("PATCH", "PUT"):
+            change(found, body, api_key)
+            found = find(page, row_id)
+        return show(found, page)
+
+    detail.__name__ = detail.__qualname__ = name
+    return api_view("GET", "PATCH", "PUT", "DELETE")(detail)
 
 
 def actor_of(api_key: ApiKey) -> str:

@@ -10,7 +10,6 @@ stored documents' speed as a ratio of the trivial view's.
 
 import argparse
 import io
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -27,14 +26,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     args = parser.parse_args()
 
-    stack = Stack()
-    try:
-        print("preparing the database and the demo page…", flush=True)
-        stack.prepare()
-        os.environ.update(stack.env())
-        import django
-
-        django.setup()
+    with Stack.prepared() as stack:
+        stack.setup_django()
         from statuspage.wsgi import application
 
         host = f"127.0.0.1:{stack.port}"
@@ -91,8 +84,6 @@ def main() -> None:
         trivial = figures["trivial view"]
         for name, micros in figures.items():
             print(f"{name:<22} {micros:8.1f} us/request  {trivial / micros:5.2f}x the trivial view")
-    finally:
-        stack.close()
 
 
 if __name__ == "__main__":

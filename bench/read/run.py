@@ -15,6 +15,7 @@ the targets are stated in. `granian` is Beacon's production web server and confi
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -24,82 +25,66 @@ from bench.read.stack import Nginx, Result, Stack, print_results, wrk
 REVALIDATE = Path(__file__).with_name("revalidate.lua")
 
 
+def _runs(stack: Stack, kind: str, seconds: int, *, etag: str) -> dict[str, Result]:
+    """wrk against one application server, each URL as the module docstring says."""
+
+    def run(label: str, path: str, **options: Any) -> Result:
+        return wrk(f"{kind}: {label}", stack.url(path), seconds=seconds, **options)
+
+    revalidating: dict[str, Any] = {"script": REVALIDATE, "script_args": [etag]}
+    return {
+        "home": run("/", "/"),
+        "home-gzip": run("/ asking for gzip", "/", headers={"Accept-Encoding": "gzip"}),
+        "api": run("/api/v2/summary.json", "/api/v2/summary.json"),
+        "304": run("/ with If-None-Match (304)", "/", **revalidating),
+        "trivial": run("trivial Django view", "/bench/trivial"),
+        # The revalidating client costs wrk more per request than a plain one, on the same two
+        # cores as the server: the 304s are compared with the trivial view asked by that same
+        # client.
+        "trivial-revalidating": run(
+            "trivial view, revalidating client", "/bench/trivial", **revalidating
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--servers", default="granian")
     args = parser.parse_args()
 
-    stack = Stack()
-    nginx = None
-    try:
-        print("preparing the database and the demo page…", flush=True)
-        stack.prepare()
-        all_results: list[Result] = []
-        for kind in args.servers.split(","):
-            server = stack.start(kind)
-            home, headers = stack.fetch("/")
-            stack.fetch("/api/v2/summary.json")
-            if nginx is None:
-                nginx = Nginx(home, headers["Content-Type"])
-                nginx_result = wrk(
-                    "nginx, same bytes from a file", nginx.url(), seconds=args.seconds
+    with Stack.prepared() as stack:
+        nginx = None
+        try:
+            all_results: list[Result] = []
+            for kind in args.servers.split(","):
+                server = stack.start(kind)
+                home, headers = stack.fetch("/")
+                stack.fetch("/api/v2/summary.json")
+                if nginx is None:
+                    nginx = Nginx(home, headers["Content-Type"])
+                    nginx_result = wrk(
+                        "nginx, same bytes from a file", nginx.url(), seconds=args.seconds
+                    )
+                    all_results.append(nginx_result)
+                results = _runs(stack, kind, args.seconds, etag=headers["ETag"])
+                stack.stop(server)
+                all_results += results.values()
+                trivial = results["trivial"].rps
+                revalidated = results["304"].rps / results["trivial-revalidating"].rps
+                print_results(all_results)
+                print(
+                    f"{kind}: / is {results['home'].rps / trivial:.2f}x the trivial view "
+                    f"(target >= 0.9) and {results['home'].rps / nginx_result.rps:.2f}x nginx "
+                    f"(target >= 0.10); /api/v2/summary.json {results['api'].rps / trivial:.2f}x "
+                    f"the trivial view; 304s {revalidated:.2f}x the trivial view asked by the "
+                    f"same client "
+                    f"(target >= 1.0). / is {len(home)} bytes.",
+                    flush=True,
                 )
-                all_results.append(nginx_result)
-            results = {
-                "home": wrk(f"{kind}: /", stack.url("/"), seconds=args.seconds),
-                "home-gzip": wrk(
-                    f"{kind}: / asking for gzip",
-                    stack.url("/"),
-                    seconds=args.seconds,
-                    headers={"Accept-Encoding": "gzip"},
-                ),
-                "api": wrk(
-                    f"{kind}: /api/v2/summary.json",
-                    stack.url("/api/v2/summary.json"),
-                    seconds=args.seconds,
-                ),
-                "304": wrk(
-                    f"{kind}: / with If-None-Match (304)",
-                    stack.url("/"),
-                    seconds=args.seconds,
-                    script=REVALIDATE,
-                    script_args=[headers["ETag"]],
-                ),
-                "trivial": wrk(
-                    f"{kind}: trivial Django view",
-                    stack.url("/bench/trivial"),
-                    seconds=args.seconds,
-                ),
-                # The revalidating client costs wrk more per request than a plain one, on
-                # the same two cores as the server: the 304s are compared with the trivial
-                # view asked by that same client.
-                "trivial-revalidating": wrk(
-                    f"{kind}: trivial view, revalidating client",
-                    stack.url("/bench/trivial"),
-                    seconds=args.seconds,
-                    script=REVALIDATE,
-                    script_args=[headers["ETag"]],
-                ),
-            }
-            stack.stop(server)
-            all_results += results.values()
-            trivial = results["trivial"].rps
-            revalidated = results["304"].rps / results["trivial-revalidating"].rps
-            print_results(all_results)
-            print(
-                f"{kind}: / is {results['home'].rps / trivial:.2f}x the trivial view "
-                f"(target >= 0.9) and {results['home'].rps / nginx_result.rps:.2f}x nginx "
-                f"(target >= 0.10); /api/v2/summary.json {results['api'].rps / trivial:.2f}x "
-                f"the trivial view; 304s {revalidated:.2f}x the trivial view asked by the "
-                f"same client "
-                f"(target >= 1.0). / is {len(home)} bytes.",
-                flush=True,
-            )
-    finally:
-        if nginx is not None:
-            nginx.close()
-        stack.close()
+        finally:
+            if nginx is not None:
+                nginx.close()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,19 @@ class Stack:
         self.dir.chmod(0o755)
         self.port = free_port()
         self.processes: list[subprocess.Popen[bytes]] = []
+
+    @classmethod
+    @contextmanager
+    def prepared(cls) -> Iterator["Stack"]:
+        """A stack on a new database holding the demo page; on the way out its servers are
+        stopped and its files removed, whatever the benchmark did."""
+        stack = cls()
+        try:
+            print("preparing the database and the demo page…", flush=True)
+            stack.prepare()
+            yield stack
+        finally:
+            stack.close()
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -78,6 +93,14 @@ class Stack:
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput")
         self.manage("load_demo")
+
+    def setup_django(self) -> None:
+        """Django in this process, on the stack's database and files, for a benchmark that
+        calls the services or the WSGI application itself."""
+        os.environ.update(self.env())
+        import django
+
+        django.setup()
 
     def server_command(self, kind: str) -> list[str]:
         """`granian` is Beacon's production web server and configuration; the others are

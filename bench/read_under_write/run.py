@@ -10,9 +10,7 @@ Prints wrk's figures (with any non-2xx answers) and the freshness percentiles.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -31,15 +29,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     args = parser.parse_args()
 
-    stack = Stack()
-    try:
-        print("preparing the database and the demo page…", flush=True)
-        stack.prepare()
+    with Stack.prepared() as stack:
         stack.start("granian")
-        os.environ.update(stack.env())
-        import django
-
-        django.setup()
+        stack.setup_django()
         from incidents import services
 
         incident = services.open_incident(
@@ -102,9 +94,6 @@ def main() -> None:
             )
         if missed:
             print(f"not visible within 15 s: {missed}")
-    finally:
-        stack.close()
-        subprocess.run(["true"])
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Uses the database BENCH_DATABASE_URL (created afresh; default beacon_bench_read)
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -27,8 +26,9 @@ from bench.read.stack import Stack
 def fill(page, components: int, incidents: int) -> str:
     from django.utils import timezone
 
-    from components.models import Component, ComponentGroup, ComponentStatusChange
+    from components.models import Component, ComponentGroup
     from incidents.models import Incident, IncidentUpdate
+    from tests.support.scenes import add_status_history
 
     now = timezone.now()
     groups = ComponentGroup.objects.bulk_create(
@@ -46,23 +46,7 @@ def fill(page, components: int, incidents: int) -> str:
             for n in range(components)
         ]
     )
-    ComponentStatusChange.objects.bulk_create(
-        [
-            ComponentStatusChange(
-                component=c,
-                old_status=old,
-                new_status=new,
-                cause="manual",
-                changed_at=now - timedelta(days=n % 80 + 1, hours=h),
-            )
-            for n, c in enumerate(made)
-            for old, new, h in (
-                ("operational", "partial_outage", 2),
-                ("partial_outage", "operational", 1),
-            )
-        ],
-        batch_size=5000,
-    )
+    add_status_history(made, now, batch_size=5000)
     first = None
     for start in range(0, incidents, 10_000):
         batch = Incident.objects.bulk_create(
@@ -139,13 +123,8 @@ def main() -> None:
     parser.add_argument("--incidents", default="10,1000,100000")
     args = parser.parse_args()
 
-    stack = Stack()
-    try:
-        stack.prepare()
-        os.environ.update(stack.env())
-        import django
-
-        django.setup()
+    with Stack.prepared() as stack:
+        stack.setup_django()
         from pages.models import Page
 
         print(
@@ -175,8 +154,6 @@ def main() -> None:
                         f"{mib:>7.1f}",
                         flush=True,
                     )
-    finally:
-        stack.close()
 
 
 if __name__ == "__main__":

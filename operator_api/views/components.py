@@ -24,14 +24,15 @@ from ..fields import (
     read_name,
     read_str,
 )
-from ..http import actor_of, api_view, one_or_404
+from ..http import actor_of, api_view, detail_view, one_or_404
 from ..models import ApiKey
 
 # Components -----------------------------------------------------------------------------------
 
 
 def _component(page: Page, component_id: str) -> Component:
-    return one_or_404(Component.objects.filter(page=page), component_id, "component")
+    rows = Component.objects.filter(page=page).select_related("page")
+    return one_or_404(rows, component_id, "component")
 
 
 @api_view("GET", "POST")
@@ -52,32 +53,37 @@ def components(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
     return components_list(component_index(page))[offset : offset + size]
 
 
-@api_view("GET", "PATCH", "PUT", "DELETE")
-def component_detail(request: HttpRequest, api_key: ApiKey, body: dict, component_id: str) -> Any:
-    page = api_key.page
-    component = _component(page, component_id)
-    actor = actor_of(api_key)
-    if request.method == "DELETE":
-        component_services.delete_component(component=component, actor=actor)
-        return HttpResponse(status=204)
-    if request.method in ("PATCH", "PUT"):
-        data = envelope(body, "component")
-        changes = read_component_fields(data)
-        if "group_id" in data:
-            changes["group"] = read_group(page, read_str(data, "group_id"))
-        status = read_choice(data, "status", COMPONENT_STATUSES)
-        component_services.edit_component(
-            component=component, actor=actor, status=status or None, **changes
-        )
-        component.refresh_from_db()
-    return component_json(component, page)
+def _change_component(component: Component, body: dict[str, Any], api_key: ApiKey) -> None:
+    data = envelope(body, "component")
+    changes = read_component_fields(data)
+    if "group_id" in data:
+        changes["group"] = read_group(component.page, read_str(data, "group_id"))
+    status = read_choice(data, "status", COMPONENT_STATUSES)
+    component_services.edit_component(
+        component=component, actor=actor_of(api_key), status=status or None, **changes
+    )
+
+
+def _delete_component(component: Component, api_key: ApiKey) -> HttpResponse:
+    component_services.delete_component(component=component, actor=actor_of(api_key))
+    return HttpResponse(status=204)
+
+
+component_detail = detail_view(
+    "component_detail",
+    find=_component,
+    show=component_json,
+    change=_change_component,
+    delete=_delete_component,
+)
 
 
 # Component groups -----------------------------------------------------------------------------
 
 
 def _group(page: Page, group_id: str) -> ComponentGroup:
-    return one_or_404(ComponentGroup.objects.filter(page=page), group_id, "component group")
+    rows = ComponentGroup.objects.filter(page=page).select_related("page")
+    return one_or_404(rows, group_id, "component group")
 
 
 def _children(group: ComponentGroup) -> list[Component]:
@@ -120,25 +126,35 @@ def component_groups(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
     return [group_json(g, list(g.components.all()), tz) for g in groups]
 
 
-@api_view("GET", "PATCH", "PUT", "DELETE")
-def component_group_detail(request: HttpRequest, api_key: ApiKey, body: dict, group_id: str) -> Any:
-    page = api_key.page
-    group = _group(page, group_id)
-    actor = actor_of(api_key)
-    if request.method == "DELETE":
-        document = group_json(group, _children(group), page.tz)
-        document["components"] = []
-        component_services.delete_group(group=group, actor=actor)
-        return document
-    if request.method in ("PATCH", "PUT"):
-        data, description, ids = _group_data(body)
-        changes: dict[str, Any] = {}
-        name = read_name(data)
-        if name is not None:
-            changes["name"] = name
-        if description is not None:
-            changes["description"] = description
-        members = None if ids is None else page_components(page, ids, "components")
-        component_services.update_group(group=group, actor=actor, components=members, **changes)
-        group.refresh_from_db()
+def _show_group(group: ComponentGroup, page: Page) -> dict[str, Any]:
     return group_json(group, _children(group), page.tz)
+
+
+def _change_group(group: ComponentGroup, body: dict[str, Any], api_key: ApiKey) -> None:
+    data, description, ids = _group_data(body)
+    changes: dict[str, Any] = {}
+    name = read_name(data)
+    if name is not None:
+        changes["name"] = name
+    if description is not None:
+        changes["description"] = description
+    members = None if ids is None else page_components(group.page, ids, "components")
+    component_services.update_group(
+        group=group, actor=actor_of(api_key), components=members, **changes
+    )
+
+
+def _delete_group(group: ComponentGroup, api_key: ApiKey) -> dict[str, Any]:
+    document = _show_group(group, group.page)
+    document["components"] = []
+    component_services.delete_group(group=group, actor=actor_of(api_key))
+    return document
+
+
+component_group_detail = detail_view(
+    "component_group_detail",
+    find=_group,
+    show=_show_group,
+    change=_change_group,
+    delete=_delete_group,
+)

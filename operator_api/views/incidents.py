@@ -39,7 +39,7 @@ from ..fields import (
     read_under_maintenance,
     refuse_reminders,
 )
-from ..http import View, actor_of, api_view, one_or_404
+from ..http import View, actor_of, api_view, detail_view, one_or_404
 from ..models import ApiKey
 
 
@@ -86,6 +86,15 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
     metadata = read_metadata(data)
     statuses = read_component_statuses(page, data)
     attached = read_attached(page, data) or []
+    # What an incident and a maintenance are both opened with.
+    story: dict[str, Any] = {
+        "page": page,
+        "name": name,
+        "body": body,
+        "actor": actor,
+        "components": attached,
+        "metadata": metadata,
+    }
     if status in MAINTENANCE_STATUSES:
         refuse_reminders(data)
         scheduled_for = read_datetime(data, "scheduled_for")
@@ -94,55 +103,38 @@ def _create_incident(page: Page, data: dict[str, Any], api_key: ApiKey) -> Incid
             raise invalid("scheduled_for", "a maintenance needs scheduled_for and scheduled_until.")
         remind = read_remind(data)
         return maintenance_services.schedule_maintenance(
-            page=page,
-            name=name,
+            **story,
             scheduled_for=scheduled_for,
             scheduled_until=scheduled_until,
-            body=body,
             status=status,
-            actor=actor,
-            components=attached,
             auto_start=bool(read_auto_start(data)),
             auto_complete=bool(read_bool(data, "scheduled_auto_completed")),
             set_components_under_maintenance=bool(read_under_maintenance(data)),
             remind_minutes_before=None if isinstance(remind, Unset) else remind,
             deliver_notifications=deliver,
-            metadata=metadata,
         )
     if impact == "maintenance":
         raise invalid("impact_override", "“maintenance” applies to scheduled maintenance only.")
-    reminder_intervals = read_reminder_intervals(data) or None
-    details: dict[str, Any] = {
+    story |= {
         "impact_override": impact,
-        "components": attached,
-        "metadata": metadata,
-        "reminder_intervals": reminder_intervals,
+        "reminder_intervals": read_reminder_intervals(data) or None,
+        "component_statuses": statuses,
     }
     if read_bool(data, "backfilled"):
         # The service places a day alone at noon in the page's zone.
         started = read_datetime(data, "backfill_date") or read_date(data, "backfill_date")
         return incident_services.backfill_incident(
-            page=page,
-            name=name,
-            body=body,
-            actor=actor,
-            component_statuses=statuses,
+            **story,
             started_at=started,
             # A Beacon addition: the time the first update shows.
             display_at=read_datetime(data, "display_at"),
-            **details,
         )
     return incident_services.open_incident(
-        page=page,
-        name=name,
-        body=body,
-        actor=actor,
+        **story,
         status=status or IncidentStatus.INVESTIGATING,
-        component_statuses=statuses,
         # A Beacon addition: the time the first update shows, for incidents entered after the fact.
         display_at=read_datetime(data, "display_at"),
         deliver_notifications=deliver,
-        **details,
     )
 
 
@@ -285,26 +277,31 @@ incidents_scheduled = _listing(
 )
 
 
-@api_view("GET", "PATCH", "PUT", "DELETE")
-def incident_detail(request: HttpRequest, api_key: ApiKey, body: dict, incident_id: str) -> Any:
-    page = api_key.page
-    found = _find(page, incident_id)
-    actor = actor_of(api_key)
-    if request.method == "DELETE":
-        document = any_incident_json(found, page.tz)
-        if isinstance(found, Maintenance):
-            maintenance_services.delete_maintenance(maintenance=found, actor=actor)
-        else:
-            incident_services.delete_incident(incident=found, actor=actor)
-        return document
-    if request.method in ("PATCH", "PUT"):
-        data = envelope(body, "incident")
-        if isinstance(found, Maintenance):
-            _change_maintenance(found, data, api_key)
-        else:
-            _change_incident(found, data, api_key)
-        return _reload(found)
+def _show(found: Incident | Maintenance, page: Page) -> dict[str, Any]:
     return any_incident_json(found, page.tz)
+
+
+def _change(found: Incident | Maintenance, body: dict[str, Any], api_key: ApiKey) -> None:
+    data = envelope(body, "incident")
+    if isinstance(found, Maintenance):
+        _change_maintenance(found, data, api_key)
+    else:
+        _change_incident(found, data, api_key)
+
+
+def _delete(found: Incident | Maintenance, api_key: ApiKey) -> dict[str, Any]:
+    document = any_incident_json(found, found.page.tz)
+    actor = actor_of(api_key)
+    if isinstance(found, Maintenance):
+        maintenance_services.delete_maintenance(maintenance=found, actor=actor)
+    else:
+        incident_services.delete_incident(incident=found, actor=actor)
+    return document
+
+
+incident_detail = detail_view(
+    "incident_detail", find=_find, show=_show, change=_change, delete=_delete
+)
 
 
 @api_view("PATCH", "PUT")

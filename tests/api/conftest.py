@@ -4,6 +4,7 @@ every state, all written through the services as operators would."""
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -39,6 +40,9 @@ class World:
 @pytest.fixture
 def world(page, alice, core, api, dashboard, website) -> World:
     now = timezone.now()
+    # Everything in this world is on `page` and written by alice.
+    open_incident = partial(incident_services.open_incident, page=page, actor=alice)
+    schedule = partial(maintenance_services.schedule_maintenance, page=page, actor=alice)
     search = component_services.create_component(
         page=page,
         name="Search",
@@ -48,49 +52,36 @@ def world(page, alice, core, api, dashboard, website) -> World:
     )
     empty_group = component_services.create_group(page=page, name="Legacy", actor=alice)
 
-    resolved = incident_services.open_incident(
-        page=page,
+    resolved = open_incident(
         name="Delayed email delivery",
         body="Outgoing email is delayed.\r\nWe are investigating.",
         component_statuses={website: "degraded_performance"},
         started_at=KNOWN_TIME - timedelta(hours=2),
-        actor=alice,
     )
-    incident_services.post_incident_update(
-        incident=resolved,
-        status="investigating",
-        body="Still looking <b>& digging</b>.",
-        display_at=KNOWN_TIME - timedelta(hours=1),
-        actor=alice,
-    )
-    incident_services.post_incident_update(
-        incident=resolved,
-        status="identified",
-        body="A queue is stuck.\n\nWe are draining it.",
-        display_at=KNOWN_TIME,
-        actor=alice,
-    )
+    for status, body, shown in [
+        ("investigating", "Still looking <b>& digging</b>.", KNOWN_TIME - timedelta(hours=1)),
+        ("identified", "A queue is stuck.\n\nWe are draining it.", KNOWN_TIME),
+    ]:
+        incident_services.post_incident_update(
+            incident=resolved, status=status, body=body, display_at=shown, actor=alice
+        )
     incident_services.resolve_incident(incident=resolved, actor=alice)
 
-    postmortem = incident_services.open_incident(
-        page=page,
+    postmortem = open_incident(
         name="Dashboard login failures",
         body="Some people cannot log in.",
         component_statuses={dashboard: "major_outage"},
         started_at=now - timedelta(days=3),
-        actor=alice,
     )
     incident_services.resolve_incident(incident=postmortem, actor=alice)
     incident_services.publish_postmortem(
         incident=postmortem, body="A certificate expired.", actor=alice
     )
 
-    outage = incident_services.open_incident(
-        page=page,
+    outage = open_incident(
         name="Elevated API error rates",
         body="We are investigating elevated error rates on the API.",
         component_statuses={api: "degraded_performance"},
-        actor=alice,
     )
     incident_services.post_incident_update(
         incident=outage,
@@ -102,62 +93,47 @@ def world(page, alice, core, api, dashboard, website) -> World:
 
     for component in (api, dashboard, website):
         component.refresh_from_db()
-    upcoming = maintenance_services.schedule_maintenance(
-        page=page,
+    upcoming = schedule(
         name="Database upgrade",
         scheduled_for=now + timedelta(days=3),
         scheduled_until=now + timedelta(days=3, hours=2),
         body="We will upgrade the primary database.",
         components=[dashboard],
-        actor=alice,
     )
-    active = maintenance_services.schedule_maintenance(
-        page=page,
+    active = schedule(
         name="Search reindex",
         scheduled_for=now - timedelta(minutes=30),
         scheduled_until=now + timedelta(hours=1),
         body="Search results may be incomplete.",
         components=[search],
         set_components_under_maintenance=False,
-        actor=alice,
     )
     maintenance_services.post_maintenance_update(
         maintenance=active, status="in_progress", body="Reindexing.", actor=alice
     )
-    completed = maintenance_services.schedule_maintenance(
-        page=page,
+    completed = schedule(
         name="Network switch replacement",
         scheduled_for=now - timedelta(days=2, hours=2),
         scheduled_until=now - timedelta(days=2),
         body="Switches will be replaced.",
         components=[website],
-        actor=alice,
     )
     # Announced days before it started.
     MaintenanceUpdate.objects.filter(maintenance=completed).update(
         display_at=now - timedelta(days=5), created_at=now - timedelta(days=5)
     )
-    maintenance_services.post_maintenance_update(
-        maintenance=completed,
-        status="in_progress",
-        body="Work has started.",
-        at=now - timedelta(days=2, hours=2),
-        actor=alice,
-    )
-    maintenance_services.post_maintenance_update(
-        maintenance=completed,
-        status="completed",
-        body="All done.",
-        at=now - timedelta(days=2),
-        actor=alice,
-    )
-    cancelled = maintenance_services.schedule_maintenance(
-        page=page,
+    for status, body, at in [
+        ("in_progress", "Work has started.", now - timedelta(days=2, hours=2)),
+        ("completed", "All done.", now - timedelta(days=2)),
+    ]:
+        maintenance_services.post_maintenance_update(
+            maintenance=completed, status=status, body=body, at=at, actor=alice
+        )
+    cancelled = schedule(
         name="Storage migration",
         scheduled_for=now + timedelta(days=5),
         scheduled_until=now + timedelta(days=5, hours=1),
         body="Moving storage.",
-        actor=alice,
     )
     maintenance_services.cancel_maintenance(maintenance=cancelled, actor=alice)
 

@@ -222,13 +222,10 @@ def test_the_feeds_hold_the_25_latest_items(page, alice, client):
 
 
 def test_titles_and_bodies_with_markup_and_control_characters_stay_well_formed(page, alice, client):
-    incident = incident_services.open_incident(
-        page=page,
-        name='Errors on <script>alert("x")</script> & "quotes"',
-        body="Bad bytes here ]]> and <![CDATA[ there",
-        actor=alice,
-    )
     title = 'Errors on <script>alert("x")</script> & "quotes"'
+    incident = incident_services.open_incident(
+        page=page, name=title, body="Bad bytes here ]]> and <![CDATA[ there", actor=alice
+    )
     assert list(bodies(fetch(client, "/history.atom"))) == [title]
     assert parse(fetch(client, "/history.rss")).entries[0].title == title
 

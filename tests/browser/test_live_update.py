@@ -5,8 +5,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from components import services as component_services
-from incidents import services as incident_services
 from pages.models import Page
+from tests.support.scenes import open_api_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,12 +19,11 @@ def scene(live_server):
         name="Example Status", url=live_server.url, is_default=True, time_zone="Europe/Paris"
     )
     api = component_services.create_component(page=page, name="API", actor="tests")
-    incident = incident_services.open_incident(
-        page=page,
-        name="Elevated API errors",
+    incident = open_api_incident(
+        page,
+        api,
+        api_status="degraded_performance",
         body="We are investigating elevated error rates.",
-        component_statuses={api: "degraded_performance"},
-        actor="tests",
     )
     User.objects.create_superuser("olivia", "olivia@example.com", PASSWORD)
     return incident

@@ -1,9 +1,12 @@
 """Operators manage API keys and alert mappings in the admin."""
 
+import re
+
 from django.contrib.messages import get_messages
 
 from hooks.models import AlertMapping
 from operator_api.models import ApiKey
+from tests.support.scenes import map_api_down
 
 
 def test_creating_a_key_in_the_admin_shows_it_once_and_stores_only_its_hash(client, alice, page):
@@ -55,3 +58,18 @@ def test_an_alert_mapping_with_bad_matchers_is_a_form_error(client, alice, page,
     assert reply.status_code == 200
     assert b"at least one label" in reply.content
     assert not AlertMapping.objects.exists()
+
+
+def test_the_alert_mapping_list_shows_each_mappings_rule_the_name_linking_to_it(
+    client, alice, page, api
+):
+    mapping = map_api_down(page, api, {"service": "api"})
+    client.force_login(alice)
+
+    html = client.get("/admin/hooks/alertmapping/").content.decode()
+
+    columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', html)
+    assert " ".join(columns) == (
+        "name page source matchers component firing_status resolved_status open_incident enabled"
+    )
+    assert f'<th class="field-name"><a href="/admin/hooks/alertmapping/{mapping.pk}/change/' in html

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from incidents import services as incident_services
 from maintenance import services as maintenance_services
+from tests.support.scenes import past_incident, schedule_upgrade
 
 
 def months_ago(months: int) -> datetime:
@@ -15,23 +15,11 @@ def months_ago(months: int) -> datetime:
     return datetime(index // 12, index % 12 + 1, 15, 12, 0, tzinfo=UTC)
 
 
-def backfill(page, name, started_at):
-    return incident_services.open_incident(
-        page=page,
-        name=name,
-        body=f"{name} is over.",
-        actor="tests",
-        status="resolved",
-        started_at=started_at,
-        backfilled=True,
-    )
-
-
 @pytest.fixture
 def spread(page):
-    backfill(page, "Recent outage", timezone.now() - timedelta(minutes=5))
-    backfill(page, "Older outage", months_ago(4))
-    backfill(page, "Oldest outage", months_ago(7))
+    past_incident(page, "Recent outage", timezone.now() - timedelta(minutes=5))
+    past_incident(page, "Older outage", months_ago(4))
+    past_incident(page, "Oldest outage", months_ago(7))
 
 
 def test_history_lists_months_newest_first(get, spread):
@@ -61,14 +49,8 @@ def test_older_months_are_on_later_pages(get, spread):
 
 def test_past_maintenance_appears_in_its_month(get, page):
     start = timezone.now() - timedelta(days=1)
-    maintenance = maintenance_services.schedule_maintenance(
-        page=page,
-        name="Router swap",
-        body="Planned.",
-        actor="tests",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        auto_start=False,
+    maintenance = schedule_upgrade(
+        page, start, hours=1, name="Router swap", body="Planned.", auto_start=False
     )
     maintenance_services.post_maintenance_update(
         maintenance=maintenance, status="completed", body="Done.", actor="tests"

@@ -7,6 +7,7 @@ to the page's markup, rewrite it with BEACON_WRITE_FIXTURES=1 and review the dif
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,40 @@ HOSTILE = "<script>&\"'"
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+def add_incident(page: Page, pk: str, name: str, start: datetime, **fields: Any) -> Incident:
+    return Incident.objects.create(id=pk, page=page, name=name, started_at=start, **fields)
+
+
+def add_maintenance(
+    page: Page, pk: str, name: str, start: datetime, end: datetime, **fields: Any
+) -> Maintenance:
+    return Maintenance.objects.create(
+        id=pk, page=page, name=name, scheduled_for=start, scheduled_until=end, **fields
+    )
+
+
+def add_updates[U: (IncidentUpdate, MaintenanceUpdate)](
+    model: type[U],
+    rows: list[tuple[str, Incident | Maintenance, str, str, datetime]],
+    edited: dict[str, datetime] | None = None,
+) -> None:
+    """Updates from (id, incident or maintenance, status, body, display_at) rows, as the
+    database holds them: written directly, so the page shows exactly these."""
+    parent = "incident" if model is IncidentUpdate else "maintenance"
+    edited = edited or {}
+    model.objects.bulk_create(
+        model(
+            id=pk,
+            status=status,
+            body=body,
+            display_at=shown,
+            edited_at=edited.get(pk),
+            **{parent: story},
+        )
+        for pk, story, status, body, shown in rows
+    )
 
 
 @pytest.fixture
@@ -111,96 +146,41 @@ def busy_page(db) -> Page:
             for component, old, new, when in changes
         ]
     )
-    active = Incident.objects.create(
-        id="active",
-        page=page,
-        name=f"Errors on {HOSTILE}",
-        status="identified",
-        impact="major",
-        started_at=at(8, 9, 30),
+    active = add_incident(
+        page, "active", f"Errors on {HOSTILE}", at(8, 9, 30), status="identified", impact="major"
     )
     active.components.set([dashboard, hostile])
-    past = Incident.objects.create(
-        id="past",
-        page=page,
-        name="Slow API",
-        status="resolved",
-        impact="minor",
-        started_at=at(5, 22),
-        resolved_at=at(6, 0),
+    past = add_incident(
+        page, "past", "Slow API", at(5, 22), resolved_at=at(6, 0), status="resolved", impact="minor"
     )
     past.components.set([api])
-    IncidentUpdate.objects.bulk_create(
+    add_updates(
+        IncidentUpdate,
         [
-            IncidentUpdate(
-                id="u1",
-                incident=active,
-                status="investigating",
-                body="Looking.",
-                display_at=at(8, 9, 31),
-            ),
-            IncidentUpdate(
-                id="u2",
-                incident=active,
-                status="identified",
-                body=f"**Found** it: `{HOSTILE}` <b>bold</b>",
-                display_at=at(8, 10),
-                edited_at=at(8, 10, 5),
-            ),
-            IncidentUpdate(
-                id="u3", incident=past, status="investigating", body="Slow.", display_at=at(5, 22)
-            ),
-            IncidentUpdate(
-                id="u4", incident=past, status="resolved", body="Fixed.", display_at=at(6, 0)
-            ),
-        ]
+            ("u1", active, "investigating", "Looking.", at(8, 9, 31)),
+            ("u2", active, "identified", f"**Found** it: `{HOSTILE}` <b>bold</b>", at(8, 10)),
+            ("u3", past, "investigating", "Slow.", at(5, 22)),
+            ("u4", past, "resolved", "Fixed.", at(6, 0)),
+        ],
+        edited={"u2": at(8, 10, 5)},
     )
-    ongoing = Maintenance.objects.create(
-        id="ongoing",
-        page=page,
-        name="Database work",
-        status="in_progress",
-        scheduled_for=at(8, 11),
-        scheduled_until=at(8, 14),
+    ongoing = add_maintenance(
+        page, "ongoing", "Database work", at(8, 11), at(8, 14), status="in_progress"
     )
-    upcoming = Maintenance.objects.create(
-        id="upcoming",
-        page=page,
-        name="Network upgrade",
-        scheduled_for=at(10, 6),
-        scheduled_until=at(10, 8),
-    )
-    done = Maintenance.objects.create(
-        id="done",
-        page=page,
-        name="Certificate renewal",
-        status="completed",
-        scheduled_for=at(3, 8),
-        scheduled_until=at(3, 10),
+    upcoming = add_maintenance(page, "upcoming", "Network upgrade", at(10, 6), at(10, 8))
+    done = add_maintenance(
+        page, "done", "Certificate renewal", at(3, 8), at(3, 10), status="completed"
     )
     ongoing.components.set([hostile])
     upcoming.components.set([api, cdn])
     done.components.set([dashboard])
-    MaintenanceUpdate.objects.bulk_create(
+    add_updates(
+        MaintenanceUpdate,
         [
-            MaintenanceUpdate(
-                id="m1",
-                maintenance=ongoing,
-                status="in_progress",
-                body="Started.",
-                display_at=at(8, 11),
-            ),
-            MaintenanceUpdate(
-                id="m2",
-                maintenance=upcoming,
-                status="scheduled",
-                body="Planned.",
-                display_at=at(1, 9),
-            ),
-            MaintenanceUpdate(
-                id="m3", maintenance=done, status="completed", body="Done.", display_at=at(3, 10)
-            ),
-        ]
+            ("m1", ongoing, "in_progress", "Started.", at(8, 11)),
+            ("m2", upcoming, "scheduled", "Planned.", at(1, 9)),
+            ("m3", done, "completed", "Done.", at(3, 10)),
+        ],
     )
     return page
 

@@ -58,12 +58,8 @@ def test_a_resolved_incident_says_how_long_it_lasted(get, page, api):
 
 
 def test_an_ongoing_incident_says_how_long_it_has_been_going(get, page):
-    incident = opened(
-        page,
-        name="Slow",
-        body="Slow.",
-        started_at=timezone.now() - timedelta(hours=2, minutes=5, seconds=20),
-    )
+    started = timezone.now() - timedelta(hours=2, minutes=5, seconds=20)
+    incident = opened(page, name="Slow", body="Slow.", started_at=started)
     assert "Ongoing for 2h 5m" in permalink(get, incident)
 
 

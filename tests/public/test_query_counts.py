@@ -7,10 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from components.models import Component, ComponentGroup, ComponentStatusChange
+from components.models import Component, ComponentGroup
 from incidents.models import Incident, IncidentUpdate, Postmortem
 from maintenance.models import Maintenance, MaintenanceUpdate
 from snapshots import store
+from tests.support.scenes import add_status_history
 
 
 def grow(page, count, *, incident=None, maintenance=None):
@@ -33,22 +34,7 @@ def grow(page, count, *, incident=None, maintenance=None):
             for n in range(count)
         ]
     )
-    ComponentStatusChange.objects.bulk_create(
-        [
-            ComponentStatusChange(
-                component=component,
-                old_status=old,
-                new_status=new,
-                changed_at=now - timedelta(days=n % 80 + 1, hours=hours),
-                cause="manual",
-            )
-            for n, component in enumerate(components)
-            for old, new, hours in (
-                ("operational", "partial_outage", 2),
-                ("partial_outage", "operational", 1),
-            )
-        ]
-    )
+    add_status_history(components, now)
     incidents = Incident.objects.bulk_create(
         [
             Incident(

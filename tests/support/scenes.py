@@ -1,15 +1,40 @@
 """What happens on the example page, written through the services as operators would."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from components.models import Component, ComponentStatus
+from components.models import Component, ComponentStatus, ComponentStatusChange
 from hooks.models import AlertMapping, AlertSource
 from incidents import services as incident_services
 from incidents.models import Incident
 from maintenance import services as maintenance_services
 from maintenance.models import Maintenance
 from pages.models import Page
+
+
+def add_status_history(
+    components: Iterable[Component], now: datetime, *, batch_size: int | None = None
+) -> None:
+    """An hour of partial outage for each component, on days spread over the 90-day window,
+    written in bulk: the uptime bars' data for a page grown large at once."""
+    ComponentStatusChange.objects.bulk_create(
+        [
+            ComponentStatusChange(
+                component=component,
+                old_status=old,
+                new_status=new,
+                changed_at=now - timedelta(days=n % 80 + 1, hours=hours),
+                cause="manual",
+            )
+            for n, component in enumerate(components)
+            for old, new, hours in (
+                ("operational", "partial_outage", 2),
+                ("partial_outage", "operational", 1),
+            )
+        ],
+        batch_size=batch_size,
+    )
 
 
 def open_api_incident(
