@@ -5,10 +5,14 @@ module of its own, and its line here. The senders (sending.py) and the tasks cho
 only through this table, so nothing else in the pipeline changes.
 """
 
+from .chat.discord import DiscordTransport
+from .chat.slack import SlackTransport
 from .models import Channel
 from .transports import EmailTransport, Transport, WebhookTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
     Channel.EMAIL: EmailTransport,
     Channel.WEBHOOK: WebhookTransport,
+    Channel.SLACK: SlackTransport,
+    Channel.DISCORD: DiscordTransport,
 }
