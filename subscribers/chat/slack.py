@@ -75,7 +75,8 @@ def slack_message(notice: ChatNotice) -> dict[str, Any]:
         }
     )
     # Shown in notifications and where blocks cannot be; blocks present, it is not displayed.
-    fallback = SLACK.escape(f"{words.title} ({notice.page_name})")
+    named = words.title if notice.is_test else f"{words.title} ({notice.page_name})"
+    fallback = SLACK.escape(named)
     return {
         "text": SLACK.cut(fallback, SECTION_TEXT),
         "blocks": [_section(f"*{link}*")],

@@ -54,7 +54,7 @@ def test_a_visitor_adds_a_slack_channel_and_sees_the_test_message_there(client, 
     assert subscriber.endpoint == slack.url
     assert subscriber.email == "ops@example.org"
     (test,) = slack.bodies()
-    assert test["text"] == "Connected to Example Status (Example Status)"
+    assert test["text"] == "Connected to Example Status"
     text = "\n".join(b["text"]["text"] for b in test["attachments"][0]["blocks"][:1])
     assert "This is a test message: this channel is now subscribed to *Example Status*." in text
     assert (

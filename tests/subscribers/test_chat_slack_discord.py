@@ -4,8 +4,10 @@ messages and embeds; the providers' errors are recorded, suppress a deleted webh
 lose or duplicate a delivery."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from components.models import ComponentStatus
 from incidents import services as incidents
@@ -22,7 +24,7 @@ from tests.support.chat_providers import (
 )
 from tests.support.delivery import deliver_all
 from tests.support.personas import component
-from tests.support.scenes import open_api_incident, past_incident
+from tests.support.scenes import open_api_incident, past_incident, schedule_upgrade
 
 
 @pytest.fixture
@@ -149,6 +151,23 @@ def test_a_resolved_incident_is_green_and_says_how_long_it_lasted(page, api, sla
     assert resolved["text"].startswith("Resolved: Elevated API errors")
     byline = resolved["attachments"][0]["blocks"][-1]["elements"][0]["text"]
     assert "lasted" in byline
+
+
+def test_scheduled_maintenance_is_blue_and_gives_its_window(page, api, slack, discord):
+    subscribed(page, Channel.SLACK, slack)
+    subscribed(page, Channel.DISCORD, discord)
+    schedule_upgrade(page, timezone.now() + timedelta(days=1), components=[api])
+    deliver_all()
+
+    (posted,) = slack.bodies()
+    assert posted["text"] == "Scheduled maintenance: Database upgrade (Example Status)"
+    assert posted["attachments"][0]["color"] == "#1f6feb"
+    body = posted["attachments"][0]["blocks"][0]["text"]["text"]
+    assert re.fullmatch(r"\*Window:\* .+ to .+\n\nWe are upgrading the database\.", body)
+    (embed,) = discord.bodies()[0]["embeds"]
+    assert embed["title"] == "Scheduled maintenance: Database upgrade"
+    assert embed["color"] == 0x1F6FEB
+    assert embed["description"].startswith("**Window:** ")
 
 
 def test_chat_channels_hear_only_about_the_components_they_chose(page, api, dashboard, slack):
