@@ -82,8 +82,14 @@ def test_the_unsubscribe_link_in_a_message_removes_the_channel(client, page, api
     )
     path = unsubscribe.removeprefix("https://status.example.com")
 
-    assert client.get(path).status_code == 200
-    assert client.post(path).status_code == 200
+    asked = client.get(path)
+    assert asked.status_code == 200
+    # The page is linked from the channel: it names the channel without its webhook's secret.
+    assert "Slack channel (127.0.0.1/…)" in asked.content.decode()
+    assert "/services/" not in asked.content.decode()
+    done = client.post(path)
+    assert done.status_code == 200
+    assert 'href="/subscribe/slack"' in done.content.decode()
     open_api_incident(page, api)
     deliver_all()
 
