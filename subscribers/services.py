@@ -324,7 +324,9 @@ def drop_chat_subscriber(signup: ChatSignUp) -> None:
 @transaction.atomic
 def finish_chat_subscriber(*, signup: ChatSignUp, actor: Actor) -> Subscriber:
     """The test message was accepted: the subscriber is active (again), with its scope."""
-    subscriber = Subscriber.objects.select_for_update().get(pk=signup.subscriber.pk)
+    subscriber = Subscriber.objects.select_for_update().filter(pk=signup.subscriber.pk).first()
+    if subscriber is None:  # a concurrent sign-up of the same URL failed and removed it
+        raise ValidationError({"endpoint": "The channel changed meanwhile: add it again."})
     if subscriber.state == SubscriberState.ACTIVE:
         return subscriber  # signed up again: a new test message, nothing else changes
     subscriber.state = SubscriberState.ACTIVE

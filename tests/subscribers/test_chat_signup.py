@@ -332,3 +332,18 @@ def test_the_admin_shows_the_providers_refusal_as_a_form_error(client, alice, pa
     assert response.status_code == 200
     assert "Slack answered HTTP 404: no_service" in response.content.decode()
     assert not Subscriber.objects.exists()
+
+
+def test_two_sign_ups_of_one_url_where_one_fails_leave_a_clear_error_not_a_crash(page, slack):
+    from subscribers import services
+
+    first = services.start_chat_subscriber(page=page, channel=Channel.SLACK, endpoint=slack.url)
+    second = services.start_chat_subscriber(page=page, channel=Channel.SLACK, endpoint=slack.url)
+    assert first.created and not second.created
+    services.drop_chat_subscriber(first)  # its test was refused
+
+    with pytest.raises(ValidationError) as error:
+        services.finish_chat_subscriber(signup=second, actor="tests")
+
+    assert "add it again" in error.value.message_dict["endpoint"][0]
+    assert not Subscriber.objects.exists()
