@@ -347,3 +347,34 @@ def test_two_sign_ups_of_one_url_where_one_fails_leave_a_clear_error_not_a_crash
 
     assert "add it again" in error.value.message_dict["endpoint"][0]
     assert not Subscriber.objects.exists()
+
+
+CHAT_SWITCHES = [
+    "allow_slack_subscribers",
+    "allow_teams_subscribers",
+    "allow_discord_subscribers",
+    "allow_google_chat_subscribers",
+]
+
+
+def test_page_admins_switch_each_chat_sign_up_in_the_page_form(client, alice, page):
+    from tests.support.forms import page_form_data
+
+    client.force_login(alice)
+    form = client.get(f"/admin/pages/page/{page.pk}/change/").content.decode()
+    for name in CHAT_SWITCHES:
+        assert f'name="{name}"' in form
+
+    ticked = {
+        "allow_page_subscribers": True,
+        "allow_email_subscribers": True,
+        "allow_discord_subscribers": True,
+    }
+    response = client.post(f"/admin/pages/page/{page.pk}/change/", page_form_data(page, **ticked))
+
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert (page.allow_slack_subscribers, page.allow_discord_subscribers) == (False, True)
+    client.logout()
+    assert client.get("/subscribe/slack").status_code == 404
+    assert client.get("/subscribe/discord").status_code == 200
