@@ -67,11 +67,18 @@ def _not_offered(request: HttpRequest, page: Page, channel: Channel) -> HttpResp
     return render(request, "subscribers/not_offered.html", context, status=404)
 
 
-def _too_many(request: HttpRequest, page: Page, form: Any) -> HttpResponse:
+def _too_many(
+    request: HttpRequest,
+    page: Page,
+    form: Any,
+    template: str = "subscribers/subscribe.html",
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
     response = render(
         request,
-        "subscribers/subscribe.html",
+        template,
         {
+            **(context or {}),
             "page": page,
             "form": form,
             "error": "Too many requests from your address. Try again in an hour.",
@@ -175,7 +182,7 @@ def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
         return render(request, how.template, {**context, "form": how.form(page=page)})
     form = how.form(request.POST, page=page)
     if over_ip_limit(request):
-        return _too_many(request, page, form)
+        return _too_many(request, page, form, how.template, context)
     if not form.is_valid():
         return render(request, how.template, {**context, "form": form}, status=400)
     if form.cleaned_data["website"]:

@@ -378,3 +378,16 @@ def test_page_admins_switch_each_chat_sign_up_in_the_page_form(client, alice, pa
     client.logout()
     assert client.get("/subscribe/slack").status_code == 404
     assert client.get("/subscribe/discord").status_code == 200
+
+
+def test_a_flood_of_sign_ups_from_one_address_is_refused_on_the_chat_form(client, settings, slack):
+    settings.SUBSCRIBE_LIMIT_PER_IP = 2
+    for _ in range(2):
+        client.post("/subscribe/slack", {"endpoint": slack.url})
+
+    response = client.post("/subscribe/slack", {"endpoint": slack.url})
+
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+    assert "Slack notifications" in response.content.decode()
+    assert len(slack.requests) == 2
