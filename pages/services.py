@@ -23,6 +23,10 @@ PAGE_FIELDS = (
     "allow_page_subscribers",
     "allow_email_subscribers",
     "allow_webhook_subscribers",
+    "allow_slack_subscribers",
+    "allow_teams_subscribers",
+    "allow_discord_subscribers",
+    "allow_google_chat_subscribers",
     "allow_incident_subscribers",
 )
 

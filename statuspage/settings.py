@@ -437,6 +437,16 @@ if env("NOTIFY_CLAIM_TIMEOUT_SECONDS"):
     )
 # Webhooks to private, loopback and link-local addresses are refused unless this is on.
 NOTIFY_ALLOW_PRIVATE_WEBHOOKS = envbool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", False)
+# Chat webhooks (Slack, Teams, Discord, Google Chat) go to each provider's own hosts only; this
+# adds hosts per channel, as "slack=hooks.proxy.example,discord=127.0.0.1" (tests, a proxy).
+NOTIFY_CHAT_HOSTS: dict[str, list[str]] = {}
+for _entry in envlist("NOTIFY_CHAT_HOSTS"):
+    _channel, _equals, _host = _entry.partition("=")
+    if not (_equals and _channel.strip() and _host.strip()):
+        raise ImproperlyConfigured(
+            f"NOTIFY_CHAT_HOSTS entry {_entry!r} must be channel=host, e.g. slack=127.0.0.1."
+        )
+    NOTIFY_CHAT_HOSTS.setdefault(_channel.strip(), []).append(_host.strip())
 # Subscribe form: requests per client address per hour.
 SUBSCRIBE_LIMIT_PER_IP = envint("SUBSCRIBE_LIMIT_PER_IP", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["sweep-notifications"] = {

@@ -1,6 +1,8 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -11,12 +13,50 @@ from events.models import OutboxEvent
 from statuspage.admin_site import site
 
 from . import services
+from .chat_signup import add_chat_subscriber
 from .forms import ImportForm
-from .models import Channel, Delivery, DeliveryStatus, NotificationEvent, Subscriber
+from .models import CHAT_CHANNELS, Channel, Delivery, DeliveryStatus, NotificationEvent, Subscriber
+
+
+class SubscriberForm(forms.ModelForm):
+    """Adding a chat channel sends its test message while the form is checked, so that the
+    provider's refusal shows as a form error; the subscriber it made is what the admin saves."""
+
+    added: Subscriber | None = None
+    # Who is adding (set per request by SubscriberAdmin.get_form), for the audit log.
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") in CHAT_CHANNELS and data.get("page") and not self.errors:
+            try:
+                self.added = add_chat_subscriber(
+                    page=data["page"],
+                    channel=data["channel"],
+                    endpoint=data.get("endpoint") or "",
+                    email=data.get("email") or "",
+                    components=list(data.get("components") or []),
+                    actor=self.actor,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
+    # The chat subscriber is saved already (and may have been there before): its row is not
+    # checked again against itself.
+    def validate_unique(self) -> None:
+        if self.added is None:
+            super().validate_unique()
+
+    def validate_constraints(self) -> None:
+        if self.added is None:
+            super().validate_constraints()
 
 
 @admin.register(Subscriber, site=site)
 class SubscriberAdmin(admin.ModelAdmin):
+    form = SubscriberForm
     list_display = ["__str__", "channel", "state", "scope", "created_at", "suppressed_reason"]
     list_filter = ["state", "channel", "page"]
     search_fields = ["email", "endpoint"]
@@ -38,12 +78,20 @@ class SubscriberAdmin(admin.ModelAdmin):
     def scope(self, obj: Subscriber) -> str:
         return "whole page" if obj.all_components else "some components"
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
         components = list(form.cleaned_data.get("components") or [])
-        if obj.channel == Channel.WEBHOOK:
+        if isinstance(form, SubscriberForm) and form.added is not None:
+            saved = form.added
+        elif obj.channel == Channel.WEBHOOK:
             saved = services.add_webhook_subscriber(
                 page=obj.page,
                 endpoint=obj.endpoint,

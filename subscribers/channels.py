@@ -5,7 +5,9 @@ module of its own, and its line here. The senders (sending.py) and the tasks cho
 only through this table, so nothing else in the pipeline changes.
 """
 
+from .chat.discord import DiscordTransport
 from .chat.google_chat import GoogleChatTransport
+from .chat.slack import SlackTransport
 from .chat.teams import TeamsTransport
 from .models import Channel
 from .transports import EmailTransport, Transport, WebhookTransport
@@ -15,4 +17,6 @@ TRANSPORTS: dict[str, type[Transport]] = {
     Channel.WEBHOOK: WebhookTransport,
     Channel.TEAMS: TeamsTransport,
     Channel.GOOGLE_CHAT: GoogleChatTransport,
+    Channel.SLACK: SlackTransport,
+    Channel.DISCORD: DiscordTransport,
 }

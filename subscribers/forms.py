@@ -46,6 +46,16 @@ class WebhookForm(ComponentChoiceForm):
     field_order = ["endpoint", "email", "components", "website"]
 
 
+class ChatForm(ComponentChoiceForm):
+    endpoint = forms.CharField(max_length=500, label="Webhook URL")
+    email = forms.CharField(
+        max_length=254, required=False, label="Contact email (optional, for delivery problems)"
+    )
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    field_order = ["endpoint", "email", "components", "website"]
+
+
 class ImportForm(forms.Form):
     page = forms.ModelChoiceField(queryset=Page.objects.all())
     file = forms.FileField(help_text="CSV: email, then component names or ids separated by ;")

@@ -26,8 +26,16 @@ from events.services import Actor, mark_fanned_out, record_audit
 from pages.models import Page
 from statuspage import broker
 
-from .models import Channel, Delivery, DeliveryStatus, Heartbeat, Subscriber, SubscriberState
-from .validation import clean_email, clean_endpoint
+from .models import (
+    CHAT_CHANNELS,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Heartbeat,
+    Subscriber,
+    SubscriberState,
+)
+from .validation import clean_chat_endpoint, clean_email, clean_endpoint
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +274,77 @@ def add_webhook_subscriber(
     if created:
         record_audit(page=page, actor=actor, action="add_webhook", obj=subscriber)
     _send_confirmation_once(subscriber)
+    return subscriber
+
+
+@dataclass
+class ChatSignUp:
+    """A chat sign-up between its two steps: the subscriber the test message goes to, and
+    what to make of it once the provider has answered."""
+
+    subscriber: Subscriber
+    created: bool
+    contact: str
+    components: list[Component]
+
+
+def start_chat_subscriber(
+    *,
+    page: Page,
+    channel: str,
+    endpoint: str,
+    email: str = "",
+    components: Iterable[Component] | None = None,
+) -> ChatSignUp:
+    """Check the sign-up and find or make its subscriber (unconfirmed when new), for the test
+    message; nothing else changes until `finish_chat_subscriber`. (The test is sent by
+    subscribers/chat/signup.py, outside any transaction.)"""
+    if channel not in CHAT_CHANNELS:
+        raise ValidationError({"endpoint": "This chat channel is not available."})
+    url = clean_chat_endpoint(channel, endpoint)
+    contact = clean_email(email) if email else ""
+    chosen = _check_components(page, components or [])
+    with transaction.atomic():
+        subscriber, created = Subscriber.objects.select_for_update().get_or_create(
+            page=page, channel=channel, endpoint=url, incident=None, defaults={"email": contact}
+        )
+        if subscriber.state != SubscriberState.ACTIVE:
+            _set_scope(subscriber, chosen)  # the test message names the chosen components
+    return ChatSignUp(subscriber=subscriber, created=created, contact=contact, components=chosen)
+
+
+def drop_chat_subscriber(signup: ChatSignUp) -> None:
+    """The test message was refused: a subscriber made for it goes again."""
+    if signup.created:
+        Subscriber.objects.filter(
+            pk=signup.subscriber.pk, state=SubscriberState.UNCONFIRMED
+        ).delete()
+
+
+@transaction.atomic
+def finish_chat_subscriber(*, signup: ChatSignUp, actor: Actor) -> Subscriber:
+    """The test message was accepted: the subscriber is active (again), with its scope."""
+    subscriber = Subscriber.objects.select_for_update().filter(pk=signup.subscriber.pk).first()
+    if subscriber is None:  # a concurrent sign-up of the same URL failed and removed it
+        raise ValidationError({"endpoint": "The channel changed meanwhile: add it again."})
+    if subscriber.state == SubscriberState.ACTIVE:
+        return subscriber  # signed up again: a new test message, nothing else changes
+    subscriber.state = SubscriberState.ACTIVE
+    subscriber.confirmed_at = timezone.now()
+    subscriber.suppressed_at = None
+    subscriber.suppressed_reason = ""
+    subscriber.unsubscribed_at = None
+    if signup.contact:
+        subscriber.email = signup.contact
+    subscriber.save()
+    _set_scope(subscriber, signup.components)
+    record_audit(
+        page=subscriber.page,
+        actor=actor,
+        action="add_chat" if signup.created else "resubscribe_chat",
+        obj=subscriber,
+        after={"channel": subscriber.channel},
+    )
     return subscriber
 
 

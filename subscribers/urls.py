@@ -7,6 +7,15 @@ app_name = "subscribers"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("subscribe", views.subscribe, name="subscribe"),
     path("subscribe/webhook", views.subscribe_webhook, name="subscribe_webhook"),
+    *[
+        path(
+            f"subscribe/{slug}",
+            views.subscribe_chat,
+            {"channel": channel.value},
+            name=f"subscribe_{channel.value}",
+        )
+        for channel, slug in views.CHAT_PATHS.items()
+    ],
     path("subscriptions/confirm/<str:token>", views.confirm, name="confirm"),
     path("subscriptions/<str:token>", views.manage, name="manage"),
     path("subscriptions/<str:token>/unsubscribe", views.unsubscribe, name="unsubscribe"),

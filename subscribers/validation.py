@@ -131,3 +131,79 @@ def clean_endpoint(value: str) -> str:
         raise ValidationError({"endpoint": "The URL is longer than 500 characters."})
     check_webhook_target(url)
     return url
+
+
+@dataclass(frozen=True)
+class ChatHost:
+    """Where one chat provider's incoming webhooks live, and what to tell a visitor."""
+
+    label: str
+    # Host names; "*.example.com" stands for any name under example.com.
+    hosts: tuple[str, ...]
+    # The webhook's path (with its query), when the provider has one fixed shape.
+    path: re.Pattern[str] | None
+    example: str
+
+
+CHAT_HOSTS: dict[str, ChatHost] = {
+    "slack": ChatHost(
+        label="Slack incoming-webhook",
+        hosts=("hooks.slack.com",),
+        path=re.compile(r"^/services/[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+/?$"),
+        example="https://hooks.slack.com/services/T0000/B0000/XXXXXXXX",
+    ),
+    "teams": ChatHost(
+        label="Microsoft Teams workflow",
+        hosts=("*.logic.azure.com", "*.powerplatform.com", "*.webhook.office.com"),
+        path=None,
+        example="https://prod-00.westus.logic.azure.com:443/workflows/…",
+    ),
+    "discord": ChatHost(
+        label="Discord webhook",
+        hosts=("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"),
+        path=re.compile(r"^/api(/v\d+)?/webhooks/\d+/[A-Za-z0-9_-]+/?(\?.*)?$"),
+        example="https://discord.com/api/webhooks/123456789/XXXXXXXX",
+    ),
+    "google_chat": ChatHost(
+        label="Google Chat webhook",
+        hosts=("chat.googleapis.com",),
+        path=re.compile(r"^/v1/spaces/[^/?]+/messages\?.+$"),
+        example="https://chat.googleapis.com/v1/spaces/AAAA/messages?key=…&token=…",
+    ),
+}
+
+
+def _host_matches(host: str, patterns: Any) -> bool:
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        pattern = pattern.lower()
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
+def clean_chat_endpoint(channel: str, value: str) -> str:
+    """A chat provider's webhook URL: https on one of the provider's hosts, in its shape, and
+    not private. NOTIFY_CHAT_HOSTS adds hosts per channel (any scheme and path), for tests
+    and for a proxy in front of the provider."""
+    known = CHAT_HOSTS.get(channel)
+    if known is None:
+        raise ValidationError({"endpoint": "This channel does not take webhook URLs."})
+    url = (value or "").strip()
+    wrong = ValidationError({"endpoint": f"Enter a {known.label} URL, such as {known.example}."})
+    if not url:
+        raise wrong
+    if len(url) > 500:
+        raise ValidationError({"endpoint": "The URL is longer than 500 characters."})
+    scheme, host, port, path = split_webhook_url(url)
+    extra = getattr(settings, "NOTIFY_CHAT_HOSTS", {}).get(channel, [])
+    if not _host_matches(host, extra):
+        if scheme != "https" or port != 443 or not _host_matches(host, known.hosts):
+            raise wrong
+        if known.path is not None and not known.path.match(path):
+            raise wrong
+    check_webhook_target(url)
+    return url

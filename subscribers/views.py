@@ -8,7 +8,7 @@ authorised by the signed token in its URL.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -25,9 +25,12 @@ from pages.models import Page
 from statuspage.admin_site import client_address
 
 from . import services
-from .forms import ComponentChoiceForm, SubscribeForm, WebhookForm
-from .models import Channel, Subscriber, SubscriberState
+from .channels import TRANSPORTS
+from .chat_signup import add_chat_subscriber
+from .forms import ChatForm, ComponentChoiceForm, SubscribeForm, WebhookForm
+from .models import CHAT_CHANNELS, Channel, Subscriber, SubscriberState
 from .tokens import CONFIRM_MAX_AGE, CONFIRM_SALT, MANAGE_SALT, manage_token, subscriber_for_token
+from .validation import CHAT_HOSTS
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +59,26 @@ def _not_offered(request: HttpRequest, page: Page, channel: Channel) -> HttpResp
         message = f"{page.name} does not offer subscriptions."
     elif channel == Channel.EMAIL:
         message = f"{page.name} does not offer email subscriptions."
-    else:
+    elif channel == Channel.WEBHOOK:
         message = f"{page.name} does not offer webhook subscriptions."
+    else:
+        message = f"{page.name} does not offer {Channel(channel).label} subscriptions."
     context = {"page": page, "message": message, "channel": channel}
     return render(request, "subscribers/not_offered.html", context, status=404)
 
 
-def _too_many(request: HttpRequest, page: Page, form: Any) -> HttpResponse:
+def _too_many(
+    request: HttpRequest,
+    page: Page,
+    form: Any,
+    template: str = "subscribers/subscribe.html",
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
     response = render(
         request,
-        "subscribers/subscribe.html",
+        template,
         {
+            **(context or {}),
             "page": page,
             "form": form,
             "error": "Too many requests from your address. Try again in an hour.",
@@ -82,12 +94,14 @@ class SignUp:
     """A sign-up form of the public page: one per channel a visitor can subscribe with."""
 
     channel: Channel
-    form: type[SubscribeForm] | type[WebhookForm]
+    form: type[SubscribeForm] | type[WebhookForm] | type[ChatForm]
     template: str
     # The answer once it is done (and to a bot that filled the honeypot).
     done: str
     offered: Callable[[Page], bool]
     save: Callable[[Page, dict[str, Any]], object]
+    # More for the templates (a chat channel's name and where its webhook URLs come from).
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 EMAIL_SIGNUP = SignUp(
@@ -117,27 +131,70 @@ WEBHOOK_SIGNUP = SignUp(
 )
 
 
+# The public sign-up path of each chat channel: /subscribe/<path>.
+CHAT_PATHS = {
+    Channel.SLACK: "slack",
+    Channel.TEAMS: "teams",
+    Channel.DISCORD: "discord",
+    Channel.GOOGLE_CHAT: "google-chat",
+}
+
+
+def offers_chat_signup(page: Page, channel: str) -> bool:
+    """Switched on for the page, and a transport to carry it (a channel is wired in
+    subscribers/channels.py)."""
+    return page.offers_signup(channel) and channel in TRANSPORTS
+
+
+def _chat_signup(channel: Channel) -> SignUp:
+    return SignUp(
+        channel=channel,
+        form=ChatForm,
+        template="subscribers/subscribe_chat.html",
+        done="subscribers/chat_added.html",
+        offered=lambda page: offers_chat_signup(page, channel),
+        save=lambda page, data: add_chat_subscriber(
+            page=page,
+            channel=channel,
+            endpoint=data["endpoint"],
+            email=data["email"],
+            components=data["components"],
+            actor="subscriber",
+        ),
+        context={
+            "channel": channel,
+            "channel_label": channel.label,
+            "url_name": f"subscribers:subscribe_{channel.value}",
+            "host": CHAT_HOSTS[channel],
+        },
+    )
+
+
+CHAT_SIGNUPS = {channel: _chat_signup(channel) for channel in CHAT_CHANNELS}
+
+
 def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
     page = _page(request)
     if not how.offered(page):
         return _not_offered(request, page, how.channel)
+    context = {"page": page, **how.context}
     if request.method != "POST":
-        return render(request, how.template, {"page": page, "form": how.form(page=page)})
+        return render(request, how.template, {**context, "form": how.form(page=page)})
     form = how.form(request.POST, page=page)
     if over_ip_limit(request):
-        return _too_many(request, page, form)
+        return _too_many(request, page, form, how.template, context)
     if not form.is_valid():
-        return render(request, how.template, {"page": page, "form": form}, status=400)
+        return render(request, how.template, {**context, "form": form}, status=400)
     if form.cleaned_data["website"]:
         # A bot filled the honeypot: answer as if it worked, do nothing.
-        return render(request, how.done, {"page": page})
+        return render(request, how.done, context)
     try:
         how.save(page, form.cleaned_data)
     except ValidationError as exc:
         _add_errors(form, exc)
-        return render(request, how.template, {"page": page, "form": form}, status=400)
+        return render(request, how.template, {**context, "form": form}, status=400)
     # The same answer whether the address was new, pending or already subscribed.
-    return render(request, how.done, {"page": page})
+    return render(request, how.done, context)
 
 
 @csrf_exempt
@@ -152,6 +209,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe_webhook(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, WEBHOOK_SIGNUP)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe_chat(request: HttpRequest, channel: str) -> HttpResponse:
+    return _sign_up(request, CHAT_SIGNUPS[Channel(channel)])
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:

@@ -1,10 +1,20 @@
-"""What a chat message says, whatever the provider: one `ChatNotice` per subscriber and event."""
+"""What a chat message says, whatever the provider: one `ChatNotice` per subscriber and event.
+
+The wording comes from templates in subscribers/templates/chat/ (next to the email templates),
+so an operator changes it in one place for every chat channel: plain text for titles and
+bylines (`.txt`), Markdown for the rest (`.md`), which each provider's module converts to its
+own formatting with `chat.markdown`. Values go into the Markdown templates escaped, so a name
+holding `*` or `[` stays text.
+"""
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.loader import render_to_string
+
 from ..messages import EventMessage, manage_url, unsubscribe_url
 from ..models import Subscriber
+from .markdown import MARKDOWN
 
 # Colours by tone (see messages.event_context): the page's own status colours.
 TONE_COLOURS = {
@@ -69,16 +79,78 @@ def notice_for(message: EventMessage, subscriber: Subscriber) -> ChatNotice:
 def test_notice(subscriber: Subscriber) -> ChatNotice:
     """The message a new chat subscriber gets at once, so they see it works."""
     page = subscriber.page
+    scope = [] if subscriber.all_components else [c.name for c in subscriber.components.all()]
+    body = render_to_string(
+        "chat/test.md",
+        {"page_name": MARKDOWN.escape(page.name), "scope": MARKDOWN.escape(", ".join(scope))},
+    )
     return ChatNotice(
         page_name=page.name,
         page_url=page.url,
         heading="Subscribed",
-        name=f"{page.name} will post its incidents and maintenance here",
+        name=page.name,
         url=page.url,
-        body="This is a test message: the channel is connected.",
+        body=body.strip(),
         when="",
         tone="resolved",
         unsubscribe_url=unsubscribe_url(subscriber),
         manage_url=manage_url(subscriber),
         is_test=True,
+    )
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The parts of a chat message around the update's body, from the chat templates."""
+
+    # Plain text: "Major outage: API errors", "Example Status · Dec 2, 06:30 UTC".
+    title: str
+    byline: str
+    # Markdown: the maintenance window, the affected components, the links line (details,
+    # manage, unsubscribe) and the "read the full update" link that ends a shortened body.
+    details: str
+    components: str
+    links: str
+    more: str
+
+
+def wording(notice: ChatNotice) -> Wording:
+    plain = {
+        "page_name": notice.page_name,
+        "heading": notice.heading,
+        "name": notice.name,
+        "when": notice.when,
+        "duration": notice.duration,
+        "is_test": notice.is_test,
+    }
+    escaped = {
+        "page_name": MARKDOWN.escape(notice.page_name),
+        "window": MARKDOWN.escape(notice.window),
+        "components": [
+            {
+                "name": MARKDOWN.escape(c.get("name", "")),
+                "status": MARKDOWN.escape(c.get("status", "")),
+            }
+            for c in notice.components
+        ],
+        "url": notice.url,
+        "manage_url": notice.manage_url,
+        "unsubscribe_url": notice.unsubscribe_url,
+        "is_test": notice.is_test,
+    }
+
+    def render(name: str, context: dict[str, Any]) -> str:
+        return (
+            " ".join(render_to_string(name, context).split())
+            if name.endswith(".txt")
+            else (render_to_string(name, context).strip())
+        )
+
+    return Wording(
+        title=render("chat/title.txt", plain),
+        byline=render("chat/byline.txt", plain),
+        details=render("chat/details.md", escaped),
+        components=render("chat/components.md", escaped),
+        links=render("chat/links.md", escaped),
+        more=render("chat/more.md", escaped),
     )

@@ -1,14 +1,15 @@
 """Posting a chat message: the webhook transport's bounded POST, a provider's JSON, its answers.
 
 A provider module subclasses `ChatTransport`, sets `provider` and writes `payload` (the JSON for
-one `ChatNotice`); where the provider answers in its own way (Slack's `no_service` text) it
-overrides `result`. Slow, unreachable or private endpoints are handled by `post_json`.
+one `ChatNotice`); where the provider answers in its own way (Slack's `no_service` text, Discord's
+JSON errors) it overrides `gone`, `wait` or `describe`. Slow, unreachable or private endpoints
+are handled by `post_json`.
 """
 
 import json
 import logging
 import ssl
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 class ChatTransport(Transport):
     pooled = True
+    # The provider's name as people know it, for errors shown at sign-up.
+    label: ClassVar[str] = "The chat provider"
 
     def __init__(self) -> None:
         self.tls = ssl.create_default_context()
@@ -55,20 +58,35 @@ class ChatTransport(Transport):
         return self.result(answer)
 
     def result(self, answer: Answer) -> Result:
-        """2xx sent; 404 and 410 (the webhook was deleted) suppress the subscriber; 429 and the
-        rest are retried, after the provider's Retry-After when it gives one."""
+        """2xx sent; an answer that says the webhook is gone (`gone`: 404 and 410 here)
+        suppresses the subscriber; 429 and the rest are retried, after the provider's wait
+        (`wait`: its Retry-After) when it gives one."""
         if 200 <= answer.status < 300:
             return Result(Outcome.SENT)
-        error = f"HTTP {answer.status} {answer.excerpt}".strip()[:1000]
-        if answer.status in (404, 410):
+        error = self.describe(answer)[:1000]
+        if self.gone(answer):
             return Result(Outcome.PERMANENT, error)
         if answer.status == 429:
             ratelimit.throttled()
-        return Result(Outcome.TEMPORARY, error, answer.retry_after)
+        return Result(Outcome.TEMPORARY, error, self.wait(answer))
+
+    def gone(self, answer: Answer) -> bool:
+        return answer.status in (404, 410)
+
+    def wait(self, answer: Answer) -> float | None:
+        return answer.retry_after
+
+    def describe(self, answer: Answer) -> str:
+        """The answer as the delivery log and the sign-up form show it."""
+        return f"HTTP {answer.status} {answer.excerpt}".strip()
+
+    def test(self, subscriber: Subscriber) -> Result:
+        """Send the test message now, and say how it went (the sign-up shows a failure)."""
+        return self.deliver(subscriber, self.payload(test_notice(subscriber)))
 
     def confirm(self, subscriber: Subscriber) -> None:
         """A test message the channel accepts confirms the subscriber; nothing is retried."""
-        result = self.deliver(subscriber, self.payload(test_notice(subscriber)))
+        result = self.test(subscriber)
         if result.outcome == Outcome.SENT:
             services.confirm_subscriber(subscriber=subscriber, actor=f"{self.provider} test")
         else:

@@ -1,0 +1,44 @@
+"""Links to the chat sign-ups a page offers (the subscribe pages, the home page), and how a
+subscriber is named and signed up again on its manage and unsubscribe pages."""
+
+from urllib.parse import urlsplit
+
+from django import template
+from django.urls import reverse
+
+from pages.models import Page
+from subscribers.models import CHAT_CHANNELS, Channel, Subscriber
+from subscribers.views import offers_chat_signup
+
+register = template.Library()
+
+
+@register.simple_tag
+def chat_signups(page: Page) -> list[dict[str, str]]:
+    """[{"label": "Slack", "url": "/subscribe/slack"}, ...]; no queries."""
+    return [
+        {"label": Channel(channel).label, "url": reverse(f"subscribers:subscribe_{channel}")}
+        for channel in CHAT_CHANNELS
+        if offers_chat_signup(page, channel)
+    ]
+
+
+@register.filter
+def shown_address(subscriber: Subscriber) -> str:
+    """How a subscriber is named on its manage and unsubscribe pages. A chat webhook URL is a
+    credential (whoever has it may post to the channel) and those pages are linked from every
+    message in the channel, so only its host is shown."""
+    if subscriber.channel in CHAT_CHANNELS:
+        host = urlsplit(subscriber.endpoint).hostname or ""
+        return f"{Channel(subscriber.channel).label} channel ({host}/…)"
+    return subscriber.address
+
+
+@register.simple_tag
+def signup_url(subscriber: Subscriber) -> str:
+    """Where this subscriber's kind of subscription is signed up for again."""
+    if subscriber.channel in CHAT_CHANNELS:
+        return reverse(f"subscribers:subscribe_{subscriber.channel}")
+    if subscriber.channel == Channel.WEBHOOK:
+        return reverse("subscribers:subscribe_webhook")
+    return reverse("subscribers:subscribe")
