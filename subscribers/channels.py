@@ -6,9 +6,11 @@ only through this table, so nothing else in the pipeline changes.
 """
 
 from .models import Channel
+from .sms.transport import SmsTransport
 from .transports import EmailTransport, Transport, WebhookTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
     Channel.EMAIL: EmailTransport,
     Channel.WEBHOOK: WebhookTransport,
+    Channel.SMS: SmsTransport,
 }
