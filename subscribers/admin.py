@@ -1,6 +1,8 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -13,13 +15,35 @@ from statuspage.admin_site import site
 from . import services
 from .forms import ImportForm
 from .models import Channel, Delivery, DeliveryStatus, NotificationEvent, Subscriber
+from .sms import configured as sms_configured
+from .sms import services as sms_services
+from .sms.numbers import clean_phone
+
+
+class SubscriberAdminForm(forms.ModelForm):
+    """SMS: the number is checked (and put in E.164) here, so a bad one is a form error."""
+
+    class Meta:
+        model = Subscriber
+        fields = ["page", "channel", "email", "endpoint", "phone_number", "phone_country"]
+        fields += ["components"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") == Channel.SMS:
+            if not sms_configured():
+                raise ValidationError("SMS is not set up (TWILIO_* settings).")
+            number = clean_phone(data.get("phone_number", ""), data.get("phone_country", ""))
+            data["phone_number"], data["phone_country"] = number.e164, number.country
+        return data
 
 
 @admin.register(Subscriber, site=site)
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["__str__", "channel", "state", "scope", "created_at", "suppressed_reason"]
     list_filter = ["state", "channel", "page"]
-    search_fields = ["email", "endpoint"]
+    search_fields = ["email", "endpoint", "phone_number"]
+    form = SubscriberAdminForm
     readonly_fields = [
         "state",
         "secret",
@@ -28,8 +52,19 @@ class SubscriberAdmin(admin.ModelAdmin):
         "unsubscribed_at",
         "suppressed_at",
         "suppressed_reason",
+        "code_sent_at",
+        "code_attempts",
     ]
-    fields = ["page", "channel", "email", "endpoint", "components", *readonly_fields]
+    fields = [
+        "page",
+        "channel",
+        "email",
+        "endpoint",
+        "phone_number",
+        "phone_country",
+        "components",
+        *readonly_fields,
+    ]
     filter_horizontal = ["components"]
     actions = ["unsubscribe_selected", "suppress_selected"]
     change_list_template = "subscribers/admin/subscriber_changelist.html"
@@ -43,7 +78,16 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
         components = list(form.cleaned_data.get("components") or [])
-        if obj.channel == Channel.WEBHOOK:
+        if obj.channel == Channel.SMS:
+            # Texts need the holder's consent: an operator-added number gets a code to enter.
+            saved = sms_services.subscribe_sms(
+                page=obj.page,
+                phone_number=obj.phone_number,
+                phone_country=obj.phone_country,
+                components=components,
+                actor=request.user,
+            )
+        elif obj.channel == Channel.WEBHOOK:
             saved = services.add_webhook_subscriber(
                 page=obj.page,
                 endpoint=obj.endpoint,
@@ -113,7 +157,12 @@ class SubscriberAdmin(admin.ModelAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "event", "subscriber", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "subscriber__channel"]
-    search_fields = ["subscriber__email", "subscriber__endpoint", "last_error"]
+    search_fields = [
+        "subscriber__email",
+        "subscriber__endpoint",
+        "subscriber__phone_number",
+        "last_error",
+    ]
     list_select_related = ["event", "subscriber"]
     raw_id_fields = ["event", "subscriber"]
 
