@@ -384,3 +384,30 @@ def test_over_the_daily_cap_an_alert_is_not_sent_and_says_why(page, api, twilio,
     assert services.resend_failures(event=skipped.event, actor="tests") == 1
     deliver_all()
     assert len(twilio.texts_to(NUMBER)) == 3
+
+
+def test_a_backfilled_incident_texts_nobody(page, twilio):
+    verified(page)
+    incidents.open_incident(
+        page=page,
+        name="Last year's outage",
+        body="Entered after the fact.",
+        started_at=timezone.now() - timedelta(days=300),
+        backfilled=True,
+        actor="tests",
+    )
+    deliver_all()
+    assert twilio.requests == []
+
+
+def test_twilio_settings_half_set_or_malformed_fail_the_check(settings):
+    from subscribers.sms.checks import check_twilio
+
+    assert check_twilio() == []  # SMS off
+    settings.TWILIO_ACCOUNT_SID = SID
+    assert [m.id for m in check_twilio()] == ["beacon.E101"]
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_FROM = "Beacon"
+    assert [m.id for m in check_twilio()] == ["beacon.E103"]
+    settings.TWILIO_FROM = "MG" + "0" * 32
+    assert check_twilio() == []
