@@ -37,6 +37,13 @@ SUBSCRIBE = "subscribers/subscribe_sms.html"
 VERIFY = "subscribers/sms_verify.html"
 
 
+# What the code page tells people about a code.
+CODE_LIMITS = {
+    "minutes": int(sms_services.CODE_TTL.total_seconds() // 60),
+    "tries": sms_services.CODE_MAX_ATTEMPTS,
+}
+
+
 def _not_offered(request: HttpRequest, page: Page) -> HttpResponse:
     if not page.allow_page_subscribers:
         message = f"{page.name} does not offer subscriptions."
@@ -56,7 +63,7 @@ def _too_many(request: HttpRequest, template: str, context: dict) -> HttpRespons
 def _verify_page(
     request: HttpRequest, page: Page, form: CodeForm, *, status: int = 200, **extra: object
 ) -> HttpResponse:
-    context = {"page": page, "form": form, **extra}
+    context = {"page": page, "form": form, **CODE_LIMITS, **extra}
     return render(request, VERIFY, context, status=status)
 
 
@@ -109,7 +116,7 @@ def verify_sms(request: HttpRequest) -> HttpResponse:
         return _verify_page(request, page, CodeForm())
     form = CodeForm(request.POST)
     if over_ip_limit(request):
-        return _too_many(request, VERIFY, {"page": page, "form": form})
+        return _too_many(request, VERIFY, {"page": page, "form": form, **CODE_LIMITS})
     if not form.is_valid():
         return _verify_page(request, page, form, status=400)
     data = form.cleaned_data

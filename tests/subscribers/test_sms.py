@@ -411,3 +411,28 @@ def test_twilio_settings_half_set_or_malformed_fail_the_check(settings):
     assert [m.id for m in check_twilio()] == ["beacon.E103"]
     settings.TWILIO_FROM = "MG" + "0" * 32
     assert check_twilio() == []
+
+
+def test_too_many_requests_from_one_address_get_a_429(client, sms_page, twilio, settings):
+    settings.SUBSCRIBE_LIMIT_PER_IP = 2
+    client.post("/subscribe/sms", {"phone_number": NUMBER})
+    client.post("/subscribe/sms/verify", {"phone_number": NUMBER, "code": "123456"})
+    refused = client.post("/subscribe/sms/verify", {"phone_number": NUMBER, "code": "123456"})
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "3600"
+    assert b"Too many requests from your address" in refused.content
+    assert b"works for 10 minutes and for 5 tries" in refused.content
+
+
+def test_bad_credentials_are_retried_and_logged_without_blaming_the_number(
+    page, api, twilio, settings
+):
+    verified(page)
+    settings.TWILIO_AUTH_TOKEN = "a-wrong-token"
+    open_api_incident(page, api)
+    deliver_all(rounds=1)
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error == "HTTP 401 Twilio 20003: Authenticate"
+    assert Subscriber.objects.get().state == SubscriberState.ACTIVE
