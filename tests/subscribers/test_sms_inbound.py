@@ -181,3 +181,24 @@ def test_the_signature_matches_twilios_documented_example():
     }
     token = "12345"
     assert signature(token, url, list(params.items())) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+
+
+def test_the_url_twilio_signed_may_be_set_when_a_proxy_rewrites_it(client, page, settings, twilio):
+    subscriber = numbered(page)
+    settings.TWILIO_INBOUND_URL = "https://status.example.com/sms/twilio/inbound"
+    params = inbound_params(NUMBER, "STOP")
+    sign = twilio_signature(settings.TWILIO_INBOUND_URL, params, _token())
+    answer = client.post("/sms/twilio/inbound", params, headers={"X-Twilio-Signature": sign})
+    assert answer.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.state == SubscriberState.UNSUBSCRIBED
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(client, page, twilio):
+    subscriber = numbered(page)
+    params = inbound_params(NUMBER, "STOP")
+    sign = twilio_signature("http://testserver:80/sms/twilio/inbound", params, _token())
+    answer = client.post("/sms/twilio/inbound", params, headers={"X-Twilio-Signature": sign})
+    assert answer.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.state == SubscriberState.UNSUBSCRIBED
