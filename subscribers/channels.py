@@ -5,6 +5,8 @@ module of its own, and its line here. The senders (sending.py) and the tasks cho
 only through this table, so nothing else in the pipeline changes.
 """
 
+from .chat.google_chat import GoogleChatTransport
+from .chat.teams import TeamsTransport
 from .models import Channel
 from .sms.transport import SmsTransport
 from .transports import EmailTransport, Transport, WebhookTransport
@@ -12,5 +14,7 @@ from .transports import EmailTransport, Transport, WebhookTransport
 TRANSPORTS: dict[str, type[Transport]] = {
     Channel.EMAIL: EmailTransport,
     Channel.WEBHOOK: WebhookTransport,
+    Channel.TEAMS: TeamsTransport,
+    Channel.GOOGLE_CHAT: GoogleChatTransport,
     Channel.SMS: SmsTransport,
 }
