@@ -447,6 +447,9 @@ TWILIO_API_BASE = env("TWILIO_API_BASE", "https://api.twilio.com")
 # The inbound webhook's URL as Twilio calls it, when a proxy in front rewrites it (the signature
 # covers the URL); blank: the URL of the request as it arrives.
 TWILIO_INBOUND_URL = env("TWILIO_INBOUND_URL")
+# Ask Twilio to report each text's fate to <page URL>/sms/twilio/status, so numbers that turn out
+# unknown or landlines are suppressed; off where the page's URL does not reach Beacon.
+TWILIO_STATUS_CALLBACKS = envbool("TWILIO_STATUS_CALLBACKS", True)
 # Texts one subscriber gets in 24 hours at most; over it an alert is not sent (failed, with the
 # reason). 0: no cap.
 SMS_DAILY_CAP = envint("SMS_DAILY_CAP", 20, minimum=0)

@@ -24,11 +24,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pages.models import Page
 
+from .models import Channel, Subscriber
 from .sms import configured, inbound
 from .sms import services as sms_services
 from .sms.forms import CodeForm, SmsForm
 from .sms.numbers import clean_phone
 from .sms.text import fit
+from .sms.transport import callback_url
 from .views import IP_WINDOW, _add_errors, _page, over_ip_limit
 
 logger = logging.getLogger(__name__)
@@ -166,21 +168,28 @@ def help_text(number: str) -> str:
     return render_help(fit(render_help, names) or "")
 
 
-@csrf_exempt
-@never_cache
-@require_POST
-def twilio_inbound(request: HttpRequest) -> HttpResponse:
+def _refused(request: HttpRequest, url: str) -> HttpResponse | None:
+    """None for a POST that Twilio signed for `url`; else the answer (404, 400 or 403)."""
     if not configured():
         return HttpResponse("SMS is not configured.", status=404, content_type="text/plain")
     try:
         params = [(name, value) for name, values in request.POST.lists() for value in values]
     except (RequestDataTooBig, BadRequest, ValueError):
         return HttpResponse("Unreadable request.", status=400, content_type="text/plain")
-    url = settings.TWILIO_INBOUND_URL or request.build_absolute_uri()
     given = request.headers.get("X-Twilio-Signature", "")
     if not inbound.valid(settings.TWILIO_AUTH_TOKEN, url, params, given):
-        logger.warning("Twilio inbound webhook: bad signature for %s", url)
+        logger.warning("Twilio webhook: bad signature for %s", url)
         return HttpResponse("Bad signature.", status=403, content_type="text/plain")
+    return None
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    refused = _refused(request, settings.TWILIO_INBOUND_URL or request.build_absolute_uri())
+    if refused is not None:
+        return refused
     number = request.POST.get("From", "").strip()
     if not E164.fullmatch(number):
         return twiml()  # a short code, an alphanumeric sender or junk: nobody to (un)subscribe
@@ -195,3 +204,30 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     elif word == "HELP":
         return twiml(help_text(number))
     return twiml()
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Twilio's report on one text (StatusCallback): an undelivered text to a number the
+    carrier does not know or that cannot take texts suppresses that subscriber.
+
+    The signature is checked against the URL Beacon gave Twilio (so a proxy that rewrites the
+    request's URL does not matter), or the request's own for a subscriber that is gone."""
+    subscriber = (
+        Subscriber.objects.filter(pk=request.GET.get("subscriber", ""), channel=Channel.SMS)
+        .select_related("page")
+        .first()
+    )
+    url = callback_url(subscriber) if subscriber else request.build_absolute_uri()
+    refused = _refused(request, url)
+    if refused is not None:
+        return refused
+    sms_services.carrier_verdict(
+        subscriber_id=request.GET.get("subscriber", ""),
+        number=request.POST.get("To", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)

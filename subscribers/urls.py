@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("subscribe/sms", sms_views.subscribe_sms, name="subscribe_sms"),
     path("subscribe/sms/verify", sms_views.verify_sms, name="sms_verify"),
     path("sms/twilio/inbound", sms_views.twilio_inbound, name="twilio_inbound"),
+    path("sms/twilio/status", sms_views.twilio_status, name="twilio_status"),
     path("subscriptions/confirm/<str:token>", views.confirm, name="confirm"),
     path("subscriptions/<str:token>", views.manage, name="manage"),
     path("subscriptions/<str:token>/unsubscribe", views.unsubscribe, name="unsubscribe"),

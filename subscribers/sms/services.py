@@ -340,3 +340,28 @@ def keyword(body: str) -> str:
     if word in HELP_WORDS:
         return "HELP"
     return ""
+
+
+# The carrier's verdicts (Twilio's 30xxx errors in a status report) that are about the number:
+# the others (30003 handset off, 30007 filtered, 30008 unknown) may pass, and are only logged.
+CARRIER_GONE = {
+    "30005": "unknown destination handset (the number does not exist)",
+    "30006": "landline or unreachable carrier",
+}
+
+
+def carrier_verdict(*, subscriber_id: str, number: str, status: str, error_code: str) -> bool:
+    """Suppress the subscriber a text could not reach for good; True if it was suppressed.
+    The report must name the subscriber's own number, so a report cannot suppress another."""
+    if status not in ("undelivered", "failed") or error_code not in CARRIER_GONE:
+        if status in ("undelivered", "failed"):
+            logger.info("SMS to %s %s (error %s)", subscriber_id, status, error_code or "none")
+        return False
+    subscriber = Subscriber.objects.filter(
+        pk=subscriber_id, channel=Channel.SMS, phone_number=number
+    ).first()
+    if subscriber is None:
+        return False
+    reason = f"Twilio {error_code}: {CARRIER_GONE[error_code]}"
+    services.suppress(subscriber=subscriber, reason=reason, actor="Twilio")
+    return True

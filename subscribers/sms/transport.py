@@ -7,6 +7,10 @@ a number that is unsubscribed (21610), invalid (21211) or cannot take texts (216
 suppresses the subscriber; 429 and 5xx are retried after Retry-After; anything else (bad
 credentials, a sender not allowed to reach that country) is retried and ends in the delivery
 log, where the operator sees it, without suppressing a number that did nothing wrong.
+
+The carrier's verdict comes later, to the StatusCallback (sms_views.twilio_status): a number
+the carrier does not know (30005) or that cannot take texts (30006, a landline) is suppressed
+then, so it is not texted again.
 """
 
 import base64
@@ -48,10 +52,24 @@ def messages_url() -> str:
     return f"{base}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/Messages.json"
 
 
-def form(to: str, body: str) -> bytes:
+def form(to: str, body: str, callback: str = "") -> bytes:
     sender = settings.TWILIO_FROM
     origin = "MessagingServiceSid" if sender.startswith("MG") else "From"
-    return urlencode({"To": to, origin: sender, "Body": body}).encode()
+    fields = {"To": to, origin: sender, "Body": body}
+    if callback:
+        fields["StatusCallback"] = callback
+    return urlencode(fields).encode()
+
+
+def status_callback(subscriber: Subscriber) -> str:
+    """Where Twilio reports what became of a text (the carrier's verdict comes later than the
+    API's answer): on the subscriber's page, naming the subscriber. Twilio signs the report."""
+    return callback_url(subscriber) if settings.TWILIO_STATUS_CALLBACKS else ""
+
+
+def callback_url(subscriber: Subscriber) -> str:
+    path = reverse("subscribers:twilio_status")
+    return page_link(subscriber.page, f"{path}?{urlencode({'subscriber': subscriber.pk})}")
 
 
 def headers() -> dict[str, str]:
@@ -98,6 +116,7 @@ def throttled() -> None:
 @dataclass(frozen=True)
 class Text:
     body: str
+    callback: str = ""
     # Set when the text must not go out: why (the daily cap), for the delivery log.
     skipped: str = ""
 
@@ -146,13 +165,13 @@ def code_text(subscriber: Subscriber, code: str) -> str:
     return render(fit(render, str(context["page_name"])) or "")
 
 
-def send_text(to: str, body: str, tls: ssl.SSLContext) -> Result:
+def send_text(to: str, body: str, tls: ssl.SSLContext, callback: str = "") -> Result:
     if not configured():
         return Result(Outcome.TEMPORARY, "SMS is not configured (TWILIO_* settings)")
     try:
         answer = post_json(
             messages_url(),
-            form(to, body),
+            form(to, body, callback),
             headers(),
             timeout=settings.NOTIFY_WEBHOOK_TIMEOUT,
             tls=tls,
@@ -182,18 +201,23 @@ class SmsTransport(Transport):
         cap = settings.SMS_DAILY_CAP
         if cap and sms_services.sent_today(subscriber) >= cap:
             return Text("", skipped=f"not sent: daily SMS cap reached ({cap} texts in 24 hours)")
-        return Text(alert_text(message, subscriber))
+        return Text(alert_text(message, subscriber), status_callback(subscriber))
 
     def deliver(self, subscriber: Subscriber, text: Text) -> Result:
         if text.skipped:
             return Result(Outcome.SKIPPED, text.skipped)
-        return send_text(subscriber.phone_number, text.body, self.tls)
+        return send_text(subscriber.phone_number, text.body, self.tls, text.callback)
 
     def confirm(self, subscriber: Subscriber) -> None:
         """Text a new verification code. A temporary failure is owed (the sweeper sends a new
         code); a number Twilio refuses for good is suppressed."""
         code = sms_services.new_code(subscriber)
-        result = send_text(subscriber.phone_number, code_text(subscriber, code), self.tls)
+        result = send_text(
+            subscriber.phone_number,
+            code_text(subscriber, code),
+            self.tls,
+            status_callback(subscriber),
+        )
         if result.outcome == Outcome.SENT:
             services.beat(self.heartbeat)
         elif result.outcome == Outcome.PERMANENT:

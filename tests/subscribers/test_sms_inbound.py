@@ -202,3 +202,61 @@ def test_a_signature_over_the_url_with_its_default_port_is_accepted(client, page
     assert answer.status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.state == SubscriberState.UNSUBSCRIBED
+
+
+# Status reports (StatusCallback) ----------------------------------------------------------
+
+
+def report(client, subscriber, status: str, error: str = "", *, to: str = NUMBER, url: str = ""):
+    from subscribers.sms.transport import callback_url
+
+    url = url or callback_url(subscriber)
+    params = {
+        "MessageSid": "SM" + "0" * 32,
+        "AccountSid": "AC" + "0" * 32,
+        "To": to,
+        "MessageStatus": status,
+        **({"ErrorCode": error} if error else {}),
+    }
+    # Signed for the URL Beacon gave Twilio, whatever host and scheme the request arrives with
+    # (a proxy in front may change both).
+    path = url.removeprefix("https://status.example.com")
+    sign = twilio_signature(url, params, _token())
+    return client.post(path, params, headers={"X-Twilio-Signature": sign})
+
+
+def test_every_text_asks_twilio_for_a_status_report_on_the_subscribers_page(page, api, twilio):
+    from tests.support.delivery import deliver_all
+    from tests.support.scenes import open_api_incident
+
+    subscriber = numbered(page)
+    open_api_incident(page, api)
+    deliver_all()
+    [request] = twilio.requests
+    assert request["form"]["StatusCallback"] == (
+        f"https://status.example.com/sms/twilio/status?subscriber={subscriber.pk}"
+    )
+
+
+@pytest.mark.parametrize("error", ["30005", "30006"])
+def test_a_report_that_the_number_is_unknown_or_a_landline_suppresses_it(
+    client, page, twilio, error
+):
+    subscriber = numbered(page)
+    answer = report(client, subscriber, "undelivered", error)
+    assert answer.status_code == 204
+    subscriber.refresh_from_db()
+    assert subscriber.state == SubscriberState.SUPPRESSED
+    assert subscriber.suppressed_reason.startswith(f"Twilio {error}: ")
+
+
+def test_other_reports_and_forged_ones_change_nothing(client, page, twilio):
+    subscriber = numbered(page)
+    assert report(client, subscriber, "delivered").status_code == 204
+    assert report(client, subscriber, "undelivered", "30003").status_code == 204
+    assert report(client, subscriber, "undelivered", "30006", to="+14155550101").status_code == 204
+    other_url = "https://status.example.com/sms/twilio/status?subscriber=somebodyelse"
+    forged = report(client, subscriber, "undelivered", "30006", url=other_url)
+    assert forged.status_code == 403
+    subscriber.refresh_from_db()
+    assert subscriber.state == SubscriberState.ACTIVE
