@@ -447,6 +447,22 @@ for _entry in envlist("NOTIFY_CHAT_HOSTS"):
             f"NOTIFY_CHAT_HOSTS entry {_entry!r} must be channel=host, e.g. slack=127.0.0.1."
         )
     NOTIFY_CHAT_HOSTS.setdefault(_channel.strip(), []).append(_host.strip())
+# SMS through Twilio's Messages API: off until the account, its token and the sender are set.
+# TWILIO_FROM is a number in E.164 (+14155550100) or a Messaging Service SID (MG...);
+# TWILIO_API_BASE moves the API (tests point it at a local server).
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = env("TWILIO_FROM")
+TWILIO_API_BASE = env("TWILIO_API_BASE", "https://api.twilio.com")
+# The inbound webhook's URL as Twilio calls it, when a proxy in front rewrites it (the signature
+# covers the URL); blank: the URL of the request as it arrives.
+TWILIO_INBOUND_URL = env("TWILIO_INBOUND_URL")
+# Ask Twilio to report each text's fate to <page URL>/sms/twilio/status, so numbers that turn out
+# unknown or landlines are suppressed; off where the page's URL does not reach Beacon.
+TWILIO_STATUS_CALLBACKS = envbool("TWILIO_STATUS_CALLBACKS", True)
+# Texts one subscriber gets in 24 hours at most; over it an alert is not sent (failed, with the
+# reason). 0: no cap.
+SMS_DAILY_CAP = envint("SMS_DAILY_CAP", 20, minimum=0)
 # Subscribe form: requests per client address per hour.
 SUBSCRIBE_LIMIT_PER_IP = envint("SUBSCRIBE_LIMIT_PER_IP", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["sweep-notifications"] = {

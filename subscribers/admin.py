@@ -16,11 +16,15 @@ from . import services
 from .chat_signup import add_chat_subscriber
 from .forms import ImportForm
 from .models import CHAT_CHANNELS, Channel, Delivery, DeliveryStatus, NotificationEvent, Subscriber
+from .sms import configured as sms_configured
+from .sms import services as sms_services
+from .sms.numbers import clean_phone
 
 
 class SubscriberForm(forms.ModelForm):
     """Adding a chat channel sends its test message while the form is checked, so that the
-    provider's refusal shows as a form error; the subscriber it made is what the admin saves."""
+    provider's refusal shows as a form error; the subscriber it made is what the admin saves.
+    An SMS number is checked (and put in E.164) here, so a bad one is a form error too."""
 
     added: Subscriber | None = None
     # Who is adding (set per request by SubscriberAdmin.get_form), for the audit log.
@@ -28,6 +32,11 @@ class SubscriberForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("channel") == Channel.SMS:
+            if not sms_configured():
+                raise ValidationError("SMS is not set up (TWILIO_* settings).")
+            number = clean_phone(data.get("phone_number", ""), data.get("phone_country", ""))
+            data["phone_number"], data["phone_country"] = number.e164, number.country
         if data.get("channel") in CHAT_CHANNELS and data.get("page") and not self.errors:
             try:
                 self.added = add_chat_subscriber(
@@ -59,7 +68,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     form = SubscriberForm
     list_display = ["__str__", "channel", "state", "scope", "created_at", "suppressed_reason"]
     list_filter = ["state", "channel", "page"]
-    search_fields = ["email", "endpoint"]
+    search_fields = ["email", "endpoint", "phone_number"]
     readonly_fields = [
         "state",
         "secret",
@@ -68,8 +77,19 @@ class SubscriberAdmin(admin.ModelAdmin):
         "unsubscribed_at",
         "suppressed_at",
         "suppressed_reason",
+        "code_sent_at",
+        "code_attempts",
     ]
-    fields = ["page", "channel", "email", "endpoint", "components", *readonly_fields]
+    fields = [
+        "page",
+        "channel",
+        "email",
+        "endpoint",
+        "phone_number",
+        "phone_country",
+        "components",
+        *readonly_fields,
+    ]
     filter_horizontal = ["components"]
     actions = ["unsubscribe_selected", "suppress_selected"]
     change_list_template = "subscribers/admin/subscriber_changelist.html"
@@ -91,6 +111,15 @@ class SubscriberAdmin(admin.ModelAdmin):
         components = list(form.cleaned_data.get("components") or [])
         if isinstance(form, SubscriberForm) and form.added is not None:
             saved = form.added
+        elif obj.channel == Channel.SMS:
+            # Texts need the holder's consent: an operator-added number gets a code to enter.
+            saved = sms_services.subscribe_sms(
+                page=obj.page,
+                phone_number=obj.phone_number,
+                phone_country=obj.phone_country,
+                components=components,
+                actor=request.user,
+            )
         elif obj.channel == Channel.WEBHOOK:
             saved = services.add_webhook_subscriber(
                 page=obj.page,
@@ -161,7 +190,12 @@ class SubscriberAdmin(admin.ModelAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "event", "subscriber", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "subscriber__channel"]
-    search_fields = ["subscriber__email", "subscriber__endpoint", "last_error"]
+    search_fields = [
+        "subscriber__email",
+        "subscriber__endpoint",
+        "subscriber__phone_number",
+        "last_error",
+    ]
     list_select_related = ["event", "subscriber"]
     raw_id_fields = ["event", "subscriber"]
 

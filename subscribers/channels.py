@@ -10,6 +10,7 @@ from .chat.google_chat import GoogleChatTransport
 from .chat.slack import SlackTransport
 from .chat.teams import TeamsTransport
 from .models import Channel
+from .sms.transport import SmsTransport
 from .transports import EmailTransport, Transport, WebhookTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
@@ -19,4 +20,5 @@ TRANSPORTS: dict[str, type[Transport]] = {
     Channel.GOOGLE_CHAT: GoogleChatTransport,
     Channel.SLACK: SlackTransport,
     Channel.DISCORD: DiscordTransport,
+    Channel.SMS: SmsTransport,
 }

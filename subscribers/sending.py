@@ -157,5 +157,7 @@ class Sender:
                 self.heartbeats.add(heartbeat)
         elif result.outcome == Outcome.PERMANENT:
             services.mark_permanent_failure(delivery, result.error)
+        elif result.outcome == Outcome.SKIPPED:
+            services.mark_skipped(delivery, result.error)
         else:
             services.mark_temporary_failure(delivery, result.error)

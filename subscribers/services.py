@@ -631,6 +631,18 @@ def mark_permanent_failure(delivery: Delivery, error: str) -> bool:
     return recorded
 
 
+def mark_skipped(delivery: Delivery, reason: str) -> bool:
+    """Not sent on purpose (over the SMS daily cap): failed with the reason, not retried; the
+    admin's resend gives it another chance."""
+    return _record(
+        delivery,
+        status=DeliveryStatus.FAILED,
+        last_error=reason[:1000],
+        claim="",
+        lease_until=None,
+    )
+
+
 def release_unsendable(delivery: Delivery, reason: str) -> bool:
     """The subscriber left or was suppressed after the fan-out: nothing to send."""
     return _record(delivery, status=DeliveryStatus.SUPPRESSED, last_error=reason, lease_until=None)

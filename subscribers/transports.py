@@ -1,7 +1,8 @@
 """A base class, and one small class per channel. Each sends one message and says how it went.
 
 Outcomes: SENT; TEMPORARY (retry with backoff: SMTP 4xx, timeouts, dropped connections,
-HTTP 5xx and 429); PERMANENT (suppress the address or endpoint: SMTP 5xx, HTTP 410).
+HTTP 5xx and 429); PERMANENT (suppress the address or endpoint: SMTP 5xx, HTTP 410); SKIPPED
+(not sent on purpose, e.g. over the SMS daily cap: failed, with the reason, and not retried).
 
 Which class carries which channel is written in subscribers/channels.py. A new channel is a
 subclass of `Transport` (in a module of its own) and a line there; the senders and the tasks
@@ -59,6 +60,8 @@ class Outcome(StrEnum):
     SENT = "sent"
     TEMPORARY = "temporary"
     PERMANENT = "permanent"
+    # Not sent, on purpose (the SMS daily cap): recorded as failed with the reason, no retry.
+    SKIPPED = "skipped"
 
 
 @dataclass

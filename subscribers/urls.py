@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import tracking, views
+from . import sms_views, tracking, views
 
 app_name = "subscribers"
 
@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         )
         for channel, slug in views.CHAT_PATHS.items()
     ],
+    # SMS (subscribers/sms_views.py): sign-up, the code page, Twilio's inbound webhook.
+    path("subscribe/sms", sms_views.subscribe_sms, name="subscribe_sms"),
+    path("subscribe/sms/verify", sms_views.verify_sms, name="sms_verify"),
+    path("sms/twilio/inbound", sms_views.twilio_inbound, name="twilio_inbound"),
+    path("sms/twilio/status", sms_views.twilio_status, name="twilio_status"),
     path("subscriptions/confirm/<str:token>", views.confirm, name="confirm"),
     path("subscriptions/<str:token>", views.manage, name="manage"),
     path("subscriptions/<str:token>/unsubscribe", views.unsubscribe, name="unsubscribe"),

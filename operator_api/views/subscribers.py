@@ -1,7 +1,9 @@
 """Subscriber endpoints of the operator API, over subscribers.services.
 
-Beacon has email and webhook subscribers; SMS, Slack and Teams are not offered, and Statuspage's
-"quarantined" state is Beacon's "suppressed" (a hard bounce, complaint or HTTP 410).
+Beacon has email, webhook and SMS subscribers (SMS once Twilio is configured); Statuspage's
+"quarantined" state is Beacon's "suppressed" (a hard bounce, complaint, HTTP 410, or a number
+Twilio refuses). An SMS subscriber created here is texted a verification code, unless
+skip_confirmation_notification says the operator vouches for it: then it is active at once.
 """
 
 from typing import Any
@@ -15,6 +17,8 @@ from incidents.models import Incident
 from pages.models import Page
 from subscribers import services as subscriber_services
 from subscribers.models import Channel, Subscriber, SubscriberState
+from subscribers.sms import services as sms_services
+from subscribers.sms.numbers import display
 
 from ..documents import timestamp
 from ..fields import (
@@ -37,24 +41,28 @@ STATES = {
 }
 TYPES = ["email", "sms", "webhook", "slack", "teams", "integration_partner"]
 SORT_FIELDS = {
-    "primary": ["email", "endpoint"],
+    "primary": ["email", "endpoint", "phone_number"],
     "created_at": ["created_at"],
     "quarantined_at": ["suppressed_at"],
     "relevance": ["created_at"],
 }
 
 
+MODES = {Channel.WEBHOOK: "webhook", Channel.SMS: "sms"}
+
+
 def subscriber_json(subscriber: Subscriber, page_components: list[str], tz: ZoneInfo) -> dict:
-    webhook = subscriber.channel == Channel.WEBHOOK
     scoped = [c.pk for c in subscriber.components.all()]
+    sms = subscriber.channel == Channel.SMS
     return {
         "id": subscriber.pk,
-        "mode": "webhook" if webhook else "email",
+        "mode": MODES.get(Channel(subscriber.channel), "email"),
         "email": subscriber.email or None,
         "endpoint": subscriber.endpoint or None,
-        "phone_number": None,
-        "phone_country": None,
-        "display_phone_number": None,
+        # E.164; the country it was given with, and the number as people write it.
+        "phone_number": subscriber.phone_number if sms else None,
+        "phone_country": (subscriber.phone_country or None) if sms else None,
+        "display_phone_number": display(subscriber.phone_number) if sms else None,
         "obfuscated_channel_name": None,
         "workspace_name": None,
         "quarantined_at": timestamp(subscriber.suppressed_at, tz),
@@ -112,13 +120,23 @@ def subscribers(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
         data = envelope(body, "subscriber")
         email = read_str(data, "email", 254)
         endpoint = read_str(data, "endpoint", 500)
-        if read_str(data, "phone_number") or data.get("phone_country"):
-            raise invalid(
-                "phone_number", "SMS subscribers are not offered; use email or a webhook."
-            )
+        phone_number = read_str(data, "phone_number", 40)
+        phone_country = read_str(data, "phone_country", 2)
         components = _components(page, data)
         skip = bool(read_bool(data, "skip_confirmation_notification"))
-        if endpoint:
+        if phone_country and not phone_number:
+            raise invalid("phone_number", "give the number as well as phone_country.")
+        if phone_number:
+            subscriber = sms_services.subscribe_sms(
+                page=page,
+                phone_number=phone_number,
+                phone_country=phone_country or "",
+                components=components,
+                skip_confirmation=skip,
+                refuse_suppressed=True,
+                actor=actor_of(api_key),
+            )
+        elif endpoint:
             subscriber = subscriber_services.add_webhook_subscriber(
                 page=page,
                 endpoint=endpoint,
@@ -150,7 +168,9 @@ def subscribers(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
         rows = rows.filter(channel=kind) if kind in Channel.values else rows.none()
     q = request.GET.get("q", "").strip()
     if q:
-        rows = rows.filter(Q(email__icontains=q) | Q(endpoint__icontains=q))
+        rows = rows.filter(
+            Q(email__icontains=q) | Q(endpoint__icontains=q) | Q(phone_number__icontains=q)
+        )
     order = [("-" if direction == "desc" else "") + f for f in SORT_FIELDS[sort_field]]
     rows = rows.order_by(*order, "pk")
     # 0-based, as Statuspage's subscriber list is: page 0 is the first.
@@ -209,7 +229,10 @@ def incident_subscribers(
         data = envelope(body, "subscriber")
         email = read_str(data, "email", 254)
         if read_str(data, "phone_number") or data.get("phone_country"):
-            raise invalid("phone_number", "SMS subscribers are not offered; use email.")
+            raise invalid(
+                "phone_number",
+                "incident subscribers are email only; subscribe SMS numbers to the page.",
+            )
         if read_str(data, "endpoint", 500):
             raise invalid("endpoint", "incident subscribers are email only.")
         if not email:

@@ -25,3 +25,19 @@ def hostile(settings):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def twilio(settings):
+    """A fake Twilio Messages API, with Beacon's TWILIO_* settings pointing at it."""
+    from tests.support.twilio import SENDER, SID, TOKEN, FakeTwilio
+
+    settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
+    settings.NOTIFY_RATE_PER_SECOND = 1000
+    settings.TWILIO_ACCOUNT_SID = SID
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_FROM = SENDER
+    server = FakeTwilio().start()
+    settings.TWILIO_API_BASE = server.base
+    yield server
+    server.stop()
