@@ -1,4 +1,4 @@
-"""Links to the chat sign-ups a page offers (the subscribe pages, the home page), and how a
+"""Links to the chat and SMS sign-ups a page offers (the subscribe pages, the home page), and how a
 subscriber is named and signed up again on its manage and unsubscribe pages."""
 
 from urllib.parse import urlsplit
@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from pages.models import Page
 from subscribers.models import CHAT_CHANNELS, Channel, Subscriber
+from subscribers.sms import configured as sms_configured
 from subscribers.views import offers_chat_signup
 
 register = template.Library()
@@ -15,12 +16,16 @@ register = template.Library()
 
 @register.simple_tag
 def chat_signups(page: Page) -> list[dict[str, str]]:
-    """[{"label": "Slack", "url": "/subscribe/slack"}, ...]; no queries."""
-    return [
+    """[{"label": "Slack", "url": "/subscribe/slack"}, ..., {"label": "SMS", ...}]; no queries.
+    SMS is offered when the page switches it on and Twilio is set up."""
+    links = [
         {"label": Channel(channel).label, "url": reverse(f"subscribers:subscribe_{channel}")}
         for channel in CHAT_CHANNELS
         if offers_chat_signup(page, channel)
     ]
+    if page.offers_signup(Channel.SMS) and sms_configured():
+        links.append({"label": Channel.SMS.label, "url": reverse("subscribers:subscribe_sms")})
+    return links
 
 
 @register.filter
@@ -41,4 +46,6 @@ def signup_url(subscriber: Subscriber) -> str:
         return reverse(f"subscribers:subscribe_{subscriber.channel}")
     if subscriber.channel == Channel.WEBHOOK:
         return reverse("subscribers:subscribe_webhook")
+    if subscriber.channel == Channel.SMS:
+        return reverse("subscribers:subscribe_sms")
     return reverse("subscribers:subscribe")

@@ -119,6 +119,18 @@ def test_sign_up_is_a_404_until_the_page_offers_it_and_twilio_is_configured(
     assert twilio.requests == []
 
 
+def test_the_subscribe_page_links_to_sms_only_when_offered_and_configured(
+    client, page, twilio, settings
+):
+    link = b'href="/subscribe/sms"'
+    assert link not in client.get("/subscribe").content  # the page's switch is off
+    page.allow_sms_subscribers = True
+    page.save()
+    assert link in client.get("/subscribe").content
+    settings.TWILIO_FROM = ""
+    assert link not in client.get("/subscribe").content
+
+
 @pytest.mark.parametrize(
     ("number", "country", "error"),
     [
