@@ -77,6 +77,10 @@ SCHEMAS: dict[str, Any] = {
             "allow_sms_subscribers": BOOL,
             "allow_rss_atom_feeds": BOOL,
             "allow_webhook_subscribers": BOOL,
+            "allow_slack_subscribers": BOOL,
+            "allow_teams_subscribers": BOOL,
+            "allow_discord_subscribers": BOOL,
+            "allow_google_chat_subscribers": BOOL,
         },
         ["id", "name", "url", "time_zone", "created_at", "updated_at"],
     ),
@@ -95,9 +99,13 @@ SCHEMAS: dict[str, Any] = {
                     "allow_email_subscribers": BOOLISH,
                     "allow_webhook_subscribers": BOOLISH,
                     "allow_sms_subscribers": {
-                        "enum": [False, "false"],
-                        "description": "Always false: Beacon sends no SMS; true is a 422.",
+                        **BOOLISH,
+                        "description": "True needs Twilio set up (TWILIO_*), else a 422.",
                     },
+                    "allow_slack_subscribers": BOOLISH,
+                    "allow_teams_subscribers": BOOLISH,
+                    "allow_discord_subscribers": BOOLISH,
+                    "allow_google_chat_subscribers": BOOLISH,
                 }
             )
         },

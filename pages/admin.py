@@ -35,6 +35,7 @@ class PageAdmin(admin.ModelAdmin):
                     "allow_teams_subscribers",
                     "allow_discord_subscribers",
                     "allow_google_chat_subscribers",
+                    "allow_sms_subscribers",
                     "allow_incident_subscribers",
                 ],
                 "description": "Whether visitors may sign themselves up. Switching one off "

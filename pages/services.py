@@ -27,6 +27,7 @@ PAGE_FIELDS = (
     "allow_teams_subscribers",
     "allow_discord_subscribers",
     "allow_google_chat_subscribers",
+    "allow_sms_subscribers",
     "allow_incident_subscribers",
 )
 

@@ -6,6 +6,8 @@ so fanning out twice changes nothing. Senders claim pending rows, send, and reco
 once; the broker only makes that fast.
 """
 
+from urllib.parse import urlsplit
+
 from django.db import models
 from django.utils import timezone
 
@@ -126,6 +128,15 @@ class Subscriber(models.Model):
     @property
     def address(self) -> str:
         return str(self)
+
+    @property
+    def shown_address(self) -> str:
+        """How the subscriber is named to people: a chat webhook URL is a credential (whoever
+        has it may post to the channel), so only its host is shown."""
+        if self.channel in CHAT_CHANNELS:
+            host = urlsplit(self.endpoint).hostname or ""
+            return f"{Channel(self.channel).label} channel ({host}/…)"
+        return self.address
 
 
 class DeliveryStatus(models.TextChoices):

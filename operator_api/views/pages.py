@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from pages.models import Page
 from pages.services import save_page
+from subscribers.sms import configured as sms_configured
 
 from ..documents import page_json
 from ..fields import envelope, invalid, read_bool, read_str
@@ -19,6 +20,11 @@ PAGE_SWITCHES = [
     "allow_incident_subscribers",
     "allow_email_subscribers",
     "allow_webhook_subscribers",
+    # Beacon's chat channels (Statuspage's PATCH takes allow_*_subscribers).
+    "allow_slack_subscribers",
+    "allow_teams_subscribers",
+    "allow_discord_subscribers",
+    "allow_google_chat_subscribers",
 ]
 
 
@@ -45,10 +51,14 @@ def page_detail(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
             on = read_bool(data, switch)
             if on is not None:
                 setattr(page, switch, on)
-        if read_bool(data, "allow_sms_subscribers"):
+        sms = read_bool(data, "allow_sms_subscribers")
+        if sms and not sms_configured():
             raise invalid(
-                "allow_sms_subscribers", "Beacon sends no SMS, so it cannot take SMS subscribers."
+                "allow_sms_subscribers",
+                "SMS is not set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.",
             )
+        if sms is not None:
+            page.allow_sms_subscribers = sms
         save_page(page=page, actor=actor_of(api_key))
         page.refresh_from_db()
     return page_json(page)

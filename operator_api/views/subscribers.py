@@ -16,7 +16,7 @@ from components.models import Component
 from incidents.models import Incident
 from pages.models import Page
 from subscribers import services as subscriber_services
-from subscribers.models import Channel, Subscriber, SubscriberState
+from subscribers.models import CHAT_CHANNELS, Channel, Subscriber, SubscriberState
 from subscribers.sms import services as sms_services
 from subscribers.sms.numbers import display
 
@@ -39,7 +39,17 @@ STATES = {
     "quarantined": [SubscriberState.SUPPRESSED],
     "all": [SubscriberState.ACTIVE, SubscriberState.UNCONFIRMED, SubscriberState.SUPPRESSED],
 }
-TYPES = ["email", "sms", "webhook", "slack", "teams", "integration_partner"]
+# Statuspage's types, and Beacon's other chat channels.
+TYPES = [
+    "email",
+    "sms",
+    "webhook",
+    "slack",
+    "teams",
+    "integration_partner",
+    "discord",
+    "google_chat",
+]
 SORT_FIELDS = {
     "primary": ["email", "endpoint", "phone_number"],
     "created_at": ["created_at"],
@@ -48,22 +58,24 @@ SORT_FIELDS = {
 }
 
 
-MODES = {Channel.WEBHOOK: "webhook", Channel.SMS: "sms"}
+MODES = {Channel.WEBHOOK: "webhook", Channel.SMS: "sms"} | {c: c.value for c in CHAT_CHANNELS}
 
 
 def subscriber_json(subscriber: Subscriber, page_components: list[str], tz: ZoneInfo) -> dict:
     scoped = [c.pk for c in subscriber.components.all()]
     sms = subscriber.channel == Channel.SMS
+    # A chat webhook URL lets whoever holds it post to the channel: only its host is shown.
+    chat = subscriber.channel in CHAT_CHANNELS
     return {
         "id": subscriber.pk,
         "mode": MODES.get(Channel(subscriber.channel), "email"),
         "email": subscriber.email or None,
-        "endpoint": subscriber.endpoint or None,
+        "endpoint": (subscriber.endpoint or None) if not chat else None,
         # E.164; the country it was given with, and the number as people write it.
         "phone_number": subscriber.phone_number if sms else None,
         "phone_country": (subscriber.phone_country or None) if sms else None,
         "display_phone_number": display(subscriber.phone_number) if sms else None,
-        "obfuscated_channel_name": None,
+        "obfuscated_channel_name": subscriber.shown_address if chat else None,
         "workspace_name": None,
         "quarantined_at": timestamp(subscriber.suppressed_at, tz),
         "purge_at": None,

@@ -1,8 +1,6 @@
 """Links to the chat and SMS sign-ups a page offers (the subscribe pages, the home page), and how a
 subscriber is named and signed up again on its manage and unsubscribe pages."""
 
-from urllib.parse import urlsplit
-
 from django import template
 from django.urls import reverse
 
@@ -30,13 +28,9 @@ def chat_signups(page: Page) -> list[dict[str, str]]:
 
 @register.filter
 def shown_address(subscriber: Subscriber) -> str:
-    """How a subscriber is named on its manage and unsubscribe pages. A chat webhook URL is a
-    credential (whoever has it may post to the channel) and those pages are linked from every
-    message in the channel, so only its host is shown."""
-    if subscriber.channel in CHAT_CHANNELS:
-        host = urlsplit(subscriber.endpoint).hostname or ""
-        return f"{Channel(subscriber.channel).label} channel ({host}/…)"
-    return subscriber.address
+    """How a subscriber is named on its manage and unsubscribe pages, which are linked from every
+    message in the channel: a chat channel by its host only."""
+    return subscriber.shown_address
 
 
 @register.simple_tag

@@ -1,6 +1,6 @@
 """The page's subscription switches through the operator API: reported as stored, taken on
-PATCH as booleans only; SMS stays off; incident subscribers are refused while switched off,
-page subscribers never are (operators may always add people by hand)."""
+PATCH as booleans only; SMS only once Twilio is set up; incident subscribers are refused while
+switched off, page subscribers never are (operators may always add people by hand)."""
 
 import pytest
 
@@ -56,19 +56,46 @@ def test_a_switch_takes_a_boolean_only(operator, base, page, switch, bad):
     assert all(getattr(page, name) is True for name in SWITCHES)
 
 
-def test_sms_subscribers_stay_off_because_beacon_sends_no_sms(operator, base, page):
+def test_sms_subscribers_need_twilio_set_up(operator, base, page, settings):
     assert operator.get(base).json["allow_sms_subscribers"] is False
 
     refused = operator.patch(base, {"page": {"allow_sms_subscribers": True, "name": "Renamed"}})
     assert refused.status == 422
     assert "allow_sms_subscribers" in refused.json["message"]
-    assert "sends no SMS" in refused.json["message"]
+    assert "TWILIO_ACCOUNT_SID" in refused.json["message"]
     page.refresh_from_db()
     assert page.name == "Example Status"
+    assert page.allow_sms_subscribers is False
 
-    accepted = operator.patch(base, {"page": {"allow_sms_subscribers": False}})
-    assert accepted.status == 200
-    assert accepted.json["allow_sms_subscribers"] is False
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "token"
+    settings.TWILIO_FROM = "+14155550199"
+    accepted = operator.patch(base, {"page": {"allow_sms_subscribers": True}})
+    assert accepted.status == 200, accepted.raw
+    assert accepted.json["allow_sms_subscribers"] is True
+    page.refresh_from_db()
+    assert page.allow_sms_subscribers is True
+    off = operator.patch(base, {"page": {"allow_sms_subscribers": "false"}})
+    assert off.json["allow_sms_subscribers"] is False
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        "allow_slack_subscribers",
+        "allow_teams_subscribers",
+        "allow_discord_subscribers",
+        "allow_google_chat_subscribers",
+    ],
+)
+def test_the_chat_switches_start_off_and_are_patched(operator, base, page, switch):
+    assert operator.get(base).json[switch] is False
+    on = operator.patch(base, {"page": {switch: True}})
+    assert on.status == 200, on.raw
+    assert on.json[switch] is True
+    page.refresh_from_db()
+    assert getattr(page, switch) is True
+    assert page.offers_signup(switch.removeprefix("allow_").removesuffix("_subscribers"))
 
 
 def test_with_incident_subscribers_off_the_api_refuses_new_ones(operator, base, page):
@@ -114,4 +141,4 @@ def test_the_openapi_document_lists_the_switches_in_page_in():
     properties = fields["properties"]["page"]["properties"]
     for switch in [*SWITCHES, "allow_rss_atom_feeds"]:
         assert switch in properties
-    assert properties["allow_sms_subscribers"]["enum"] == [False, "false"]
+    assert "TWILIO" in properties["allow_sms_subscribers"]["description"]
