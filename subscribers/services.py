@@ -8,7 +8,7 @@ import csv
 import io
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -441,8 +441,9 @@ def lease_end() -> Any:
     return timezone.now() + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
-def claim_deliveries(*, limit: int) -> list[Delivery]:
-    """Take up to `limit` due deliveries for this sender, on a lease of NOTIFY_LEASE_SECONDS.
+def claim_deliveries(*, limit: int, channels: Collection[str] | None = None) -> list[Delivery]:
+    """Take up to `limit` due deliveries for this sender, on a lease of NOTIFY_LEASE_SECONDS;
+    with `channels`, only deliveries to subscribers of those channels (one provider's).
 
     PostgreSQL skips rows other senders are claiming (SKIP LOCKED); everywhere the conditional
     UPDATE (still pending, or its lease run out) makes sure one row goes to one sender. A
@@ -456,8 +457,11 @@ def claim_deliveries(*, limit: int) -> list[Delivery]:
     now = timezone.now()
     with transaction.atomic():
         due = Delivery.objects.claimable().order_by("next_attempt_at", "id")
+        if channels is not None:
+            due = due.filter(subscriber__channel__in=list(channels))
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            # Only the delivery rows: the subscribers joined in stay free for everyone else.
+            due = due.select_for_update(skip_locked=True, of=("self",))
         ids = list(due.values_list("pk", flat=True)[:limit])
         if not ids:
             return []

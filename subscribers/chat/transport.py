@@ -63,7 +63,7 @@ class ChatTransport(Transport):
         if answer.status in (404, 410):
             return Result(Outcome.PERMANENT, error)
         if answer.status == 429:
-            ratelimit.throttled()
+            ratelimit.throttled(self.provider)
         return Result(Outcome.TEMPORARY, error, answer.retry_after)
 
     def confirm(self, subscriber: Subscriber) -> None:
