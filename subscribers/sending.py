@@ -199,4 +199,4 @@ class Sender:
         elif result.outcome == Outcome.PERMANENT:
             services.mark_permanent_failure(delivery, result.error)
         else:
-            services.mark_temporary_failure(delivery, result.error)
+            services.mark_temporary_failure(delivery, result.error, result.retry_after)

@@ -521,13 +521,26 @@ def mark_sent(delivery: Delivery) -> bool:
     )
 
 
-def retry_delay(attempts: int) -> timedelta:
+# The longest wait between two attempts, whatever the backoff or a provider's Retry-After says.
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Exponential backoff from NOTIFY_RETRY_BASE_SECONDS; a provider's Retry-After (seconds)
+    makes it longer, never shorter (a `Retry-After: 0` must not turn a retry into a hammering),
+    and neither goes past MAX_RETRY_DELAY."""
     base = settings.NOTIFY_RETRY_BASE_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+    delay = timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=max(retry_after, 0.0)))
+    return min(delay, MAX_RETRY_DELAY)
 
 
-def mark_temporary_failure(delivery: Delivery, error: str) -> bool:
-    """Retry later with exponential backoff, or give up after NOTIFY_MAX_ATTEMPTS."""
+def mark_temporary_failure(
+    delivery: Delivery, error: str, retry_after: float | None = None
+) -> bool:
+    """Retry later with exponential backoff, and not before the provider's Retry-After (seconds)
+    when it sent one; or give up after NOTIFY_MAX_ATTEMPTS."""
     attempts = delivery.attempts + 1
     final = attempts >= settings.NOTIFY_MAX_ATTEMPTS
     return _record(
@@ -535,7 +548,7 @@ def mark_temporary_failure(delivery: Delivery, error: str) -> bool:
         status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
         attempts=attempts,
         last_error=error[:1000],
-        next_attempt_at=timezone.now() + retry_delay(attempts),
+        next_attempt_at=timezone.now() + retry_delay(attempts, retry_after),
         claim="",
         lease_until=None,
     )
