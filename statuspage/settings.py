@@ -412,8 +412,45 @@ if _webhook_secret and not (_user and _colon and _password):
         "ANYMAIL_WEBHOOK_SECRET must be user:password (the basic-auth credentials the email "
         "provider's tracking webhook sends), e.g. beacon:a-long-random-password."
     )
-# Messages per second across all workers (shared through Redis, else per process).
+# Messages per second across all workers (shared through Redis, else per process), each
+# provider with a limit of its own: email's is NOTIFY_RATE_PER_SECOND, the others' defaults sit
+# under what the providers document for one account or app (Slack and Discord count per
+# incoming webhook; these are the totals across all of them), overridden by NOTIFY_RATES,
+# e.g. "slack=50,twilio=5". A provider not named here gets the generic webhook's limit.
 NOTIFY_RATE_PER_SECOND = envint("NOTIFY_RATE_PER_SECOND", 50, minimum=1)
+NOTIFY_RATE_DEFAULTS = {
+    "webhook": 100,
+    "slack": 100,
+    "teams": 50,
+    "discord": 50,
+    "google_chat": 50,
+    "twilio": 10,
+}
+
+
+def _notify_rates(value: str) -> dict[str, int]:
+    rates = dict(NOTIFY_RATE_DEFAULTS)
+    known = ", ".join(sorted(NOTIFY_RATE_DEFAULTS))
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, equals, number = (piece.strip() for piece in item.partition("="))
+        if name == "email":
+            raise ImproperlyConfigured(
+                "NOTIFY_RATES: email's rate is set by NOTIFY_RATE_PER_SECOND; leave it out here."
+            )
+        if name not in NOTIFY_RATE_DEFAULTS:
+            raise ImproperlyConfigured(
+                f"NOTIFY_RATES: {name!r} is not a provider Beacon sends through ({known})."
+            )
+        if not equals or not number.isdigit() or int(number) < 1:
+            raise ImproperlyConfigured(
+                f"NOTIFY_RATES: {item!r} must be provider=messages per second, a whole number "
+                'of at least 1, e.g. NOTIFY_RATES="slack=50,twilio=5".'
+            )
+        rates[name] = int(number)
+    return rates
+
+
+NOTIFY_RATES = _notify_rates(env("NOTIFY_RATES"))
 # Attempts before a delivery is marked failed; retries back off exponentially from the base.
 NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = envint("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)

@@ -1,6 +1,13 @@
-"""A sender works through the deliveries it claimed, holding the claim as it goes.
+"""A sender works through due deliveries, each provider at its own rate, holding its claims.
 
-The claim is a lease (NOTIFY_LEASE_SECONDS): the sender renews it while it works, checks just
+Each provider (`Transport.provider`: email, the generic webhook, each chat service, Twilio) has
+its own shared rate limit (ratelimit.py). The sender goes round the providers that have work:
+for each it takes as many of this second's tokens as it can get, at most NOTIFY_BATCH_SIZE,
+without waiting, claims that many of the provider's due deliveries and sends them. A provider
+with no tokens left this second is passed over until the next round, so a throttled Slack never
+holds up email: the sender sleeps only when every provider with work has used its second.
+
+A claim is a lease (NOTIFY_LEASE_SECONDS): the sender renews it while it works, checks just
 before each message that it still holds the delivery and that the subscriber is still active,
 and records each outcome only where its claim still matches. A sender that dies stops
 renewing, and the sweeper hands its deliveries to the others once the lease runs out.
@@ -9,8 +16,8 @@ Each delivery goes through its channel's transport (subscribers/channels.py). Em
 after another over one SMTP connection. Webhooks, and any transport that is `pooled`, go to a
 small pool of threads (NOTIFY_WEBHOOK_CONCURRENCY), so an endpoint that answers slowly holds up
 one thread for at most NOTIFY_WEBHOOK_TIMEOUT, not the rest of the batch. The threads only do
-the call (`Transport.deliver`): holding, rate limiting, preparing the body and recording stay in
-the sender's own thread and database connection.
+the call (`Transport.deliver`): holding, preparing the body and recording stay in the sender's
+own thread and database connection.
 """
 
 import logging
@@ -28,6 +35,14 @@ from .models import Delivery
 from .transports import Outcome, Result, Transport
 
 logger = logging.getLogger(__name__)
+
+
+def channels_by_provider() -> dict[str, list[str]]:
+    """The channels each provider carries, from the transports table as it is now."""
+    lanes: dict[str, list[str]] = {}
+    for channel, transport in TRANSPORTS.items():
+        lanes.setdefault(transport.provider, []).append(channel)
+    return lanes
 
 
 class Sender:
@@ -51,6 +66,33 @@ class Sender:
         if channel not in self.transports:
             self.transports[channel] = TRANSPORTS[channel]()
         return self.transports[channel]
+
+    def send_due(self, *, budget: float) -> bool:
+        """Send due deliveries until none are left (True) or `budget` seconds have gone (False:
+        the caller hands over to a fresh sender)."""
+        lanes = channels_by_provider()
+        open_providers = sorted(lanes)
+        started = time.monotonic()
+        while open_providers:
+            if time.monotonic() - started > budget:
+                return False
+            sent = False
+            for provider in list(open_providers):
+                tokens = ratelimit.take(provider, settings.NOTIFY_BATCH_SIZE)
+                if not tokens.count:
+                    continue  # its second is used up: the others go on
+                batch = services.claim_deliveries(limit=tokens.count, channels=lanes[provider])
+                ratelimit.give_back(tokens, tokens.count - len(batch))
+                if len(batch) < tokens.count:
+                    # All its due deliveries are claimed; retries that fall due later are
+                    # started by the sweeper.
+                    open_providers.remove(provider)
+                if batch:
+                    self.send_batch(batch)
+                    sent = True
+            if not sent and open_providers:
+                ratelimit.next_second()
+        return True
 
     def send_batch(self, batch: list[Delivery]) -> None:
         """Send every delivery of one claim and record each outcome as soon as it is known."""
@@ -100,7 +142,6 @@ class Sender:
             return None
         transport = self._transport(delivery)
         try:
-            ratelimit.acquire()
             return transport, transport.prepare(delivery.subscriber, message)
         except Exception as exc:  # a bug or a broken template must not lose the delivery
             self._failed(delivery, exc)
@@ -160,4 +201,4 @@ class Sender:
         elif result.outcome == Outcome.SKIPPED:
             services.mark_skipped(delivery, result.error)
         else:
-            services.mark_temporary_failure(delivery, result.error)
+            services.mark_temporary_failure(delivery, result.error, result.retry_after)

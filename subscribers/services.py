@@ -8,7 +8,7 @@ import csv
 import io
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from components.models import Component
@@ -520,8 +520,9 @@ def lease_end() -> Any:
     return timezone.now() + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
-def claim_deliveries(*, limit: int) -> list[Delivery]:
-    """Take up to `limit` due deliveries for this sender, on a lease of NOTIFY_LEASE_SECONDS.
+def claim_deliveries(*, limit: int, channels: Collection[str] | None = None) -> list[Delivery]:
+    """Take up to `limit` due deliveries for this sender, on a lease of NOTIFY_LEASE_SECONDS;
+    with `channels`, only deliveries to subscribers of those channels (one provider's).
 
     PostgreSQL skips rows other senders are claiming (SKIP LOCKED); everywhere the conditional
     UPDATE (still pending, or its lease run out) makes sure one row goes to one sender. A
@@ -535,6 +536,16 @@ def claim_deliveries(*, limit: int) -> list[Delivery]:
     now = timezone.now()
     with transaction.atomic():
         due = Delivery.objects.claimable().order_by("next_attempt_at", "id")
+        if channels is not None:
+            # A subquery per due row, not a join: PostgreSQL plans a join from the subscribers'
+            # statistics, and where those are missing or stale (after an import, before
+            # autovacuum has run) it chose a nested loop that took seconds per claim. This
+            # costs one primary-key lookup per due row, whatever the statistics say.
+            subscriber = Subscriber.objects.filter(pk=OuterRef("subscriber_id")).order_by()
+            channel = Subquery(subscriber.values("channel")[:1])
+            due = due.annotate(subscriber_channel=channel).filter(
+                subscriber_channel__in=list(channels)
+            )
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])
@@ -596,13 +607,26 @@ def mark_sent(delivery: Delivery) -> bool:
     )
 
 
-def retry_delay(attempts: int) -> timedelta:
+# The longest wait between two attempts, whatever the backoff or a provider's Retry-After says.
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Exponential backoff from NOTIFY_RETRY_BASE_SECONDS; a provider's Retry-After (seconds)
+    makes it longer, never shorter (a `Retry-After: 0` must not turn a retry into a hammering),
+    and neither goes past MAX_RETRY_DELAY."""
     base = settings.NOTIFY_RETRY_BASE_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+    delay = timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=max(retry_after, 0.0)))
+    return min(delay, MAX_RETRY_DELAY)
 
 
-def mark_temporary_failure(delivery: Delivery, error: str) -> bool:
-    """Retry later with exponential backoff, or give up after NOTIFY_MAX_ATTEMPTS."""
+def mark_temporary_failure(
+    delivery: Delivery, error: str, retry_after: float | None = None
+) -> bool:
+    """Retry later with exponential backoff, and not before the provider's Retry-After (seconds)
+    when it sent one; or give up after NOTIFY_MAX_ATTEMPTS."""
     attempts = delivery.attempts + 1
     final = attempts >= settings.NOTIFY_MAX_ATTEMPTS
     return _record(
@@ -610,7 +634,7 @@ def mark_temporary_failure(delivery: Delivery, error: str) -> bool:
         status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
         attempts=attempts,
         last_error=error[:1000],
-        next_attempt_at=timezone.now() + retry_delay(attempts),
+        next_attempt_at=timezone.now() + retry_delay(attempts, retry_after),
         claim="",
         lease_until=None,
     )

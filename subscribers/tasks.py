@@ -7,7 +7,6 @@ to enqueue, the sweeper (beat, every NOTIFY_SWEEP_SECONDS) finds in the database
 
 import logging
 import math
-import time
 from typing import Any
 
 from celery import shared_task
@@ -15,7 +14,7 @@ from django.conf import settings
 
 from statuspage import broker
 
-from . import services
+from . import ratelimit, services
 from .channels import TRANSPORTS
 from .models import Delivery
 from .sending import Sender
@@ -52,17 +51,15 @@ def fan_out(event_id: int) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_due() -> None:
-    """Claim due deliveries in batches and send them until none are left."""
+    """Claim due deliveries in batches, each provider's at its own rate, until none are left.
+
+    Every sender serves every provider (sending.Sender.send_due), so however few workers run,
+    one provider waiting on its rate limit does not keep the others' messages waiting."""
     services.beat("worker")
     sender = Sender()
-    started = time.monotonic()
     try:
-        while time.monotonic() - started < SENDER_BUDGET_SECONDS:
-            batch = services.claim_deliveries(limit=settings.NOTIFY_BATCH_SIZE)
-            if not batch:
-                return
-            sender.send_batch(batch)
-        enqueue("subscribers.tasks.send_due")
+        if not sender.send_due(budget=SENDER_BUDGET_SECONDS):
+            enqueue("subscribers.tasks.send_due")
     finally:
         sender.close()
 
@@ -74,6 +71,7 @@ def send_confirmation(subscriber_id: str) -> None:
         return
     transport = TRANSPORTS[subscriber.channel]()
     try:
+        ratelimit.acquire(transport.provider)
         transport.confirm(subscriber)
     finally:
         transport.close()

@@ -75,11 +75,12 @@ class Result:
 class Transport:
     """How one channel sends. A sender makes one of each it needs per batch and closes it after.
 
-    For each message the sender takes a rate-limit token, then calls `prepare` in its own
-    thread (where the database may be read) and hands what it returns to `deliver`. With
-    `pooled`, `deliver` runs on the sender's small pool of threads, so a slow endpoint holds
-    up one thread and not the batch: it must not touch the database. Holding the delivery and
-    recording the outcome stay with the sender.
+    The sender claims a channel's deliveries only with rate-limit tokens of its `provider` in
+    hand, one per message; for each it calls `prepare` in its own thread (where the database
+    may be read) and hands what it returns to `deliver`. With `pooled`, `deliver` runs on the
+    sender's small pool of threads, so a slow endpoint holds up one thread and not the batch:
+    it must not touch the database. Holding the delivery and recording the outcome stay with
+    the sender.
     """
 
     # Whether `deliver` waits on somebody else's server (a webhook endpoint) and so runs on
@@ -240,7 +241,7 @@ class EmailTransport(Transport):
         except Exception as exc:  # an email service provider's API error
             status = getattr(getattr(exc, "response", None), "status_code", None)
             if status == 429:
-                ratelimit.throttled()
+                ratelimit.throttled(self.provider)
             if status and 400 <= status < 500 and status not in (408, 429):
                 return Result(Outcome.PERMANENT, f"{type(exc).__name__}: {exc}"[:1000])
             return Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"[:1000])
@@ -250,7 +251,7 @@ class EmailTransport(Transport):
         detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
         error = f"SMTP {code} {detail}"[:1000]
         if code == 421:
-            ratelimit.throttled()
+            ratelimit.throttled(self.provider)
         if 500 <= code < 600:
             return Result(Outcome.PERMANENT, error)
         return Result(Outcome.TEMPORARY, error)
@@ -505,7 +506,7 @@ def webhook_result(answer: Answer) -> Result:
     if answer.status == 410:
         return Result(Outcome.PERMANENT, error)
     if answer.status == 429:
-        ratelimit.throttled()
+        ratelimit.throttled(WebhookTransport.provider)
     return Result(Outcome.TEMPORARY, error, answer.retry_after)
 
 

@@ -169,7 +169,7 @@ class GoogleChatTransport(ChatTransport):
             answer.status == 403 and QUOTA.search(answer.excerpt) is not None
         )
         if throttled:
-            ratelimit.throttled()
+            ratelimit.throttled(self.provider)
             return Result(Outcome.TEMPORARY, error, answer.retry_after)
         if answer.status in (403, 404, 410):
             # The space was deleted, the webhook removed, or the app taken out of the space.

@@ -67,7 +67,7 @@ class ChatTransport(Transport):
         if self.gone(answer):
             return Result(Outcome.PERMANENT, error)
         if answer.status == 429:
-            ratelimit.throttled()
+            ratelimit.throttled(self.provider)
         return Result(Outcome.TEMPORARY, error, self.wait(answer))
 
     def gone(self, answer: Answer) -> bool:

@@ -110,7 +110,7 @@ def result_of(answer: Answer) -> Result:
 
 def throttled() -> None:
     """Twilio said 429: slow every sender down for a while (the one call to the rate limit)."""
-    ratelimit.throttled()
+    ratelimit.throttled("twilio")
 
 
 @dataclass(frozen=True)

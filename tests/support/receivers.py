@@ -27,11 +27,14 @@ class _LocalServer:
 
 
 class WebhookReceiver(_LocalServer):
-    """Answers each POST with the next status of `script` (then the last one), and keeps them."""
+    """Answers each POST with the next status of `script` (then the last one), and keeps them.
+
+    `headers` go with every answer (a provider's `Retry-After` with its 429)."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.script: list[int] = [200]
+        self.headers: dict[str, str] = {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +47,8 @@ class WebhookReceiver(_LocalServer):
                     n = len(receiver.requests)
                 status = receiver.script[min(n - 1, len(receiver.script) - 1)]
                 self.send_response(status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
