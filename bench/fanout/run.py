@@ -52,8 +52,10 @@ def sms_environment(url: str) -> dict[str, str]:
     return {
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "bench",
-        "TWILIO_FROM_NUMBER": "+15005550006",
-        "TWILIO_API_URL": url,
+        "TWILIO_FROM": "+15005550006",
+        "TWILIO_API_BASE": url,
+        # The bench's pages are not served, so nothing would take Twilio's status reports.
+        "TWILIO_STATUS_CALLBACKS": "0",
     }
 
 
@@ -314,7 +316,7 @@ def mixed(args: argparse.Namespace, port: int, sms_url: str, work: Path) -> None
             "channel": "sms",
             "phone_number": f"+1415{i:07d}",
             "phone_country": "US",
-            # Where the stand-in posts; the Twilio transport posts to TWILIO_API_URL.
+            # Where the stand-in posts; the Twilio transport posts to TWILIO_API_BASE.
             "endpoint": f"{sms_url}/2010-04-01/Accounts/AC/Messages.json?to={i}",
         }
         for i in range(counts["sms"])
