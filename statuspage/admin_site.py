@@ -13,6 +13,10 @@ then gives its attempt back. So N concurrent attempts run at most the limit's nu
 password checks, however they interleave. When the cache is unreachable or hung (its socket
 timeout is 1 s) the login works unthrottled: locking every operator out during an outage would
 be worse than a slower brute force.
+
+Once single sign-on or a second factor is configured (signin_routed), this login only sends
+operators to /accounts/login/ (statuspage/signin.py), whose password check counts attempts
+with the same functions.
 """
 
 import hashlib

@@ -294,6 +294,10 @@ SIGNIN_OIDC_NAME = env("OIDC_NAME", "Single sign-on")
 SIGNIN_OIDC_REQUIRED = envbool("OIDC_REQUIRED", False)
 # Only these email domains may sign in through the provider (empty: any the provider vouches for).
 SIGNIN_OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in envlist("OIDC_ALLOWED_DOMAINS")]
+# Providers that never say an email is verified (Microsoft Entra ID sends no email_verified):
+# take their emails as verified. Only with an issuer of your own tenant, where users cannot set
+# their email themselves; never with a multi-tenant one.
+SIGNIN_OIDC_TRUST_EMAIL = envbool("OIDC_TRUST_EMAIL", False)
 SIGNIN_MFA_REQUIRED = envbool("MFA_REQUIRED", False)
 SIGNIN_MFA_ENABLED = envbool("MFA_ENABLED", False) or SIGNIN_MFA_REQUIRED
 if SIGNIN_OIDC_ISSUER:

@@ -137,10 +137,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        trusted = settings.SIGNIN_OIDC_TRUST_EMAIL
         verified = [
             address.email.strip().lower()
             for address in sociallogin.email_addresses
-            if address.verified and address.email
+            if address.email and (address.verified or trusted)
         ]
         allowed = settings.SIGNIN_OIDC_ALLOWED_DOMAINS
         if allowed:

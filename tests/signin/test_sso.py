@@ -5,9 +5,11 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
 import requests
+from allauth.mfa.totp.internal.auth import TOTP
 from allauth.socialaccount.models import SocialAccount, SocialApp
 
 from tests.support.oidc import form_on
+from tests.support.totp import totp_code
 
 from .conftest import CALLBACK, Browser
 
@@ -178,3 +180,44 @@ def test_a_provider_that_is_down_gets_a_clear_page(oidc, browser, bob):
     assert reply.status_code == 502
     assert "Example SSO could not be reached" in reply.text
     assert "Traceback" not in reply.text
+
+
+def test_an_operator_with_totp_gives_the_code_after_the_provider(oidc, browser, bob, settings):
+    settings.SIGNIN_MFA_ENABLED = True
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(bob, secret)
+
+    reply = sign_in_at_idp(browser, start_sso(browser), "bob-at-idp")
+
+    assert reply.url == browser.base_url + "/accounts/2fa/authenticate/"
+    # The admin stays shut: it sends bob back to the code.
+    assert browser.get("/admin/").url == browser.base_url + "/accounts/2fa/authenticate/"
+    action, fields = form_on(reply.text, reply.url)
+    reply = browser.post(action, fields | {"code": totp_code(secret)})
+    assert reply.url == browser.base_url + "/admin/"
+
+
+def test_with_mfa_required_an_operator_signed_in_by_the_provider_sets_up_totp_at_once(
+    oidc, browser, bob, settings
+):
+    settings.SIGNIN_MFA_ENABLED = settings.SIGNIN_MFA_REQUIRED = True
+
+    reply = sign_in_at_idp(browser, start_sso(browser), "bob-at-idp")
+
+    # No password to confirm first: bob has none, and he has just signed in.
+    assert reply.url.startswith(browser.base_url + "/accounts/2fa/totp/activate/")
+    secret = re.search(r'value="([A-Z2-7]{16,})"', reply.text)
+    assert secret, reply.text
+    action, fields = form_on(reply.text, reply.url)
+    done = browser.post(action, fields | {"code": totp_code(secret.group(1))})
+    assert done.url == browser.base_url + "/accounts/2fa/recovery-codes/"
+    assert browser.get("/admin/").url == browser.base_url + "/admin/"
+
+
+def test_a_provider_trusted_for_its_emails_matches_an_unverified_one(oidc, browser, bob, settings):
+    settings.SIGNIN_OIDC_TRUST_EMAIL = True
+
+    reply = sign_in_at_idp(browser, start_sso(browser), "unverified-bob")
+
+    assert reply.url == browser.base_url + "/admin/"
+    assert SocialAccount.objects.get(user=bob).uid == "unverified-bob"
