@@ -337,7 +337,11 @@ SOCIALACCOUNT_QUERY_EMAIL = True
 # Operators are matched by the adapter (verified email, staff only), never by allauth itself.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Security keys (WebAuthn) as a second factor too, beside the app; not as a password's stand-in.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Browsers offer WebAuthn on https and on http://localhost; the check of the origin follows.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 MFA_TOTP_ISSUER = "Beacon"
 # A code of the step before or after is accepted too: phones' clocks drift.
 MFA_TOTP_TOLERANCE = 1

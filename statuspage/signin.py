@@ -2,9 +2,9 @@
 
 Off unless configured (statuspage.admin_site.signin_routed). Once on, /admin/login/ sends
 operators to /accounts/login/, which offers the password form (throttled exactly as the admin's
-was, statuspage/admin_site.py) and the provider's button, then asks for the TOTP code of those
-who set one up. Only the parts of allauth this needs are reachable: no sign-up, no password reset
-by email, no email management.
+was, statuspage/admin_site.py) and the provider's button, then asks those who set up a second
+factor for it (an authenticator app's code, a security key or a recovery code). Only the parts
+of allauth this needs are reachable: no sign-up, no password reset by email, no email management.
 
 Beacon has no self-service accounts: the provider may only sign in an *existing*, active staff
 user, matched by an email address the provider says it verified (then linked to that user, so a
@@ -59,7 +59,11 @@ ALLOWED_PREFIXES = (
 
 
 # Where signing in a moment ago is enough, without confirming the password again.
-JUST_SIGNED_IN_PATHS = ("/accounts/2fa/totp/activate/", "/accounts/2fa/recovery-codes/")
+JUST_SIGNED_IN_PATHS = (
+    "/accounts/2fa/totp/activate/",
+    "/accounts/2fa/webauthn/add/",
+    "/accounts/2fa/recovery-codes/",
+)
 
 
 class OperatorAuthenticatorAdmin(AuthenticatorAdmin):
@@ -198,13 +202,16 @@ def needs_second_factor(user: Any) -> bool:
         bool(settings.SIGNIN_MFA_REQUIRED)
         and user.is_authenticated
         and user.is_staff
-        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        and not Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ).exists()
     )
 
 
 class SignInMiddleware:
     """Hides /accounts/ while sign-in is off, serves only the parts of it Beacon uses, and with
-    MFA_REQUIRED sends a staff user without TOTP to set it up before the admin opens."""
+    MFA_REQUIRED sends a staff user without a second factor to set one up before the admin
+    opens."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
