@@ -167,6 +167,21 @@ def test_password_attempts_on_the_sign_in_page_are_throttled_like_the_admins(ali
     assert client.get(ADMIN_INDEX).status_code == 302
 
 
+def test_a_stranger_failing_on_an_operators_username_does_not_lock_the_operator_out(
+    alice, settings
+):
+    settings.SIGNIN_MFA_ENABLED = True
+    settings.LOGIN_ATTEMPTS_LIMIT = 3
+    stranger = new_client()
+    for _ in range(8):
+        sign_in_with_password(stranger, "alice", "guess")
+    assert "Too many failed login attempts" in sign_in_with_password(stranger, "alice", "x").text
+
+    reply = sign_in_with_password(new_client(), "alice", "correct horse battery")
+
+    assert reply.redirect_chain[-1][0] == ADMIN_INDEX
+
+
 def test_a_non_staff_user_is_refused_like_a_wrong_password(mfa_on, django_user_model):
     django_user_model.objects.create_user("carol", "carol@example.com", "carols long password")
     client = new_client()
@@ -178,8 +193,11 @@ def test_a_non_staff_user_is_refused_like_a_wrong_password(mfa_on, django_user_m
 
 def test_while_sign_in_is_off_accounts_pages_do_not_exist_and_the_admin_logs_in_as_before(alice):
     client = new_client()
-    assert client.get("/accounts/login/").status_code == 404
-    assert client.get("/accounts/2fa/").status_code == 404
+    for path in ("/accounts/", "/accounts/login/", "/accounts/2fa/"):
+        reply = client.get(path)
+        assert reply.status_code == 404
+        assert "Cookie" not in reply.get("Vary", "")
+        assert not reply.cookies
 
     reply = client.post(
         "/admin/login/?next=/admin/",
