@@ -332,9 +332,6 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_SESSION_REMEMBER = True
 LOGIN_REDIRECT_URL = "/admin/"
 LOGIN_URL = "/accounts/login/"
-# Failed passwords are counted by Beacon's throttle alone: allauth's own limit counts a username
-# across addresses, so a stranger could lock an operator out.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_QUERY_EMAIL = True

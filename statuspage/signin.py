@@ -99,6 +99,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Failed passwords are counted by Beacon's throttle alone (authenticate below): allauth's
+        own count of a username across all addresses would let a stranger lock an operator out.
+        Its count of wrong second-factor codes per user (5 in 5 minutes) stays."""
+
     def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
         """The admin's throttle around allauth's password check; only staff may sign in."""
         username = str(credentials.get("username") or "")[:150]

@@ -7,10 +7,25 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from tests.support.oidc import OIDCProvider
 
 CALLBACK = "/accounts/oidc/sso/login/callback/"
+
+
+@pytest.fixture(autouse=True)
+def fresh_allauth_counts() -> None:
+    """allauth counts wrong codes and used codes in Redis per user id, and ids come back in a
+    new test database: a previous run's counts must not meet this run's users."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(None, write=True)
+        for key in client.scan_iter(match="*allauth*"):
+            client.delete(key)
+    else:
+        backend.clear()
 
 
 @pytest.fixture

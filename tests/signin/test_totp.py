@@ -86,6 +86,19 @@ def test_a_wrong_code_is_refused_and_the_admin_stays_shut(alice_with_totp):
     assert client.get(ADMIN_INDEX).status_code == 302
 
 
+def test_after_five_wrong_codes_even_the_right_one_is_refused_for_a_while(alice_with_totp):
+    secret, _ = alice_with_totp
+    client = new_client()
+    sign_in_with_password(client, "alice", "correct horse battery")
+    for _ in range(5):
+        client.post("/accounts/2fa/authenticate/", {"code": wrong_code(secret)})
+
+    reply = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+
+    assert "Too many failed login attempts. Try again later." in reply.text
+    assert client.get(ADMIN_INDEX).status_code == 302
+
+
 def test_a_code_already_used_is_refused_the_second_time(alice_with_totp):
     secret, _ = alice_with_totp
     code = totp_code(secret)
