@@ -13,6 +13,10 @@ then gives its attempt back. So N concurrent attempts run at most the limit's nu
 password checks, however they interleave. When the cache is unreachable or hung (its socket
 timeout is 1 s) the login works unthrottled: locking every operator out during an outage would
 be worse than a slower brute force.
+
+Once single sign-on or a second factor is configured (signin_routed), this login only sends
+operators to /accounts/login/ (statuspage/signin.py), whose password check counts attempts
+with the same functions.
 """
 
 import hashlib
@@ -22,16 +26,19 @@ import math
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .timefmt import admin_time
 
@@ -152,6 +159,20 @@ return false
 """
 
 
+def signin_routed() -> bool:
+    """Whether operators sign in through /accounts/login/ (single sign-on, from the settings or
+    a provider added in the admin, or a second factor is configured: statuspage/signin.py)
+    rather than through the admin's own password form."""
+    from allauth.socialaccount.models import SocialApp
+
+    return bool(
+        settings.SIGNIN_OIDC_ISSUER
+        or settings.SIGNIN_OIDC_REQUIRED
+        or settings.SIGNIN_MFA_ENABLED
+        or SocialApp.objects.filter(provider="openid_connect").exists()
+    )
+
+
 def throttled_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
@@ -166,6 +187,22 @@ class BeaconAdminSite(admin.AdminSite):
     enable_nav_sidebar = True
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        if signin_routed():
+            # Posts too: a password accepted here would skip the second factor. Someone signed
+            # in but not let into the admin (no longer staff) starts again from a clean slate,
+            # rather than loop between the two login pages.
+            if request.user.is_authenticated:
+                logout(request)
+            next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(
+                REDIRECT_FIELD_NAME, ""
+            )
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                next_url = reverse("admin:index", current_app=self.name)
+            return HttpResponseRedirect(
+                reverse("account_login") + "?" + urlencode({REDIRECT_FIELD_NAME: next_url})
+            )
         if request.method != "POST":
             return super().login(request, extra_context)
         username = request.POST.get("username", "")[:150]

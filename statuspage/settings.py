@@ -111,6 +111,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "django_htmx",
     "events",
     "pages",
@@ -138,6 +143,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before allauth's: while sign-in is off, /accounts/ answers 404 without allauth seeing it.
+    "statuspage.signin.SignInMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -274,6 +282,72 @@ WEB_RESERVED_THREADS = envint("WEB_RESERVED_THREADS", 4, minimum=0)
 LOGIN_ATTEMPTS_LIMIT = envint("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
 LOGIN_ATTEMPTS_ADDRESS_LIMIT = envint("LOGIN_ATTEMPTS_ADDRESS_LIMIT", 20, minimum=1)
 LOGIN_ATTEMPTS_WINDOW = envint("LOGIN_ATTEMPTS_WINDOW", 300, minimum=1)
+
+# Operator sign-in (docs/sign-in.md): django-allauth, for single sign-on through one OpenID
+# Connect provider and for a second factor (TOTP with recovery codes). All of it is off unless
+# configured: then /admin/login/ stays Django's own password form, throttled as above. Once
+# OIDC_ISSUER or MFA_ENABLED/MFA_REQUIRED is set, the admin's login sends operators to
+# /accounts/login/, where password attempts are throttled the same way (statuspage/signin.py).
+SIGNIN_OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+SIGNIN_OIDC_NAME = env("OIDC_NAME", "Single sign-on")
+# Password sign-in refused to everyone but superusers (kept as the way in when the IdP is down),
+# whether the provider comes from OIDC_ISSUER or from the admin.
+SIGNIN_OIDC_REQUIRED = envbool("OIDC_REQUIRED", False)
+# Only these email domains may sign in through the provider (empty: any the provider vouches for).
+SIGNIN_OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in envlist("OIDC_ALLOWED_DOMAINS")]
+# Providers that never say an email is verified (Microsoft Entra ID sends no email_verified):
+# take their emails as verified. Only with an issuer of your own tenant, where users cannot set
+# their email themselves; never with a multi-tenant one.
+SIGNIN_OIDC_TRUST_EMAIL = envbool("OIDC_TRUST_EMAIL", False)
+SIGNIN_MFA_REQUIRED = envbool("MFA_REQUIRED", False)
+SIGNIN_MFA_ENABLED = envbool("MFA_ENABLED", False) or SIGNIN_MFA_REQUIRED
+if SIGNIN_OIDC_ISSUER:
+    _oidc = urlparse(SIGNIN_OIDC_ISSUER)
+    if _oidc.scheme not in {"http", "https"} or not _oidc.hostname:
+        raise ImproperlyConfigured(f"OIDC_ISSUER={SIGNIN_OIDC_ISSUER!r} must be an http(s) URL.")
+    if not (env("OIDC_CLIENT_ID") and env("OIDC_CLIENT_SECRET")):
+        raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": SIGNIN_OIDC_NAME,
+                "client_id": env("OIDC_CLIENT_ID"),
+                "secret": env("OIDC_CLIENT_SECRET"),
+                "settings": {"server_url": SIGNIN_OIDC_ISSUER},
+            }
+        ]
+        if SIGNIN_OIDC_ISSUER
+        else [],
+    }
+}
+ACCOUNT_ADAPTER = "statuspage.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "statuspage.signin.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Sessions last as long as the admin's own login makes them (SESSION_COOKIE_AGE).
+ACCOUNT_SESSION_REMEMBER = True
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_URL = "/accounts/login/"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+# Operators are matched by the adapter (verified email, staff only), never by allauth itself.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
+# Security keys (WebAuthn) as a second factor too, beside the app; not as a password's stand-in.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Browsers offer WebAuthn on https and on http://localhost; the check of the origin follows.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
+MFA_TOTP_ISSUER = "Beacon"
+# A code of the step before or after is accepted too: phones' clocks drift.
+MFA_TOTP_TOLERANCE = 1
+# Asking for the password again before a second factor is added or removed, after this long.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 # Celery. Embedded mode uses kombu's filesystem transport so that web, worker and beat, each in
 # its own process, share a queue without Redis.
