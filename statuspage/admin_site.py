@@ -35,6 +35,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -165,12 +166,14 @@ def signin_routed() -> bool:
     rather than through the admin's own password form."""
     from allauth.socialaccount.models import SocialApp
 
-    return bool(
-        settings.SIGNIN_OIDC_ISSUER
-        or settings.SIGNIN_OIDC_REQUIRED
-        or settings.SIGNIN_MFA_ENABLED
-        or SocialApp.objects.filter(provider="openid_connect").exists()
-    )
+    if settings.SIGNIN_OIDC_ISSUER or settings.SIGNIN_OIDC_REQUIRED or settings.SIGNIN_MFA_ENABLED:
+        return True
+    try:
+        return SocialApp.objects.filter(provider="openid_connect").exists()
+    except DatabaseError:
+        # The database is down: the password form still shows, and posting it answers the
+        # same clear 503 as every page that needs the database, rather than the form failing.
+        return False
 
 
 def throttled_message(seconds: int) -> str:

@@ -11,6 +11,7 @@ from subscribers import services as subscriber_services
 from subscribers.models import Subscriber
 from tests.support import personas
 from tests.support.api_client import Http
+from tests.support.browser import chromium  # noqa: F401 (the session's Chromium)
 from tests.support.mail import SMTPServer, smtp_settings
 
 

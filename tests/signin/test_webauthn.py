@@ -1,8 +1,6 @@
 """Security keys (WebAuthn) as the second factor: Chromium, driven by Playwright, with a virtual
 authenticator (Chrome DevTools' WebAuthn domain) standing in for the key."""
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,27 +8,6 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHROMIUM = os.environ.get("BEACON_CHROMIUM", "/usr/bin/chromium")
-# Playwright's sync API keeps an event loop in this thread; the ORM calls between browser steps
-# are ordinary blocking calls, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Started before the test's database work, as tests/browser does: started inside it, the
-    test's ORM calls left a database connection open past the end of the test database."""
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium is needed for the browser tests: install it ({CHROMIUM}).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
