@@ -459,6 +459,22 @@ def _exchange(
         sock.close()
 
 
+def post_to_subscriber(
+    url: str, body: bytes, headers: dict[str, str], *, tls: ssl.SSLContext
+) -> Answer | Result:
+    """POST to a subscriber's own URL within NOTIFY_WEBHOOK_TIMEOUT: the answer, or the Result
+    when there was none (a URL refused for good is permanent; a name that does not resolve, a
+    timeout or a dropped connection is retried)."""
+    try:
+        return post_json(url, body, headers, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT, tls=tls)
+    except UnresolvableHost as exc:  # perhaps a DNS outage: try again later
+        return Result(Outcome.TEMPORARY, "; ".join(exc.messages))
+    except ValidationError as exc:
+        return Result(Outcome.PERMANENT, "; ".join(exc.messages))
+    except (OSError, ValueError) as exc:
+        return Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"[:1000])
+
+
 class WebhookTransport(Transport):
     """Posts each message on a connection of its own (an endpoint gets one message per event,
     so there is nothing to reuse), within NOTIFY_WEBHOOK_TIMEOUT seconds in total."""
@@ -474,20 +490,11 @@ class WebhookTransport(Transport):
 
     def deliver(self, subscriber: Subscriber, data: dict[str, Any]) -> Result:
         body = json.dumps(data, separators=(",", ":")).encode()
-        try:
-            answer = post_json(
-                subscriber.endpoint,
-                body,
-                signed_headers(subscriber.secret, body),
-                timeout=settings.NOTIFY_WEBHOOK_TIMEOUT,
-                tls=self.tls,
-            )
-        except UnresolvableHost as exc:  # perhaps a DNS outage: try again later
-            return Result(Outcome.TEMPORARY, "; ".join(exc.messages))
-        except ValidationError as exc:
-            return Result(Outcome.PERMANENT, "; ".join(exc.messages))
-        except (OSError, ValueError) as exc:
-            return Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"[:1000])
+        answer = post_to_subscriber(
+            subscriber.endpoint, body, signed_headers(subscriber.secret, body), tls=self.tls
+        )
+        if isinstance(answer, Result):
+            return answer
         return webhook_result(answer)
 
     def confirm(self, subscriber: Subscriber) -> None:

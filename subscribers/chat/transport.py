@@ -3,7 +3,7 @@
 A provider module subclasses `ChatTransport`, sets `provider` and writes `payload` (the JSON for
 one `ChatNotice`); where the provider answers in its own way (Slack's `no_service` text, Discord's
 JSON errors) it overrides `gone`, `wait` or `describe`. Slow, unreachable or private endpoints
-are handled by `post_json`.
+are handled by `transports.post_to_subscriber`.
 """
 
 import json
@@ -11,14 +11,10 @@ import logging
 import ssl
 from typing import Any, ClassVar
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-
 from .. import ratelimit, services
 from ..messages import EventMessage
 from ..models import Subscriber
-from ..transports import Answer, Outcome, Result, Transport, post_json
-from ..validation import UnresolvableHost
+from ..transports import Answer, Outcome, Result, Transport, post_to_subscriber
 from .notice import ChatNotice, notice_for, test_notice
 
 logger = logging.getLogger(__name__)
@@ -41,20 +37,9 @@ class ChatTransport(Transport):
     def deliver(self, subscriber: Subscriber, data: dict[str, Any]) -> Result:
         body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Beacon/1"}
-        try:
-            answer = post_json(
-                subscriber.endpoint,
-                body,
-                headers,
-                timeout=settings.NOTIFY_WEBHOOK_TIMEOUT,
-                tls=self.tls,
-            )
-        except UnresolvableHost as exc:  # perhaps a DNS outage: try again later
-            return Result(Outcome.TEMPORARY, "; ".join(exc.messages))
-        except ValidationError as exc:
-            return Result(Outcome.PERMANENT, "; ".join(exc.messages))
-        except (OSError, ValueError) as exc:
-            return Result(Outcome.TEMPORARY, f"{type(exc).__name__}: {exc}"[:1000])
+        answer = post_to_subscriber(subscriber.endpoint, body, headers, tls=self.tls)
+        if isinstance(answer, Result):
+            return answer
         return self.result(answer)
 
     def result(self, answer: Answer) -> Result:
