@@ -1,42 +1,31 @@
 """Another site embeds the widget: a real Chromium loads the script and the frame cross-origin."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from playwright.sync_api import expect
 
 from components import services as component_services
 from pages.models import Page
+from tests.support.receivers import Answer, LocalHTTPServer, Request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+class ThirdPartySite(LocalHTTPServer):
+    """Another origin (127.0.0.1 and its own port, where Beacon is on localhost) serving the
+    one HTML page the test puts in `html`."""
+
+    methods = ("GET",)
+    html = ""
+
+    def answer(self, request: Request) -> Answer:
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, self.html.encode()
+
+
 @pytest.fixture
 def third_party_site():
-    """Another origin (127.0.0.1 and its own port, where Beacon is on localhost) serving the
-    one HTML page the test puts in `site["html"]`."""
-    site = {"html": ""}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = site["html"].encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site["url"] = f"http://127.0.0.1:{server.server_port}/"
+    site = ThirdPartySite().start()
     yield site
-    server.shutdown()
-    server.server_close()
+    site.stop()
 
 
 @pytest.fixture
@@ -54,7 +43,7 @@ def test_another_site_shows_the_live_status_with_the_script_and_the_frame(
     )
     api = component_services.create_component(page=page, name="API", actor="tests")
     component_services.set_component_status(component=api, status="major_outage", actor="tests")
-    third_party_site["html"] = f"""<!doctype html><html lang="en">
+    third_party_site.html = f"""<!doctype html><html lang="en">
     <head><title>Intranet</title></head><body>
       <p>Our status: <a data-beacon-status href="{live_server.url}">loading</a></p>
       <script src="{live_server.url}/embed.js" async></script>
@@ -69,7 +58,7 @@ def test_another_site_shows_the_live_status_with_the_script_and_the_frame(
 
     tab.on("console", note_error)
 
-    tab.goto(third_party_site["url"])
+    tab.goto(f"{third_party_site.base}/")
 
     link = tab.locator("a[data-beacon-status]")
     expect(link).to_have_text("Major System Outage", timeout=15_000)

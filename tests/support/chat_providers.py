@@ -7,14 +7,14 @@ Discord does (204; 404 {"message": "Unknown Webhook", "code": 10015}; 429 JSON w
 last one again); `requests` keeps what was posted. Point a channel at it with `chat_hosts`.
 """
 
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
+
+from tests.support.receivers import Answer, LocalHTTPServer, Request, json_answer, scripted
 
 # Answer name -> (status, headers, body), per provider.
-SLACK_ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
+SLACK_ANSWERS: dict[str, Answer] = {
     "ok": (200, {"Content-Type": "text/html"}, b"ok"),
     "no_service": (404, {"Content-Type": "text/html"}, b"no_service"),
     "channel_not_found": (404, {"Content-Type": "text/html"}, b"channel_not_found"),
@@ -27,15 +27,11 @@ SLACK_ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
 }
 
 
-def _json(status: int, body: dict[str, Any], **headers: str) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json", **headers}, json.dumps(body).encode()
-
-
-DISCORD_ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
+DISCORD_ANSWERS: dict[str, Answer] = {
     "ok": (204, {}, b""),
-    "unknown_webhook": _json(404, {"message": "Unknown Webhook", "code": 10015}),
-    "invalid_token": _json(401, {"message": "Invalid Webhook Token", "code": 50027}),
-    "invalid_form_body": _json(
+    "unknown_webhook": json_answer(404, {"message": "Unknown Webhook", "code": 10015}),
+    "invalid_token": json_answer(401, {"message": "Invalid Webhook Token", "code": 50027}),
+    "invalid_form_body": json_answer(
         400,
         {
             "message": "Invalid Form Body",
@@ -45,76 +41,46 @@ DISCORD_ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
             },
         },
     ),
-    "rate_limited": _json(
+    "rate_limited": json_answer(
         429,
         {"message": "You are being rate limited.", "retry_after": 12.5, "global": False},
-        **{"Retry-After": "13", "X-RateLimit-Scope": "user"},
+        {"Retry-After": "13", "X-RateLimit-Scope": "user"},
     ),
-    "server_error": _json(502, {"message": "Bad Gateway", "code": 0}),
+    "server_error": json_answer(502, {"message": "Bad Gateway", "code": 0}),
 }
 ANSWERS = {"slack": SLACK_ANSWERS, "discord": DISCORD_ANSWERS}
 PATHS = {"slack": "/services/T0001/B0001/abcdEFGH1234", "discord": "/api/webhooks/1234567/tok-EN_1"}
 
 
-class ChatProvider:
+class ChatProvider(LocalHTTPServer):
     """A provider's webhook endpoint on a free port of 127.0.0.1, serving from its own thread.
 
     `script` holds answer names (see SLACK_ANSWERS / DISCORD_ANSWERS), or "slow" (no answer for
     `slow_seconds`, then "ok")."""
 
     def __init__(self, provider: str, slow_seconds: float = 30.0) -> None:
+        super().__init__()
         self.provider = provider
         self.answers = ANSWERS[provider]
         self.script: list[str] = ["ok"]
-        self.requests: list[dict[str, Any]] = []
         self.slow_seconds = slow_seconds
         self.stopping = threading.Event()
-        lock = threading.Lock()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with lock:
-                    server.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body}
-                    )
-                    n = len(server.requests)
-                name = server.script[min(n - 1, len(server.script) - 1)]
-                if name == "slow":
-                    server.stopping.wait(server.slow_seconds)
-                    name = "ok"
-                status, headers, content = server.answers[name]
-                self.send_response(status)
-                for header, value in headers.items():
-                    self.send_header(header, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> Self:
-        self.thread.start()
-        return self
+    def answer(self, request: Request) -> Answer:
+        name = scripted(self.script, self.record_request(request))
+        if name == "slow":
+            self.stopping.wait(self.slow_seconds)
+            name = "ok"
+        return self.answers[name]
 
     def stop(self) -> None:
         self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
 
     @property
     def url(self) -> str:
         """The webhook URL, shaped as the provider's (path and all), on this server."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}{PATHS[self.provider]}"
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r["body"]) for r in self.requests]
+        return f"{self.base}{PATHS[self.provider]}"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout

@@ -2,10 +2,10 @@
 webhooks do: the success answer each gives, and their error answers when told to."""
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
+
+from tests.support.receivers import Answer, LocalHTTPServer, Request, json_answer, scripted
 
 
 @dataclass
@@ -57,46 +57,27 @@ def google_throttled(seconds: int) -> Reply:
     return reply
 
 
-class ChatProviderServer:
+class ChatProviderServer(LocalHTTPServer):
     """Answers each POST with the next reply of `script` (then the last one again), and keeps
     what it was sent. `provider` is "teams" or "google_chat": it decides the success answer
     when `script` is empty, as the provider gives it."""
 
     def __init__(self, provider: str) -> None:
+        super().__init__()
         self.provider = provider
-        self.requests: list[dict[str, Any]] = []
         self.script: list[Reply] = []
-        self.lock = threading.Lock()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with server.lock:
-                    server.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body}
-                    )
-                    n = len(server.requests)
-                    reply = server.reply(n, body)
-                data = json.dumps(reply.body).encode() if reply.body is not None else b""
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                if data:
-                    self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def answer(self, request: Request) -> Answer:
+        reply = self.reply(self.record_request(request), request.body)
+        if reply.body is None:
+            return reply.status, reply.headers, b""
+        return json_answer(
+            reply.status, reply.body, reply.headers, content_type="application/json; charset=UTF-8"
+        )
 
     def reply(self, n: int, body: bytes) -> Reply:
         if self.script:
-            return self.script[min(n - 1, len(self.script) - 1)]
+            return scripted(self.script, n)
         if self.provider == "teams":
             return TEAMS_ACCEPTED
         # Google Chat answers with the message it created.
@@ -112,23 +93,8 @@ class ChatProviderServer:
             },
         )
 
-    def start(self) -> Self:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     @property
     def url(self) -> str:
         if self.provider == "teams":
             return f"{self.base}/workflows/abc123/triggers/manual/paths/invoke?api-version=1"
         return f"{self.base}/v1/spaces/AAAA/messages?key=test-key&token=test-token"
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r["body"]) for r in self.requests]

@@ -1,14 +1,37 @@
-"""Real HTTP servers that receive webhooks: one that answers as told, one that answers badly."""
+"""Real HTTP servers that receive webhooks and stand in for providers' APIs, on 127.0.0.1.
+
+`LocalHTTPServer` is the base of every such server in the tests (webhook receivers, the chat
+providers, Twilio, another site embedding the widget): a subclass says what each request gets
+in `answer`. `WebhookReceiver` answers as told; `HostileHTTPServer` answers badly on purpose.
+"""
 
 import json
 import socket
 import threading
 import time
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
+
+# What a server sends back: the status, its headers (a Content-Length is added) and the body.
+Answer = tuple[int, dict[str, str], bytes]
 
 
-class _LocalServer:
+def json_answer(
+    status: int,
+    data: Any,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Answer:
+    return status, {"Content-Type": content_type, **(headers or {})}, json.dumps(data).encode()
+
+
+def scripted[T](script: list[T], n: int) -> T:
+    """What a server scripted to answer request `n` (from 1): the last entry once it runs out."""
+    return script[min(n - 1, len(script) - 1)]
+
+
+class LocalServer:
     """A server on a free port of 127.0.0.1, serving from its own thread once started."""
 
     thread: threading.Thread
@@ -17,46 +40,84 @@ class _LocalServer:
         self.thread.start()
         return self
 
+    def stop(self) -> None:
+        raise NotImplementedError
+
     @property
     def port(self) -> int:
         raise NotImplementedError
 
     @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        """Where a webhook subscriber points (a provider's server names its own path)."""
+        return f"{self.base}/hook"
 
 
-class WebhookReceiver(_LocalServer):
-    """Answers each POST with the next status of `script` (then the last one), and keeps them.
+class Request(NamedTuple):
+    method: str
+    path: str
+    # Read without regard to case, as HTTP header names are.
+    headers: Message
+    body: bytes
 
-    `headers` go with every answer (a provider's `Retry-After` with its 429)."""
+
+class LocalHTTPServer(LocalServer):
+    """An HTTP server whose requests (of the `methods` it takes; any other gets 501) are read
+    whole and given to `answer`. `requests` keeps what `record` is given, in order."""
+
+    methods: tuple[str, ...] = ("POST",)
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.script: list[int] = [200]
-        self.headers: dict[str, str] = {}
-        receiver = self
+        self.lock = threading.Lock()
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._answer()
+
             def do_POST(self) -> None:
+                self._answer()
+
+            def _answer(self) -> None:
+                if self.command not in server.methods:
+                    self.send_error(501, f"Unsupported method ({self.command!r})")
+                    return
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with threading.Lock():
-                    receiver.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body}
-                    )
-                    n = len(receiver.requests)
-                status = receiver.script[min(n - 1, len(receiver.script) - 1)]
+                status, headers, content = server.answer(
+                    Request(self.command, self.path, self.headers, body)
+                )
                 self.send_response(status)
-                for name, value in receiver.headers.items():
+                for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
+                self.wfile.write(content)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def answer(self, request: Request) -> Answer:
+        raise NotImplementedError
+
+    def record(self, entry: dict[str, Any]) -> int:
+        """Keeps `entry` in `requests`, and says how many requests there are with it."""
+        with self.lock:
+            self.requests.append(entry)
+            return len(self.requests)
+
+    def record_request(self, request: Request) -> int:
+        """Keeps the request's path, headers and body, the way most servers here do."""
+        return self.record(
+            {"path": request.path, "headers": dict(request.headers), "body": request.body}
+        )
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -67,10 +128,26 @@ class WebhookReceiver(_LocalServer):
         return self.server.server_address[1]
 
     def bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies posted, in order (for servers that `record_request`)."""
         return [json.loads(r["body"]) for r in self.requests]
 
 
-class HostileHTTPServer(_LocalServer):
+class WebhookReceiver(LocalHTTPServer):
+    """Answers each POST with the next status of `script` (then the last one), and keeps them.
+
+    `headers` go with every answer (a provider's `Retry-After` with its 429)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.script: list[int] = [200]
+        self.headers: dict[str, str] = {}
+
+    def answer(self, request: Request) -> Answer:
+        n = self.record_request(request)
+        return scripted(self.script, n), dict(self.headers), b""
+
+
+class HostileHTTPServer(LocalServer):
     """A raw TCP server for webhooks that answers badly on purpose.
 
     `slow`: reads the request, then sends a status line one byte every `interval` seconds,

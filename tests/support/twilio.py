@@ -11,13 +11,12 @@ request is kept: its path, its basic-auth credentials and its form fields.
 import base64
 import hashlib
 import hmac
-import json
 import re
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.support.receivers import Answer, LocalHTTPServer, Request, json_answer, scripted
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "a-test-auth-token-of-32-chars-xx"
@@ -31,76 +30,41 @@ ERRORS = {
 }
 
 
-class FakeTwilio:
+class FakeTwilio(LocalHTTPServer):
     def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
+        super().__init__()
         # "ok", a Twilio error code, 429 or 500; per request in order, the last one repeating.
         self.script: list[int | str] = ["ok"]
         # Recipients that always get this answer (e.g. {"+14155550199": 21610}).
         self.numbers: dict[str, int | str] = {}
         self.retry_after = "7"
-        self.lock = threading.Lock()
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                form = dict(parse_qsl(body.decode(), keep_blank_values=True))
-                auth = self.headers.get("Authorization", "")
-                login = ""
-                if auth.startswith("Basic "):
-                    login = base64.b64decode(auth.removeprefix("Basic ")).decode()
-                with fake.lock:
-                    fake.requests.append(
-                        {
-                            "path": self.path,
-                            "auth": login,
-                            "content_type": self.headers.get("Content-Type", ""),
-                            "form": form,
-                        }
-                    )
-                    n = len(fake.requests)
-                    how = fake.numbers.get(form.get("To", ""))
-                    if how is None:
-                        how = fake.script[min(n - 1, len(fake.script) - 1)]
-                if login != f"{SID}:{TOKEN}" or self.path != fake.path:
-                    self._json(401, fake.error(20003, 401, form))
-                elif how == "ok":
-                    self._json(201, fake.message(form))
-                elif how == 429:
-                    self._json(429, fake.error(20429, 429, form), {"Retry-After": fake.retry_after})
-                elif how == 500:
-                    self._json(500, fake.error(20500, 500, form))
-                else:
-                    self._json(400, fake.error(int(how), 400, form))
-
-            def _json(self, status: int, data: dict, headers: dict | None = None) -> None:
-                raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> Self:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    def answer(self, request: Request) -> Answer:
+        form = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+        auth = request.headers.get("Authorization", "")
+        login = ""
+        if auth.startswith("Basic "):
+            login = base64.b64decode(auth.removeprefix("Basic ")).decode()
+        n = self.record(
+            {
+                "path": request.path,
+                "auth": login,
+                "content_type": request.headers.get("Content-Type", ""),
+                "form": form,
+            }
+        )
+        how = self.numbers.get(form.get("To", ""))
+        if how is None:
+            how = scripted(self.script, n)
+        if login != f"{SID}:{TOKEN}" or request.path != self.path:
+            return json_answer(401, self.error(20003, 401, form))
+        if how == "ok":
+            return json_answer(201, self.message(form))
+        if how == 429:
+            return json_answer(429, self.error(20429, 429, form), {"Retry-After": self.retry_after})
+        if how == 500:
+            return json_answer(500, self.error(20500, 500, form))
+        return json_answer(400, self.error(int(how), 400, form))
 
     @property
     def path(self) -> str:
