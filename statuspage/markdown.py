@@ -5,6 +5,7 @@ from functools import lru_cache
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ALLOWED_TAGS = {
     "a",
@@ -41,6 +42,11 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
         ["table", "strikethrough"]
     )
+
+
+def tokens(text: str) -> list[Token]:
+    """The body read as the page reads it, for what writes it out in other forms (chat messages)."""
+    return _parser().parse(text or "")
 
 
 def render_markdown(text: str) -> SafeString:

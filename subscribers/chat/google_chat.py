@@ -13,7 +13,6 @@ once the space or the webhook is gone; 400 (INVALID_ARGUMENT) when it refuses th
 (RESOURCE_EXHAUSTED) when throttled.
 """
 
-import json
 import re
 from typing import Any
 
@@ -23,9 +22,17 @@ from components.models import ComponentStatus
 
 from .. import ratelimit
 from ..transports import Answer, Outcome, Result
-from .markdown_cards import google_chat_html, google_chat_plain, json_size
+from .cards import (
+    AFFECTED,
+    COMPONENT_NAME_LIMIT,
+    ERROR_MESSAGE,
+    MAX_COMPONENTS,
+    CardTransport,
+    buttons,
+    short,
+)
+from .markdown_cards import GOOGLE_CHAT, google_chat_plain
 from .notice import TONE_COLOURS, ChatNotice
-from .transport import ChatTransport
 
 # A message, text and cards together, takes at most 32,000 bytes; a card shows at most 100
 # widgets (the rest of its sections are dropped); `text`, one line, is kept well inside its
@@ -33,9 +40,6 @@ from .transport import ChatTransport
 MESSAGE_LIMIT = 32_000
 BODY_LIMIT = 16_000
 TEXT_LIMIT = 400
-MAX_COMPONENTS = 20
-NAME_LIMIT = 200
-COMPONENT_NAME_LIMIT = 100
 CARD_ID = "beacon-notice"
 
 STATUS_COLOURS = {
@@ -45,17 +49,6 @@ STATUS_COLOURS = {
     ComponentStatus.PARTIAL_OUTAGE.label: TONE_COLOURS["major"],
     ComponentStatus.MAJOR_OUTAGE.label: TONE_COLOURS["critical"],
 }
-
-VIEW = "View details"
-UNSUBSCRIBE = "Unsubscribe"
-MANAGE = "Manage subscription"
-READ_MORE = "Read the full update"
-AFFECTED = "Affected components"
-
-
-def _short(text: str, limit: int = NAME_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _unmarked(text: str) -> str:
@@ -77,7 +70,7 @@ def _coloured(text: str, colour: str) -> str:
 
 
 def _status_widgets(notice: ChatNotice) -> list[dict[str, Any]]:
-    widgets = [_paragraph(f"<b>{_coloured(_short(notice.heading), notice.colour)}</b>")]
+    widgets = [_paragraph(f"<b>{_coloured(short(notice.heading), notice.colour)}</b>")]
     for label, value in (
         ("Window", notice.window),
         ("Posted", notice.when),
@@ -85,7 +78,7 @@ def _status_widgets(notice: ChatNotice) -> list[dict[str, Any]]:
     ):
         if value:
             widgets.append(
-                {"decoratedText": {"topLabel": label, "text": google_chat_plain(_short(value))}}
+                {"decoratedText": {"topLabel": label, "text": google_chat_plain(short(value))}}
             )
     return widgets
 
@@ -98,7 +91,7 @@ def _component_section(notice: ChatNotice) -> list[dict[str, Any]]:
     for row in rows[:MAX_COMPONENTS]:
         status = row["status"]
         colour = STATUS_COLOURS.get(status, TONE_COLOURS["none"])
-        name = google_chat_plain(_short(row.get("name", ""), COMPONENT_NAME_LIMIT))
+        name = google_chat_plain(short(row.get("name", ""), COMPONENT_NAME_LIMIT))
         widgets.append({"decoratedText": {"text": f"<b>{name}</b>: {_coloured(status, colour)}"}})
     if len(rows) > MAX_COMPONENTS:
         widgets.append(_paragraph(f"and {len(rows) - MAX_COMPONENTS} more"))
@@ -109,21 +102,17 @@ def card(notice: ChatNotice, body: str) -> dict[str, Any]:
     main = _status_widgets(notice)
     if body:
         main.append(_paragraph(body))
-    buttons = [_button(VIEW, notice.url)] if notice.url else []
-    if notice.unsubscribe_url:
-        buttons.append(_button(UNSUBSCRIBE, notice.unsubscribe_url))
-    if notice.manage_url:
-        buttons.append(_button(MANAGE, notice.manage_url))
+    links = [_button(label, url) for label, url in buttons(notice)]
     footer_text = render_to_string("chat/google_chat_footer.txt", {"notice": notice}).strip()
     footer: list[dict[str, Any]] = [
         _paragraph(f'<font color="{TONE_COLOURS["none"]}">{google_chat_plain(footer_text)}</font>')
     ]
-    if buttons:
-        footer.append({"buttonList": {"buttons": buttons}})
+    if links:
+        footer.append({"buttonList": {"buttons": links}})
     return {
         "header": {
-            "title": _short(notice.name) or _short(notice.heading),
-            "subtitle": _short(f"{notice.heading} · {notice.page_name}"),
+            "title": short(notice.name) or short(notice.heading),
+            "subtitle": short(f"{notice.heading} · {notice.page_name}"),
         },
         "sections": [{"widgets": main}, *_component_section(notice), {"widgets": footer}],
     }
@@ -132,30 +121,23 @@ def card(notice: ChatNotice, body: str) -> dict[str, Any]:
 def message(notice: ChatNotice, body: str) -> dict[str, Any]:
     text = render_to_string("chat/google_chat_text.txt", {"notice": notice}).strip()
     return {
-        "text": _unmarked(_short(text, TEXT_LIMIT)),
+        "text": _unmarked(short(text, TEXT_LIMIT)),
         "cardsV2": [{"cardId": CARD_ID, "card": card(notice, body)}],
     }
 
 
-def _size(data: dict[str, Any]) -> int:
-    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
-
-
 ERROR_STATUS = re.compile(r'"status"\s*:\s*"([A-Z_]+)"')
-ERROR_MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.)*)')
 # Google APIs sometimes say "slow down" with a 403 rather than a 429.
 QUOTA = re.compile(r"RESOURCE_EXHAUSTED|rateLimitExceeded|userRateLimitExceeded|[Qq]uota")
 
 
-class GoogleChatTransport(ChatTransport):
+class GoogleChatTransport(CardTransport):
     provider = "google_chat"
+    style = GOOGLE_CHAT
+    message_limit = MESSAGE_LIMIT
+    body_limit = BODY_LIMIT
 
-    def payload(self, notice: ChatNotice) -> dict[str, Any]:
-        fixed = _size(message(notice, ""))
-        room = min(BODY_LIMIT, MESSAGE_LIMIT - fixed - 64)
-        body = google_chat_html(notice.body, limit=room, more_url=notice.url, more_label=READ_MORE)
-        if body and json_size(body) > room:  # not even the ellipsis and link fit
-            body = ""
+    def build(self, notice: ChatNotice, body: str) -> dict[str, Any]:
         return message(notice, body)
 
     def result(self, answer: Answer) -> Result:

@@ -1,11 +1,12 @@
 """Markdown of update bodies in each chat provider's own formatting.
 
 The operator writes CommonMark (rendered to HTML for the page and email by statuspage/markdown.py);
-chat providers each read their own dialect. The body is parsed into markdown-it tokens and
-written out again per dialect: Slack mrkdwn (`slack`), the Markdown subset Discord and Teams
-read (`markdown`, `discord`), and plain text (`plain`). What a dialect cannot show (images,
-tables, headings) becomes text it can; text is escaped so that nothing in a body turns into a
-mention, a link or markup the operator did not write. Links keep only http(s) and mailto.
+chat providers each read their own dialect. The body is read into markdown-it tokens as the
+page reads it (`statuspage.markdown.tokens`) and written out again per dialect: Slack mrkdwn
+(`slack`), the Markdown subset Discord and Teams read (`markdown`, `discord`), and plain text
+(`plain`). What a dialect cannot show (images, tables, headings) becomes text it can; text is
+escaped so that nothing in a body turns into a mention, a link or markup the operator did not
+write. Links keep only http(s) and mailto.
 
 `fit` cuts a rendered body to a provider's limit at a block boundary where it can, and never
 inside a link, an entity or an escape; it ends with an ellipsis and a link to the full update.
@@ -13,23 +14,15 @@ inside a link, an entity or an escape; it ends with an ellipsis and a link to th
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from statuspage.markdown import tokens
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # Bare URLs in text are left as they are: the providers link them, and escaping would break them.
 BARE_URL = re.compile(r"https?://[^\s<>\"]+")
 ELLIPSIS = "…"
-
-
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    # The same reading of the body as the page's (statuspage/markdown.py): raw HTML stays text.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
-        ["table", "strikethrough"]
-    )
 
 
 def units(text: str) -> int:
@@ -349,7 +342,7 @@ def _blocks(tokens: list[Token], d: Dialect) -> list[str]:
 
 def blocks(text: str, d: Dialect) -> list[str]:
     """The body's top-level blocks (paragraphs, lists, quotes, code) in dialect `d`."""
-    return _blocks(_parser().parse(text or ""), d)
+    return _blocks(tokens(text), d)
 
 
 def slack(text: str) -> str:

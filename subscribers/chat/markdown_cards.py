@@ -17,21 +17,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
-ELLIPSIS = "…"
+from statuspage.markdown import tokens
 
-
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    # The same reading of the body as the page's (statuspage/markdown.py): raw HTML is text.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
-        ["table", "strikethrough"]
-    )
+from .markdown import ELLIPSIS, SAFE_SCHEMES
 
 
 def json_size(text: str) -> int:
@@ -213,7 +204,7 @@ def blocks(markdown: str, style: Style) -> list[Block]:
     heading = False
     row: list[tuple[str, str]] | None = None
     header_row = False
-    for token in _parser().parse(markdown or ""):
+    for token in tokens(markdown):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             start = int(token.attrGet("start") or 1)

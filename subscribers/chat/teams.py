@@ -11,24 +11,27 @@ when it refuses the card, which retrying will not change but which is no reason 
 subscriber; 404 once the workflow is deleted; 429 with Retry-After when throttled.
 """
 
-import json
 import re
 from typing import Any
 
 from django.template.loader import render_to_string
 
 from ..transports import Answer, Outcome, Result
-from .markdown_cards import json_size, teams_markdown, teams_plain
+from .cards import (
+    AFFECTED,
+    COMPONENT_NAME_LIMIT,
+    ERROR_MESSAGE,
+    MAX_COMPONENTS,
+    CardTransport,
+    buttons,
+    short,
+)
+from .markdown_cards import TEAMS, teams_plain
 from .notice import ChatNotice
-from .transport import ChatTransport
 
 # The largest message a Teams webhook takes is 28 KB; the body gets what the rest leaves.
 MESSAGE_LIMIT = 28_000
 BODY_LIMIT = 12_000
-# A page with many components lists the first ones and says how many more there are.
-MAX_COMPONENTS = 20
-NAME_LIMIT = 200
-COMPONENT_NAME_LIMIT = 100
 
 # Container style and TextBlock colour by tone (ChatNotice.tone).
 STYLES = {
@@ -39,17 +42,6 @@ STYLES = {
     "major": ("attention", "attention"),
     "critical": ("attention", "attention"),
 }
-
-VIEW = "View details"
-UNSUBSCRIBE = "Unsubscribe"
-MANAGE = "Manage subscription"
-READ_MORE = "Read the full update"
-AFFECTED = "Affected components"
-
-
-def _short(text: str, limit: int = NAME_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _run(text: str, **style: Any) -> dict[str, Any]:
@@ -81,7 +73,7 @@ def _components(notice: ChatNotice) -> list[dict[str, Any]]:
         return []
     facts = [
         {
-            "title": teams_plain(_short(row.get("name", ""), COMPONENT_NAME_LIMIT)),
+            "title": teams_plain(short(row.get("name", ""), COMPONENT_NAME_LIMIT)),
             "value": teams_plain(row["status"]),
         }
         for row in rows[:MAX_COMPONENTS]
@@ -102,12 +94,12 @@ def card(notice: ChatNotice, body: str) -> dict[str, Any]:
     band: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": teams_plain(_short(notice.heading)),
+            "text": teams_plain(short(notice.heading)),
             "color": colour,
             "weight": "bolder",
             "wrap": True,
         },
-        _rich(_run(_short(notice.name, 300), size="large", weight="bolder")),
+        _rich(_run(short(notice.name, 300), size="large", weight="bolder")),
     ]
     details = _details(notice)
     if details:
@@ -124,18 +116,13 @@ def card(notice: ChatNotice, body: str) -> dict[str, Any]:
     if link:
         run["selectAction"] = link
     items.append(_rich(run, separator=True, spacing="medium"))
-    actions = [_open(VIEW, notice.url)] if notice.url else []
-    if notice.unsubscribe_url:
-        actions.append(_open(UNSUBSCRIBE, notice.unsubscribe_url))
-    if notice.manage_url:
-        actions.append(_open(MANAGE, notice.manage_url))
     return {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.5",
-        "fallbackText": _short(f"{notice.heading}: {notice.name}", 300),
+        "fallbackText": short(f"{notice.heading}: {notice.name}", 300),
         "body": items,
-        "actions": actions,
+        "actions": [_open(label, url) for label, url in buttons(notice)],
     }
 
 
@@ -152,24 +139,16 @@ def message(content: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _size(data: dict[str, Any]) -> int:
-    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
-
-
-ERROR_MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.)*)')
 ERROR_CODE = re.compile(r'"code"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-class TeamsTransport(ChatTransport):
+class TeamsTransport(CardTransport):
     provider = "teams"
+    style = TEAMS
+    message_limit = MESSAGE_LIMIT
+    body_limit = BODY_LIMIT
 
-    def payload(self, notice: ChatNotice) -> dict[str, Any]:
-        # What the card takes without the body, so the body gets exactly the room left.
-        fixed = _size(message(card(notice, "")))
-        room = min(BODY_LIMIT, MESSAGE_LIMIT - fixed - 64)
-        body = teams_markdown(notice.body, limit=room, more_url=notice.url, more_label=READ_MORE)
-        if body and json_size(body) > room:  # not even the ellipsis and link fit
-            body = ""
+    def build(self, notice: ChatNotice, body: str) -> dict[str, Any]:
         return message(card(notice, body))
 
     def result(self, answer: Answer) -> Result:
