@@ -142,13 +142,18 @@ def _nudge_confirmation(subscriber_id: str) -> None:
     broker.publish("subscribers.tasks.send_confirmation", subscriber_id)
 
 
+def _activate(subscriber: Subscriber) -> None:
+    """Active from now on: confirmed by its holder, or vouched for by an operator."""
+    subscriber.state = SubscriberState.ACTIVE
+    subscriber.confirmed_at = timezone.now()
+    subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+
+
 @transaction.atomic
 def confirm_subscriber(*, subscriber: Subscriber, actor: Actor) -> Subscriber:
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if subscriber.state == SubscriberState.UNCONFIRMED:
-        subscriber.state = SubscriberState.ACTIVE
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+        _activate(subscriber)
         record_audit(page=subscriber.page, actor=actor, action="confirm", obj=subscriber)
     return subscriber
 
@@ -237,9 +242,7 @@ def add_email_subscriber(
         raise ValidationError({"email": f"{address} is suppressed: {subscriber.suppressed_reason}"})
     _set_scope(subscriber, chosen)
     if subscriber.state != SubscriberState.ACTIVE:
-        subscriber.state = SubscriberState.ACTIVE
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+        _activate(subscriber)
     record_audit(page=page, actor=actor, action="add_subscriber", obj=subscriber)
     return subscriber
 
@@ -367,9 +370,7 @@ def add_incident_subscriber(
     if subscriber.state == SubscriberState.ACTIVE:
         return subscriber
     if skip_confirmation:
-        subscriber.state = SubscriberState.ACTIVE
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+        _activate(subscriber)
         record_audit(page=page, actor=actor, action="add_subscriber", obj=subscriber)
         return subscriber
     if subscriber.state == SubscriberState.UNSUBSCRIBED:

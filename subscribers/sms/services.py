@@ -105,9 +105,7 @@ def subscribe_sms(
         subscriber.save(update_fields=["state", "suppressed_reason", "updated_at"])
     services._set_scope(subscriber, chosen)
     if skip_confirmation:
-        subscriber.state = SubscriberState.ACTIVE
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["state", "confirmed_at", "updated_at"])
+        services._activate(subscriber)
         record_audit(page=page, actor=actor, action="add_subscriber", obj=subscriber)
         return subscriber
     request_code(subscriber)
