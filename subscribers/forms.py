@@ -46,14 +46,12 @@ class WebhookForm(ComponentChoiceForm):
     field_order = ["endpoint", "email", "components", "website"]
 
 
-class ChatForm(ComponentChoiceForm):
-    endpoint = forms.CharField(max_length=500, label="Webhook URL")
+class ChatForm(WebhookForm):
+    """The webhook form, which a chat channel's sign-up shows with the contact as optional."""
+
     email = forms.CharField(
         max_length=254, required=False, label="Contact email (optional, for delivery problems)"
     )
-    website = forms.CharField(required=False, label="Leave this empty")
-
-    field_order = ["endpoint", "email", "components", "website"]
 
 
 class ImportForm(forms.Form):
