@@ -118,14 +118,6 @@ def card(notice: ChatNotice, body: str) -> dict[str, Any]:
     }
 
 
-def message(notice: ChatNotice, body: str) -> dict[str, Any]:
-    text = render_to_string("chat/google_chat_text.txt", {"notice": notice}).strip()
-    return {
-        "text": _unmarked(short(text, TEXT_LIMIT)),
-        "cardsV2": [{"cardId": CARD_ID, "card": card(notice, body)}],
-    }
-
-
 ERROR_STATUS = re.compile(r'"status"\s*:\s*"([A-Z_]+)"')
 # Google APIs sometimes say "slow down" with a 403 rather than a 429.
 QUOTA = re.compile(r"RESOURCE_EXHAUSTED|rateLimitExceeded|userRateLimitExceeded|[Qq]uota")
@@ -138,7 +130,11 @@ class GoogleChatTransport(CardTransport):
     body_limit = BODY_LIMIT
 
     def build(self, notice: ChatNotice, body: str) -> dict[str, Any]:
-        return message(notice, body)
+        text = render_to_string("chat/google_chat_text.txt", {"notice": notice}).strip()
+        return {
+            "text": _unmarked(short(text, TEXT_LIMIT)),
+            "cardsV2": [{"cardId": CARD_ID, "card": card(notice, body)}],
+        }
 
     def result(self, answer: Answer) -> Result:
         if 200 <= answer.status < 300:

@@ -126,19 +126,6 @@ def card(notice: ChatNotice, body: str) -> dict[str, Any]:
     }
 
 
-def message(content: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "attachments": [
-            {
-                "contentType": "application/vnd.microsoft.card.adaptive",
-                "contentUrl": None,
-                "content": content,
-            }
-        ],
-    }
-
-
 ERROR_CODE = re.compile(r'"code"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -149,7 +136,16 @@ class TeamsTransport(CardTransport):
     body_limit = BODY_LIMIT
 
     def build(self, notice: ChatNotice, body: str) -> dict[str, Any]:
-        return message(card(notice, body))
+        return {
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "contentUrl": None,
+                    "content": card(notice, body),
+                }
+            ],
+        }
 
     def result(self, answer: Answer) -> Result:
         if answer.status == 400:
