@@ -1,5 +1,6 @@
 import pytest
 
+from tests.support.chat_providers import ChatProvider, chat_hosts
 from tests.support.receivers import HostileHTTPServer, WebhookReceiver
 
 
@@ -39,5 +40,23 @@ def twilio(settings):
     settings.TWILIO_FROM = SENDER
     server = FakeTwilio().start()
     settings.TWILIO_API_BASE = server.base
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack(settings):
+    """A server that answers as Slack's incoming webhooks do, which chat channels may post to."""
+    chat_hosts(settings)
+    server = ChatProvider("slack").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def discord(settings):
+    """A server that answers as Discord's webhooks do, which chat channels may post to."""
+    chat_hosts(settings)
+    server = ChatProvider("discord").start()
     yield server
     server.stop()

@@ -16,7 +16,7 @@ from subscribers.chat.transport import ChatTransport
 from subscribers.chat_signup import add_chat_subscriber
 from subscribers.models import Channel, Subscriber, SubscriberState
 from subscribers.validation import clean_chat_endpoint
-from tests.support.chat_providers import ChatProvider, chat_hosts
+from tests.support.chat_providers import chat_hosts
 from tests.support.delivery import deliver_all
 from tests.support.scenes import open_api_incident
 
@@ -28,20 +28,6 @@ def offered(page, settings):
     page.allow_slack_subscribers = True
     page.allow_discord_subscribers = True
     save_page(page=page, actor="tests")
-
-
-@pytest.fixture
-def slack():
-    server = ChatProvider("slack").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def discord():
-    server = ChatProvider("discord").start()
-    yield server
-    server.stop()
 
 
 def test_a_visitor_adds_a_slack_channel_and_sees_the_test_message_there(client, page, slack):

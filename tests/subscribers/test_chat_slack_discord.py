@@ -27,22 +27,6 @@ from tests.support.personas import component
 from tests.support.scenes import open_api_incident, past_incident, schedule_upgrade
 
 
-@pytest.fixture
-def slack(settings):
-    chat_hosts(settings)
-    server = ChatProvider("slack").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def discord(settings):
-    chat_hosts(settings)
-    server = ChatProvider("discord").start()
-    yield server
-    server.stop()
-
-
 def subscribed(page, channel, server, components=None):
     """A channel added as a visitor would; the test message it gets is then forgotten."""
     subscriber = add_chat_subscriber(
@@ -325,8 +309,8 @@ LONG_BODY = "\n\n".join(
 )
 
 
-def test_a_long_update_and_many_components_stay_within_slacks_limits(page, slack):
-    subscribed(page, Channel.SLACK, slack)
+def open_a_long_incident(page):
+    """An incident at the longest name, with LONG_BODY and 60 long-named components, delivered."""
     many = [component(page, f"Region {n} " + "x" * 60) for n in range(60)]
     incidents.open_incident(
         page=page,
@@ -336,6 +320,11 @@ def test_a_long_update_and_many_components_stay_within_slacks_limits(page, slack
         actor="tests",
     )
     deliver_all()
+
+
+def test_a_long_update_and_many_components_stay_within_slacks_limits(page, slack):
+    subscribed(page, Channel.SLACK, slack)
+    open_a_long_incident(page)
 
     (message,) = slack.bodies()
     assert block_kit_problems(message) == []
@@ -347,15 +336,7 @@ def test_a_long_update_and_many_components_stay_within_slacks_limits(page, slack
 
 def test_a_long_update_and_many_components_stay_within_discords_limits(page, discord):
     subscribed(page, Channel.DISCORD, discord)
-    many = [component(page, f"Region {n} " + "x" * 60) for n in range(60)]
-    incidents.open_incident(
-        page=page,
-        name="N" * 255,
-        body=LONG_BODY,
-        component_statuses=dict.fromkeys(many, ComponentStatus.MAJOR_OUTAGE),
-        actor="tests",
-    )
-    deliver_all()
+    open_a_long_incident(page)
 
     (message,) = discord.bodies()
     assert discord_problems(message) == []
