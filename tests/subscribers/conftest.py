@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from tests.support.chat_providers import ChatProvider, chat_hosts
@@ -44,19 +47,18 @@ def twilio(settings):
     server.stop()
 
 
-@pytest.fixture
-def slack(settings):
-    """A server that answers as Slack's incoming webhooks do, which chat channels may post to."""
-    chat_hosts(settings)
-    server = ChatProvider("slack").start()
-    yield server
-    server.stop()
+def chat_provider(provider: str) -> Any:
+    """A fixture named `provider`: a server that answers as that provider's webhooks do, which
+    chat channels may post to."""
+
+    def serve(settings: Any) -> Iterator[ChatProvider]:
+        chat_hosts(settings)
+        server = ChatProvider(provider).start()
+        yield server
+        server.stop()
+
+    return pytest.fixture(serve, name=provider)
 
 
-@pytest.fixture
-def discord(settings):
-    """A server that answers as Discord's webhooks do, which chat channels may post to."""
-    chat_hosts(settings)
-    server = ChatProvider("discord").start()
-    yield server
-    server.stop()
+slack = chat_provider("slack")
+discord = chat_provider("discord")
