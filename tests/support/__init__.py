@@ -5,7 +5,8 @@
 - markup: a page's sections and visible text; documents: the public API's paths
 - scenes: incidents and maintenance many tests set up alike; forms: admin forms as posted
 - api_client: a plain HTTP client for the live server (the operator API, the hooks)
-- mail: a real SMTP server; receivers: real webhook receivers, well or badly behaved
+- mail: a real SMTP server; receivers: LocalHTTPServer, the base of every local HTTP server
+  (chat_providers, chat_servers_teams, twilio), and webhook receivers well or badly behaved
 - delivery: the notification pipeline driven to the end without a worker
 - postmark: recorded provider tracking payloads
 - processes: Beacon's real processes (worker, `manage.py start`), and waiting on them
