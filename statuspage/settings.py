@@ -301,6 +301,20 @@ SIGNIN_OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in envlist("OIDC_ALLOWE
 SIGNIN_OIDC_TRUST_EMAIL = envbool("OIDC_TRUST_EMAIL", False)
 SIGNIN_MFA_REQUIRED = envbool("MFA_REQUIRED", False)
 SIGNIN_MFA_ENABLED = envbool("MFA_ENABLED", False) or SIGNIN_MFA_REQUIRED
+# The key the second factor's secrets are encrypted with in the database, kept apart from
+# SECRET_KEY so that rotating one never touches the other (statuspage/mfa_secrets.py); unset,
+# one is derived from SECRET_KEY. Older keys stay readable as fallbacks until
+# `manage.py encrypt_mfa_secrets` has re-encrypted every secret.
+SIGNIN_MFA_ENCRYPTION_KEY = env("MFA_ENCRYPTION_KEY")
+SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS = envlist("MFA_ENCRYPTION_KEY_FALLBACKS")
+for _key in [SIGNIN_MFA_ENCRYPTION_KEY, *SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS]:
+    if _key and len(_key) < 32:
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY and its fallbacks must be at least 32 characters long, such as "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))' prints."
+        )
+if SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS and not SIGNIN_MFA_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("MFA_ENCRYPTION_KEY_FALLBACKS is set: set MFA_ENCRYPTION_KEY too.")
 if SIGNIN_OIDC_ISSUER:
     _oidc = urlparse(SIGNIN_OIDC_ISSUER)
     if _oidc.scheme not in {"http", "https"} or not _oidc.hostname:
@@ -325,6 +339,7 @@ SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
 }
 ACCOUNT_ADAPTER = "statuspage.signin.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "statuspage.signin.SocialAccountAdapter"
+MFA_ADAPTER = "statuspage.signin.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"

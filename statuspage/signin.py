@@ -23,6 +23,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.admin import AuthenticatorAdmin
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -36,6 +37,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from . import mfa_secrets
 from .admin_site import (
     count_attempt,
     forgive_attempt,
@@ -139,6 +141,16 @@ class AccountAdapter(DefaultAccountAdapter):
 def signed_in_within(request: HttpRequest, seconds: int) -> bool:
     records = get_authentication_records(request, request.user)
     return bool(records) and time.time() - float(records[-1].get("at", 0)) < seconds
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds encrypted at rest (statuspage/mfa_secrets.py)."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
