@@ -364,14 +364,27 @@ class SignInMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """A provider that is down or answers nonsense where allauth does not expect it (its
-        discovery document, read when a sign-in starts): a page that says so, not a 500."""
+        """A provider that is down, hung (every call to it is bounded by
+        SOCIALACCOUNT_REQUESTS_TIMEOUT) or answers nonsense where allauth does not expect it (its
+        discovery document, read when a sign-in starts and again at the callback): a page that
+        says so, not a 500."""
         if not request.path_info.startswith("/accounts/oidc/"):
             return None
         if not isinstance(exception, requests.RequestException | ValueError | KeyError):
             return None
         provider_id = request.path_info.removeprefix("/accounts/oidc/").partition("/")[0]
         logger.warning("signin: %s could not be reached: %r", provider_id, exception)
+        record_account_audit(
+            action=AccountAction.SIGN_IN_FAILED,
+            user=None,
+            actor="anonymous",
+            details={
+                "method": "sso",
+                "provider": provider_id,
+                "reason": "provider unreachable",
+                "address": client_address(request),
+            },
+        )
         return render(
             request,
             "signin/provider_unavailable.html",
