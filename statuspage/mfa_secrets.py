@@ -46,7 +46,7 @@ def key_secrets() -> list[str]:
     """The secrets keys are derived from, the one to encrypt with first."""
     if settings.SIGNIN_MFA_ENCRYPTION_KEY:
         return [settings.SIGNIN_MFA_ENCRYPTION_KEY, *settings.SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS]
-    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
 
 
 def _multi() -> MultiFernet:

@@ -94,6 +94,10 @@ if not SECRET_KEY:
             'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
     SECRET_KEY = _embedded_secret_key()
+# Older secret keys, comma-separated, still accepted for sessions and signed values while they
+# expire after SECRET_KEY changed (and for second-factor secrets when MFA_ENCRYPTION_KEY is
+# unset: statuspage/mfa_secrets.py).
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 _site = urlparse(SITE_URL)
