@@ -35,7 +35,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         return str(entry.page) if entry.page_id else "Whole installation"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("page")
+        entries = super().get_queryset(request).select_related("page")
+        if not getattr(request.user, "is_superuser", False):
+            # Other operators' sign-ins, addresses and second factors are for superusers.
+            entries = entries.exclude(page__isnull=True)
+        return entries
 
 
 class PublishedFilter(admin.SimpleListFilter):

@@ -5,9 +5,11 @@ import json
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import User
 from django.test import Client
 
 from events.models import AccountAction, AuditEntry
+from pages.roles import assign_role
 from tests.support.totp import totp_code, wrong_code
 
 from .test_totp import ADMIN_INDEX, new_client, set_up_totp, sign_in_with_password
@@ -159,3 +161,23 @@ def test_the_admins_audit_log_lists_sign_ins_beside_the_pages_entries(alice, mfa
     detail = client.get(f"/admin/events/auditentry/{entry.pk}/change/")
     assert detail.status_code == 200
     assert "password" in detail.text
+
+
+def test_only_superusers_see_the_installations_entries(alice, mfa_on, page):
+    sign_in_with_password(new_client(), "alice", PASSWORD)
+    carol = User.objects.create_user("carol", "carol@example.com", "carols password")
+    assign_role(carol, "admin")
+    as_carol = Client()
+    as_carol.force_login(carol)
+    as_alice = Client()
+    as_alice.force_login(alice)
+
+    hidden = as_carol.get("/admin/events/auditentry/")
+    shown = as_alice.get("/admin/events/auditentry/")
+
+    assert hidden.status_code == shown.status_code == 200
+    assert "Whole installation" not in hidden.text
+    assert "Whole installation" in shown.text
+    entry = AuditEntry.objects.filter(page=None).first()
+    assert entry is not None
+    assert as_carol.get(f"/admin/events/auditentry/{entry.pk}/change/").status_code == 302
