@@ -24,13 +24,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry, site=site)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor_label", "action", "object_type", "object_repr", "page"]
+    list_display = ["at", "actor_label", "action", "object_type", "object_repr", "where"]
     list_filter = ["action", "object_type", "actor_label", "page"]
     search_fields = ["object_repr", "object_id", "actor_label"]
     date_hierarchy = "at"
 
+    @admin.display(description="page", ordering="page")
+    def where(self, entry: AuditEntry) -> str:
+        # Sign-ins and second factors concern the whole installation rather than one page.
+        return str(entry.page) if entry.page_id else "Whole installation"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("page")
+        entries = super().get_queryset(request).select_related("page")
+        if not getattr(request.user, "is_superuser", False):
+            # Other operators' sign-ins, addresses and second factors are for superusers.
+            entries = entries.exclude(page__isnull=True)
+        return entries
 
 
 class PublishedFilter(admin.SimpleListFilter):

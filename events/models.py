@@ -2,7 +2,7 @@
 
 Domain services write an `OutboxEvent` in the same transaction as the change it describes;
 background work (snapshots, notifications) consumes it later. `AuditEntry` records who changed
-what, with the values before and after.
+what, with the values before and after, on a page or (sign-ins, second factors) installation-wide.
 """
 
 from django.conf import settings
@@ -26,6 +26,18 @@ class EventKind(models.TextChoices):
     COMPONENT_STATUS_CHANGED = "component.status_changed", "Component status changed"
     COMPONENTS_CHANGED = "components.changed", "Components changed"
     PAGE_CHANGED = "page.changed", "Page changed"
+
+
+class AccountAction(models.TextChoices):
+    """What an installation-wide audit entry (no page) records about an operator's account."""
+
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "sign_out", "Signed out"
+    MFA_ENABLED = "mfa_enabled", "Second factor added"
+    MFA_DISABLED = "mfa_disabled", "Second factor removed"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
 
 
 class OutboxEventQuerySet(models.QuerySet["OutboxEvent"]):
@@ -73,7 +85,15 @@ class OutboxEvent(models.Model):
 
 
 class AuditEntry(models.Model):
-    page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="audit_entries")
+    # None for what concerns the whole installation rather than one page: operators signing in
+    # and out, and their second factors (events.services.record_account_audit).
+    page = models.ForeignKey(
+        "pages.Page",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_entries",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import AuditEntry, EventKind, OutboxEvent
+from .models import AccountAction, AuditEntry, EventKind, OutboxEvent
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,29 @@ def record_audit(
         object_repr=str(obj)[:200],
         before=before,
         after=after,
+        **actor_fields(actor),
+    )
+
+
+def record_account_audit(
+    *,
+    action: AccountAction,
+    user: AbstractBaseUser | None,
+    actor: Actor,
+    username: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An installation-wide entry about an operator's account: `user` when known, otherwise
+    the `username` as typed (a failed sign-in). `details` are plain JSON values and never hold
+    a password or a code."""
+    label = user.get_username() if user is not None else username
+    return AuditEntry.objects.create(
+        page=None,
+        action=action,
+        object_type="user",
+        object_id=str(user.pk) if user is not None else "",
+        object_repr=label[:200],
+        after=details or None,
         **actor_fields(actor),
     )
 

@@ -166,7 +166,12 @@ def signin_routed() -> bool:
     rather than through the admin's own password form."""
     from allauth.socialaccount.models import SocialApp
 
-    if settings.SIGNIN_OIDC_ISSUER or settings.SIGNIN_OIDC_REQUIRED or settings.SIGNIN_MFA_ENABLED:
+    if (
+        settings.SIGNIN_OIDC_POLICIES
+        or settings.SIGNIN_OIDC_ISSUER
+        or settings.SIGNIN_OIDC_REQUIRED
+        or settings.SIGNIN_MFA_ENABLED
+    ):
         return True
     try:
         return SocialApp.objects.filter(provider="openid_connect").exists()

@@ -16,6 +16,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from statuspage.oidc_settings import SINGLE_ID, ProviderPolicy, check_issuer, parse_providers
+from statuspage.oidc_settings import app as oidc_app
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BEACON_VAR_DIR", BASE_DIR / "var"))
 
@@ -91,6 +94,10 @@ if not SECRET_KEY:
             'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
     SECRET_KEY = _embedded_secret_key()
+# Older secret keys, comma-separated, still accepted for sessions and signed values while they
+# expire after SECRET_KEY changed (and for second-factor secrets when MFA_ENCRYPTION_KEY is
+# unset: statuspage/mfa_secrets.py).
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 _site = urlparse(SITE_URL)
@@ -301,30 +308,67 @@ SIGNIN_OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in envlist("OIDC_ALLOWE
 SIGNIN_OIDC_TRUST_EMAIL = envbool("OIDC_TRUST_EMAIL", False)
 SIGNIN_MFA_REQUIRED = envbool("MFA_REQUIRED", False)
 SIGNIN_MFA_ENABLED = envbool("MFA_ENABLED", False) or SIGNIN_MFA_REQUIRED
+# The key the second factor's secrets are encrypted with in the database, kept apart from
+# SECRET_KEY so that rotating one never touches the other (statuspage/mfa_secrets.py); unset,
+# one is derived from SECRET_KEY. Older keys stay readable as fallbacks until
+# `manage.py encrypt_mfa_secrets` has re-encrypted every secret.
+SIGNIN_MFA_ENCRYPTION_KEY = env("MFA_ENCRYPTION_KEY")
+SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS = envlist("MFA_ENCRYPTION_KEY_FALLBACKS")
+for _key in [SIGNIN_MFA_ENCRYPTION_KEY, *SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS]:
+    if _key and len(_key) < 32:
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY and its fallbacks must be at least 32 characters long, such as "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))' prints."
+        )
+if SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS and not SIGNIN_MFA_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("MFA_ENCRYPTION_KEY_FALLBACKS is set: set MFA_ENCRYPTION_KEY too.")
 if SIGNIN_OIDC_ISSUER:
-    _oidc = urlparse(SIGNIN_OIDC_ISSUER)
-    if _oidc.scheme not in {"http", "https"} or not _oidc.hostname:
-        raise ImproperlyConfigured(f"OIDC_ISSUER={SIGNIN_OIDC_ISSUER!r} must be an http(s) URL.")
+    SIGNIN_OIDC_ISSUER = check_issuer(SIGNIN_OIDC_ISSUER, "OIDC_ISSUER")
     if not (env("OIDC_CLIENT_ID") and env("OIDC_CLIENT_SECRET")):
         raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
-SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
-    "openid_connect": {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": "sso",
-                "name": SIGNIN_OIDC_NAME,
-                "client_id": env("OIDC_CLIENT_ID"),
-                "secret": env("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": SIGNIN_OIDC_ISSUER},
-            }
-        ]
-        if SIGNIN_OIDC_ISSUER
-        else [],
+# More providers beside (or instead of) OIDC_ISSUER, each with a button of its own: a JSON list
+# of {"id", "name", "issuer", "client_id", "client_secret", "allowed_domains", "trust_email"}
+# (statuspage/oidc_settings.py).
+_oidc_providers = parse_providers(env("OIDC_PROVIDERS"))
+_oidc_apps = (
+    [
+        oidc_app(
+            provider_id=SINGLE_ID,
+            name=SIGNIN_OIDC_NAME,
+            issuer=SIGNIN_OIDC_ISSUER,
+            client_id=env("OIDC_CLIENT_ID"),
+            secret=env("OIDC_CLIENT_SECRET"),
+        )
+    ]
+    if SIGNIN_OIDC_ISSUER
+    else []
+)
+# Each configured provider's name, allowed domains and trust in its emails, by id. Providers
+# added in the admin follow OIDC_ALLOWED_DOMAINS and OIDC_TRUST_EMAIL.
+SIGNIN_OIDC_POLICIES: dict[str, ProviderPolicy] = (
+    {
+        SINGLE_ID: ProviderPolicy(
+            name=SIGNIN_OIDC_NAME,
+            allowed_domains=SIGNIN_OIDC_ALLOWED_DOMAINS,
+            trust_email=SIGNIN_OIDC_TRUST_EMAIL,
+        )
     }
+    if SIGNIN_OIDC_ISSUER
+    else {}
+)
+for _app, _id, _policy in _oidc_providers:
+    if _id in SIGNIN_OIDC_POLICIES:
+        raise ImproperlyConfigured(
+            f"OIDC_PROVIDERS: id {_id!r} is the one OIDC_ISSUER's provider has; choose another."
+        )
+    SIGNIN_OIDC_POLICIES[_id] = _policy
+    _oidc_apps.append(_app)
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": _oidc_apps}
 }
 ACCOUNT_ADAPTER = "statuspage.signin.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "statuspage.signin.SocialAccountAdapter"
+MFA_ADAPTER = "statuspage.signin.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"

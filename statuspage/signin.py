@@ -12,37 +12,52 @@ later change of email at the provider still finds them). Anyone else gets a page
 and never an account.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 import requests
+from allauth.account import signals as account_signals
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.admin import AuthenticatorAdmin
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import get_adapter as get_socialaccount_adapter
 from allauth.socialaccount.admin import SocialAppAdmin
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
+from django.contrib.auth import signals as auth_signals
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from events.models import AccountAction
+from events.services import record_account_audit
+
+from . import mfa_secrets
 from .admin_site import (
+    client_address,
     count_attempt,
     forgive_attempt,
     signin_routed,
     site,
     throttled_message,
 )
+from .oidc_settings import ProviderPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +91,24 @@ class OperatorAuthenticatorAdmin(AuthenticatorAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: Authenticator) -> None:
+        audit_removed_in_admin(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for authenticator in queryset.select_related("user"):
+            audit_removed_in_admin(request, authenticator)
+        super().delete_queryset(request, queryset)
+
+
+def audit_removed_in_admin(request: HttpRequest, authenticator: Authenticator) -> None:
+    record_account_audit(
+        action=AccountAction.MFA_DISABLED,
+        user=authenticator.user,
+        actor=request.user,
+        details={"type": authenticator.type, "removed_in": "admin"},
+    )
 
 
 def register_admin() -> None:
@@ -111,14 +144,25 @@ class AccountAdapter(DefaultAccountAdapter):
         if attempt.wait:
             raise ValidationError(throttled_message(attempt.wait))
         user = super().authenticate(request, **credentials)
+        if user is not None and not getattr(user, "is_staff", False):
+            # A wrong password was recorded by Django's user_login_failed (audit_failed_sign_in).
+            record_account_audit(
+                action=AccountAction.SIGN_IN_FAILED,
+                user=user,
+                actor="anonymous",
+                details={
+                    "method": "password",
+                    "reason": "not staff",
+                    "address": client_address(request),
+                },
+            )
         if user is None or not getattr(user, "is_staff", False):
             # The same answer as a wrong password: nothing says which accounts exist.
             return None
         forgive_attempt(attempt)
         if password_refused(user):
             raise ValidationError(
-                f"Sign in with {settings.SIGNIN_OIDC_NAME}: password sign-in is kept for "
-                "superusers."
+                f"Sign in with {provider_names(request)}: password sign-in is kept for superusers."
             )
         return user
 
@@ -141,35 +185,80 @@ def signed_in_within(request: HttpRequest, seconds: int) -> bool:
     return bool(records) and time.time() - float(records[-1].get("at", 0)) < seconds
 
 
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds encrypted at rest (statuspage/mfa_secrets.py)."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)
+
+
+def policy_for(request: HttpRequest | None, provider_id: str) -> ProviderPolicy:
+    """A provider's name, allowed domains and trust in its emails: its own when it comes from
+    OIDC_PROVIDERS, else (OIDC_ISSUER's, or one added in the admin) the OIDC_* settings."""
+    configured = settings.SIGNIN_OIDC_POLICIES.get(provider_id)
+    if configured is not None:
+        return configured
+    name = settings.SIGNIN_OIDC_NAME
+    # No such provider (any more): the generic name will do.
+    with contextlib.suppress(Exception):
+        name = get_socialaccount_adapter().get_provider(request, provider_id).name or name
+    return ProviderPolicy(
+        name=name,
+        allowed_domains=settings.SIGNIN_OIDC_ALLOWED_DOMAINS,
+        trust_email=settings.SIGNIN_OIDC_TRUST_EMAIL,
+    )
+
+
+def provider_names(request: HttpRequest) -> str:
+    """The providers on the sign-in page, for "Sign in with ..."."""
+    try:
+        names = [provider.name for provider in get_socialaccount_adapter().list_providers(request)]
+    except Exception:
+        names = []
+    return " or ".join(names) or settings.SIGNIN_OIDC_NAME
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return False
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        trusted = settings.SIGNIN_OIDC_TRUST_EMAIL
-        verified = [
+        provider_id = sociallogin.account.provider
+        policy = policy_for(request, provider_id)
+        emails = [
             address.email.strip().lower()
             for address in sociallogin.email_addresses
-            if address.email and (address.verified or trusted)
+            if address.email and (address.verified or policy.trust_email)
         ]
-        allowed = settings.SIGNIN_OIDC_ALLOWED_DOMAINS
-        if allowed:
-            verified = [email for email in verified if email.rpartition("@")[2] in allowed]
+        allowed = policy.allowed_domains
+        verified = [e for e in emails if not allowed or e.rpartition("@")[2] in allowed]
+        refusal = ""
+        if not emails:
+            refusal = "unverified"
+        elif not verified:
+            refusal = "domain"
         if sociallogin.is_existing:
             user = sociallogin.user
-            if not (user.is_active and user.is_staff) or (allowed and not verified):
-                raise ImmediateHttpResponse(no_operator(request, verified))
+            if not (user.is_active and user.is_staff):
+                refusal = "unknown"
+            if refusal:
+                refuse(request, policy, provider_id, refusal, emails, user=user)
             return
         operators = list(
             User.objects.filter(email__iexact=verified[0], is_active=True, is_staff=True)
             if verified
             else []
         )
-        if len(operators) != 1:
+        if not refusal and len(operators) != 1:
             # None, or two accounts sharing an email: which one is meant is not ours to guess.
-            raise ImmediateHttpResponse(no_operator(request, verified))
+            refusal = "unknown"
+        if refusal:
+            refuse(request, policy, provider_id, refusal, emails)
         sociallogin.connect(request, operators[0])
-        logger.info("signin: linked %s to operator %s", sociallogin.account.provider, operators[0])
+        logger.info("signin: linked %s to operator %s", provider_id, operators[0])
 
     def on_authentication_error(
         self,
@@ -180,25 +269,63 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         extra_context: Any = None,
     ) -> None:
         # The provider's answer and our own exception stay in the log, never on the page.
-        logger.warning(
-            "signin: %s answered with an error (%s): %r",
-            getattr(provider, "id", provider),
-            error,
-            exception,
+        provider_id = str(getattr(provider, "id", provider))
+        logger.warning("signin: %s answered with an error (%s): %r", provider_id, error, exception)
+        record_account_audit(
+            action=AccountAction.SIGN_IN_FAILED,
+            user=None,
+            actor="anonymous",
+            details={
+                "method": "sso",
+                "provider": provider_id,
+                "reason": str(error or "error")[:40],
+                "address": client_address(request),
+            },
         )
 
 
-def no_operator(request: HttpRequest, emails: list[str]) -> HttpResponse:
-    return render(
-        request,
-        "signin/no_operator.html",
-        {
-            "title": "No operator account",
+REFUSALS = {
+    "unverified": "no verified email",
+    "domain": "email domain not allowed",
+    "unknown": "no operator account",
+}
+
+
+def refuse(
+    request: HttpRequest,
+    policy: ProviderPolicy,
+    provider_id: str,
+    reason: str,
+    emails: list[str],
+    user: Any = None,
+) -> NoReturn:
+    """The provider vouched for someone Beacon will not sign in: say why, and keep a record."""
+    record_account_audit(
+        action=AccountAction.SIGN_IN_FAILED,
+        user=user,
+        actor="anonymous",
+        username=", ".join(emails),
+        details={
+            "method": "sso",
+            "provider": provider_id,
+            "reason": REFUSALS[reason],
             "emails": emails,
-            "provider_name": settings.SIGNIN_OIDC_NAME,
-            "domains": settings.SIGNIN_OIDC_ALLOWED_DOMAINS,
+            "address": client_address(request),
         },
-        status=403,
+    )
+    raise ImmediateHttpResponse(
+        render(
+            request,
+            "signin/no_operator.html",
+            {
+                "title": "No operator account",
+                "reason": reason,
+                "emails": emails,
+                "provider_name": policy.name,
+                "domains": policy.allowed_domains,
+            },
+            status=403,
+        )
     )
 
 
@@ -237,16 +364,164 @@ class SignInMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """A provider that is down or answers nonsense where allauth does not expect it (its
-        discovery document, read when a sign-in starts): a page that says so, not a 500."""
+        """A provider that is down, hung (every call to it is bounded by
+        SOCIALACCOUNT_REQUESTS_TIMEOUT) or answers nonsense where allauth does not expect it (its
+        discovery document, read when a sign-in starts and again at the callback): a page that
+        says so, not a 500."""
         if not request.path_info.startswith("/accounts/oidc/"):
             return None
         if not isinstance(exception, requests.RequestException | ValueError | KeyError):
             return None
-        logger.warning("signin: the provider could not be reached: %r", exception)
+        provider_id = request.path_info.removeprefix("/accounts/oidc/").partition("/")[0]
+        logger.warning("signin: %s could not be reached: %r", provider_id, exception)
+        record_account_audit(
+            action=AccountAction.SIGN_IN_FAILED,
+            user=None,
+            actor="anonymous",
+            details={
+                "method": "sso",
+                "provider": provider_id,
+                "reason": "provider unreachable",
+                "address": client_address(request),
+            },
+        )
         return render(
             request,
             "signin/provider_unavailable.html",
-            {"provider_name": settings.SIGNIN_OIDC_NAME},
+            {"provider_name": policy_for(request, provider_id).name},
             status=502,
         )
+
+
+# The audit log of operators' sign-ins and second factors, from Django's and allauth's own
+# signals: installation-wide entries (no page) in events' AuditEntry. Nothing typed in a
+# password or code field is ever recorded.
+
+
+def sign_in_details(request: HttpRequest, user: Any) -> dict[str, Any]:
+    records = get_authentication_records(request, user) if request is not None else []
+    social = next((r for r in records if r.get("method") == "socialaccount"), None)
+    factor = next((r for r in records if r.get("method") == "mfa"), None)
+    details: dict[str, Any] = {"method": "sso" if social else "password"}
+    if social:
+        details["provider"] = social.get("provider", "")
+    if factor:
+        details["second_factor"] = factor.get("type", "")
+    if request is not None:
+        details["address"] = client_address(request)
+    return details
+
+
+@receiver(account_signals.user_logged_in, dispatch_uid="beacon.audit.allauth_sign_in")
+def audit_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    record_account_audit(
+        action=AccountAction.SIGN_IN,
+        user=user,
+        actor=user,
+        details=sign_in_details(request, user),
+    )
+
+
+@receiver(auth_signals.user_logged_in, dispatch_uid="beacon.audit.admin_sign_in")
+def audit_admin_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """The admin's own password form (while sign-in is not routed to /accounts/); allauth's
+    sign-ins are recorded by audit_sign_in, once the second factor is given too."""
+    if request is None or request.path_info.startswith("/accounts/"):
+        return
+    details = {"method": "password", "address": client_address(request)}
+    record_account_audit(action=AccountAction.SIGN_IN, user=user, actor=user, details=details)
+
+
+@receiver(auth_signals.user_login_failed, dispatch_uid="beacon.audit.failed_password")
+def audit_failed_sign_in(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Only the username: Django masks the password in `credentials`, and it is not kept anyway.
+    username = str(credentials.get("username") or credentials.get("email") or "")[:150]
+    user = User.objects.filter(username=username).first() if username else None
+    details: dict[str, Any] = {"method": "password", "reason": "wrong username or password"}
+    if request is not None:
+        details["address"] = client_address(request)
+    record_account_audit(
+        action=AccountAction.SIGN_IN_FAILED,
+        user=user,
+        actor="anonymous",
+        username=username,
+        details=details,
+    )
+
+
+@receiver(auth_signals.user_logged_out, dispatch_uid="beacon.audit.sign_out")
+def audit_sign_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is None or not user.is_authenticated:
+        return
+    details = {"address": client_address(request)} if request is not None else None
+    record_account_audit(action=AccountAction.SIGN_OUT, user=user, actor=user, details=details)
+
+
+@receiver(mfa_signals.authenticator_added, dispatch_uid="beacon.audit.mfa_added")
+def audit_second_factor_added(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        return  # made together with the first app or key, whose entry says so
+    record_account_audit(
+        action=AccountAction.MFA_ENABLED,
+        user=user,
+        actor=user,
+        details={"type": authenticator.type},
+    )
+
+
+@receiver(mfa_signals.authenticator_removed, dispatch_uid="beacon.audit.mfa_removed")
+def audit_second_factor_removed(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    record_account_audit(
+        action=AccountAction.MFA_DISABLED,
+        user=user,
+        actor=user,
+        details={"type": authenticator.type},
+    )
+
+
+@receiver(mfa_signals.authenticator_reset, dispatch_uid="beacon.audit.mfa_reset")
+def audit_recovery_codes_regenerated(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    record_account_audit(action=AccountAction.RECOVERY_CODES_REGENERATED, user=user, actor=user)
+
+
+@receiver(mfa_signals.authenticator_used, dispatch_uid="beacon.audit.mfa_used")
+def audit_recovery_code_used(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    if authenticator.type != Authenticator.Type.RECOVERY_CODES:
+        return  # an app's code or a key is part of the sign-in's own entry
+    # The instance sent is the one read before the code was marked used.
+    stored = Authenticator.objects.filter(pk=authenticator.pk).first() or authenticator
+    left = len(RecoveryCodes(stored).get_unused_codes())
+    record_account_audit(
+        action=AccountAction.RECOVERY_CODE_USED,
+        user=user,
+        actor=user,
+        details={"codes_left": left, "address": client_address(request)},
+    )
+
+
+@receiver(mfa_signals.authentication_failed, dispatch_uid="beacon.audit.mfa_failed")
+def audit_wrong_code(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    record_account_audit(
+        action=AccountAction.SIGN_IN_FAILED,
+        user=user,
+        actor="anonymous",
+        details={
+            "method": "second_factor",
+            "type": authenticator.type,
+            "reason": "wrong code",
+            "reauthentication": bool(kwargs.get("reauthentication")),
+            "address": client_address(request),
+        },
+    )

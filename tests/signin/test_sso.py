@@ -1,6 +1,11 @@
 """Single sign-on through a real OpenID Connect provider (node-oidc-provider) on this machine."""
 
+import os
 import re
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
@@ -8,6 +13,7 @@ import requests
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.socialaccount.models import SocialAccount, SocialApp
 
+from events.models import AccountAction, AuditEntry
 from tests.support.oidc import form_on
 from tests.support.totp import totp_code
 
@@ -84,6 +90,10 @@ def test_only_the_allowed_email_domains_may_sign_in(oidc, browser, bob, settings
 
     assert reply.status_code == 403
     assert "No operator account" in reply.text
+    assert "only addresses in beacon.example may sign in to Beacon through Example SSO" in (
+        reply.text
+    )
+    assert not SocialAccount.objects.exists()
 
 
 def test_a_provider_that_answers_with_an_error_gets_a_clear_page(oidc, browser, bob):
@@ -104,6 +114,8 @@ def test_a_provider_that_answers_with_an_error_gets_a_clear_page(oidc, browser, 
     assert "did not let you in" in reply.text
     assert "Traceback" not in reply.text
     assert not SocialAccount.objects.exists()
+    failed = AuditEntry.objects.get(action=AccountAction.SIGN_IN_FAILED)
+    assert (failed.after or {})["reason"] == "cancelled"
 
 
 def test_a_made_up_error_callback_never_fails_with_a_server_error(oidc, browser, bob):
@@ -221,3 +233,49 @@ def test_a_provider_trusted_for_its_emails_matches_an_unverified_one(oidc, brows
 
     assert reply.url == browser.base_url + "/admin/"
     assert SocialAccount.objects.get(user=bob).uid == "unverified-bob"
+
+
+@contextmanager
+def frozen(provider) -> Iterator[None]:
+    """The provider's process stopped (SIGSTOP): it still accepts connections, never answers."""
+    os.killpg(provider.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(provider.process.pid, signal.SIGCONT)
+
+
+def test_a_provider_that_hangs_when_the_sign_in_starts_gets_a_clear_page_in_bounded_time(
+    oidc, browser, bob, settings
+):
+    settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 2
+    page = browser.get("/accounts/login/?next=/admin/")
+    action, fields = form_on(page.text, page.url)
+
+    with frozen(oidc):
+        started = time.monotonic()
+        reply = browser.post(action, fields)
+        waited = time.monotonic() - started
+
+    assert reply.status_code == 502
+    assert "Example SSO could not be reached" in reply.text
+    # Bounded by the requests timeout, not by the provider: generous for a loaded machine.
+    assert waited < 30
+
+
+def test_a_provider_that_hangs_after_the_operator_signed_in_there_gets_a_clear_page(
+    oidc, browser, bob, settings
+):
+    settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 2
+    stopped = sign_in_at_idp(browser, start_sso(browser), "bob-at-idp", stop_at=CALLBACK)
+
+    with frozen(oidc):
+        reply = browser.get(stopped.headers["X-Stopped-At"])
+
+    assert reply.status_code in (401, 502)
+    assert "Traceback" not in reply.text
+    assert "Sign-in failed" in reply.text or "could not be reached" in reply.text
+    assert not SocialAccount.objects.exists()
+    assert browser.get("/admin/").url.startswith(browser.base_url + "/accounts/login/")
+    failed = AuditEntry.objects.get(action=AccountAction.SIGN_IN_FAILED)
+    assert (failed.after or {})["provider"] == "sso"
