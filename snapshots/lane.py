@@ -132,6 +132,8 @@ class SnapshotLane:
         if access is not None:
             refused = self._refusal(environ, access, path, query, token, machine, secure)
             if refused is not None:
+                # Polling keeps the access current too: the page may be made public again.
+                publisher.start_polling()
                 return refused
         snapshot = store.read(page_id, key)
         if snapshot is None or snapshot.status != 200:

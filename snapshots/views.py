@@ -13,7 +13,7 @@ documents go only to those who may see them, for their browser alone, as the lan
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -62,7 +62,10 @@ def gated(route: Route, view: View) -> View:
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return view(request, **kwargs)  # 405s and preflights hold nothing of the page
-        access = access_for(request)
+        try:
+            access = access_for(request)
+        except Http404:
+            return view(request, **kwargs)  # no page at all: the route's own 404
         if access is None:
             return view(request, **kwargs)
         why = viewers.verdict(
