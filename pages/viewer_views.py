@@ -68,8 +68,7 @@ def signed_in_viewer(request: HttpRequest, page: Page) -> str | None:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    add_never_cache_headers(response)
-    response["Cache-Control"] += ", private"
+    add_never_cache_headers(response)  # `private` among them
     return response
 
 
