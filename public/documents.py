@@ -104,6 +104,7 @@ ROUTES = [
         "home_fragment",
         lambda: Document(render_home_fragment, HTML, fragment=True),
         eager=True,
+        machine=True,
     ),
     # Shortlinks of maintenance use this form too: the view redirects them.
     Route(
@@ -118,8 +119,11 @@ ROUTES = [
         "incident_fragment",
         incident_fragment,
         subject="incident",
+        machine=True,
     ),
     Route("maintenance/<str:maintenance_id>", "maintenance", maintenance, subject="maintenance"),
     Route("history", "history", history, query="page", variant=history_variant, eager=True),
-    Route("brand.css", "brand_css", lambda: Document(render_brand_css, CSS), eager=True),
+    Route(
+        "brand.css", "brand_css", lambda: Document(render_brand_css, CSS), eager=True, machine=True
+    ),
 ]
