@@ -55,7 +55,9 @@ def _strip(raw: str | None) -> str | None:
 
 def _api(path: str, render: Render) -> Route:
     name = path.removeprefix("api/v2/")
-    return Route(path, name, _fixed(render, JSON_TYPE), eager=True, view=views.api_view)
+    return Route(
+        path, name, _fixed(render, JSON_TYPE), eager=True, view=views.api_view, machine=True
+    )
 
 
 def _fixed(render: Render, content_type: str) -> Callable[[], Document]:
@@ -67,7 +69,15 @@ def _adjusted(
     path: str, name: str, render: Render, content_type: str, view: Callable[[View], View]
 ) -> Route:
     """A document whose view adjusts the stored answer, so the lane leaves it to Django."""
-    return Route(path, name, _fixed(render, content_type), eager=True, lane=False, view=view)
+    return Route(
+        path,
+        name,
+        _fixed(render, content_type),
+        eager=True,
+        lane=False,
+        view=view,
+        machine=True,
+    )
 
 
 ROUTES = [
@@ -79,8 +89,8 @@ ROUTES = [
     _api("api/v2/scheduled-maintenances.json", render_maintenances),
     _api("api/v2/scheduled-maintenances/upcoming.json", render_upcoming_maintenances),
     _api("api/v2/scheduled-maintenances/active.json", render_active_maintenances),
-    Route("history.atom", "history_atom", _fixed(render_atom, ATOM_TYPE), eager=True),
-    Route("history.rss", "history_rss", _fixed(render_rss, RSS_TYPE), eager=True),
+    Route("history.atom", "history_atom", _fixed(render_atom, ATOM_TYPE), eager=True, machine=True),
+    Route("history.rss", "history_rss", _fixed(render_rss, RSS_TYPE), eager=True, machine=True),
     _adjusted("maintenance.ics", "calendar", render_calendar, CALENDAR_TYPE, views.calendar),
     # The page's badge, or with `?component=<id>` a component's; its view answers unknown ones.
     Route(
@@ -92,6 +102,7 @@ ROUTES = [
         eager=True,
         lane=False,
         view=views.badge,
+        machine=True,
     ),
     _adjusted("embed", "embed", render_embed, EMBED_TYPE, views.embed),
 ]

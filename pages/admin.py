@@ -25,6 +25,19 @@ class PageAdmin(admin.ModelAdmin):
         ("Branding", {"fields": ["logo", "brand_colour", "support_url", "footer_links"]}),
         ("Feeds", {"fields": ["allow_rss_atom_feeds"]}),
         (
+            "Visibility",
+            {
+                "fields": ["is_private", "allowed_networks", "viewer_emails", "viewer_oidc"],
+                "description": "Who may see the page. Leave all of it empty for a public page. "
+                "Private: only signed-in viewers (addresses or @domains listed below) see the "
+                "page and everything under it, including the API, feeds, calendar, badge and "
+                "embed; each viewer gets personal feed links. Networks alone: only requests "
+                "from those IP ranges see it. Both: those networks see it without signing in, "
+                "everyone else signs in. Making the page private or public again, or removing "
+                "a viewer, signs every viewer out.",
+            },
+        ),
+        (
             "Subscriptions",
             {
                 "fields": [

@@ -1,7 +1,9 @@
+import ipaddress
 import zoneinfo
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, validate_email
 from django.db import models
 
 from statuspage.ids import new_code
@@ -11,6 +13,41 @@ from statuspage.text import refuse_line_breaks
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones() and value != "UTC":
         raise ValidationError(f"“{value}” is not a known IANA time zone, such as Europe/Paris.")
+
+
+def validate_networks(value: Any) -> None:
+    """A list of CIDR ranges (10.0.0.0/8, 2001:db8::/32) or single addresses."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Give a list of networks, such as 10.0.0.0/8 or 2001:db8::/32.")
+    for item in value:
+        try:
+            ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            raise ValidationError(
+                f"“{item}” is not a network; write one such as 10.0.0.0/8 or 2001:db8::/32."
+            ) from None
+
+
+def _network(value: Any) -> Any:
+    """A range in its usual spelling (10.1.2.3/8 is 10.0.0.0/8); as given when unreadable."""
+    try:
+        return str(ipaddress.ip_network(str(value).strip(), strict=False))
+    except ValueError:
+        return value
+
+
+def validate_viewer_emails(value: Any) -> None:
+    """Addresses (ann@example.com) and whole domains (@example.com)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Give a list of addresses or @domain entries.")
+    for item in value:
+        entry = item.strip()
+        try:
+            validate_email("viewer" + entry if entry.startswith("@") else entry)
+        except ValidationError:
+            raise ValidationError(
+                f"“{item}” is neither an address (ann@example.com) nor a domain (@example.com)."
+            ) from None
 
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, such as #1f6feb.")
@@ -103,6 +140,39 @@ class Page(models.Model):
         "/incidents/{id}/subscribers). Off: new ones are refused. Existing incident "
         "subscribers keep getting that incident's updates.",
     )
+    # Who may see the page (pages/viewers.py, docs/private-pages.md). All off: public.
+    is_private = models.BooleanField(
+        "private page",
+        default=False,
+        help_text="Only signed-in viewers see the page, its API, feeds, calendar, badge and "
+        "embed. Viewers sign in with a one-time email link sent to an allowed address below, "
+        "or with single sign-on when that is offered.",
+    )
+    allowed_networks = models.JSONField(
+        "allowed networks",
+        default=list,
+        blank=True,
+        validators=[validate_networks],
+        help_text="IP ranges, one per line (10.0.0.0/8, 2001:db8::/32). Alone: only requests "
+        "from these networks see the page. With “private page”: requests from these networks "
+        "see it without signing in, everyone else signs in.",
+    )
+    viewer_emails = models.JSONField(
+        "allowed viewers",
+        default=list,
+        blank=True,
+        validators=[validate_viewer_emails],
+        help_text="Who may sign in to a private page: addresses (ann@example.com) or whole "
+        "domains (@example.com), one per line. Removing one signs everyone out.",
+    )
+    viewer_oidc = models.BooleanField(
+        "viewers may use single sign-on",
+        default=False,
+        help_text="Offer “Sign in with” the installation's OpenID Connect provider on the "
+        "viewers' sign-in page (needs OIDC_ISSUER).",
+    )
+    # Bumped when who may see the page shrinks, which signs every viewer out (pages/services.py).
+    access_epoch = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +195,12 @@ class Page(models.Model):
         # The name goes into every email's Subject and List-Id (see statuspage.text).
         refuse_line_breaks(self.name, field="name")
         self.url = self.url.rstrip("/")
+        if isinstance(self.viewer_emails, list):
+            self.viewer_emails = [
+                e.strip().lower() for e in self.viewer_emails if isinstance(e, str) and e.strip()
+            ]
+        if isinstance(self.allowed_networks, list):
+            self.allowed_networks = [_network(n) for n in self.allowed_networks if str(n).strip()]
         links = self.footer_links
         if not isinstance(links, list) or not all(
             isinstance(link, dict)
@@ -136,6 +212,11 @@ class Page(models.Model):
             raise ValidationError(
                 {"footer_links": 'Use a list of {"label": "Docs", "url": "https://…"} objects.'}
             )
+
+    @property
+    def is_restricted(self) -> bool:
+        """Not everyone may see the page: private, or limited to some networks."""
+        return self.is_private or bool(self.allowed_networks)
 
     @property
     def offers_email_signup(self) -> bool:
@@ -154,3 +235,22 @@ class Page(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class ViewerLink(models.Model):
+    """A one-time sign-in link sent to a private page's viewer (pages/viewers.py): its signed
+    token names this row, which is used once (a conditional UPDATE) and expires."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="viewer_links")
+    email = models.EmailField()
+    # Where the viewer was going: a path on the page's own host.
+    next_path = models.CharField(max_length=2000, default="/")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["page", "email", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.page_id})"

@@ -121,5 +121,7 @@ ROUTES = [
     ),
     Route("maintenance/<str:maintenance_id>", "maintenance", maintenance, subject="maintenance"),
     Route("history", "history", history, query="page", variant=history_variant, eager=True),
-    Route("brand.css", "brand_css", lambda: Document(render_brand_css, CSS), eager=True),
+    Route(
+        "brand.css", "brand_css", lambda: Document(render_brand_css, CSS), eager=True, machine=True
+    ),
 ]

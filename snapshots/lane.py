@@ -14,11 +14,18 @@ rendered, If-Match and If-Unmodified-Since, plain http when https is enforced, a
 (SNAPSHOT_CHECK_SECONDS = 0, where every read checks the outbox). What it answers is what
 Django would: same status, body and headers, including those of the security and
 Content-Security-Policy middleware (tested in tests/snapshots/test_lane.py).
+
+A page that is not public (pages/viewers.py) is served the same way to whoever may see it, with
+`Cache-Control: private` and `Vary: Cookie`; the verdict comes from the access the publisher
+stored beside the host index and from the request (its address, the viewer cookie, a feed
+token), with each cookie's signature checked once per process. Whoever may not see it gets the
+lane's refusal (a redirect to sign in, a 401 or a 403), never a 304 or an ETag.
 """
 
 import io
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
@@ -28,6 +35,8 @@ from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.http import parse_etags, parse_http_date_safe
 
+from pages import viewers
+
 from . import documents, publisher, store
 from .serving import NOT_MODIFIED_KEEPS, accepts_gzip, is_stale, representation_headers
 
@@ -36,6 +45,22 @@ Headers = list[tuple[str, str]]
 
 # Bounds on the per-process memos, which requests' Host headers and paths fill.
 MEMO_LIMIT = 1024
+REFUSED_STATUS = {302: "302 Found", 401: "401 Unauthorized", 403: "403 Forbidden"}
+_TOKEN_PREFIX = viewers.TOKEN_PARAMETER + "="
+
+
+def split_token(query: str) -> tuple[str, str | None]:
+    """The query without a feed token (`access=`), and the token."""
+    if _TOKEN_PREFIX not in query:
+        return query, None
+    token = None
+    kept = []
+    for part in query.split("&"):
+        if part.startswith(_TOKEN_PREFIX):
+            token = unquote_plus(part[len(_TOKEN_PREFIX) :]) or None
+        else:
+            kept.append(part)
+    return "&".join(kept), token
 
 
 def _site_headers(secure: bool) -> Headers:
@@ -63,12 +88,13 @@ class SnapshotLane:
     def __init__(self, application: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]):
         self.application = application
         self._allowed: dict[str, bool] = {}
-        # (path, query) -> (document key, is a fragment), or None for paths the lane leaves alone.
-        self._keys: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        # (path, query) -> (document key, is a fragment, is read by machines), or None for paths
+        # the lane leaves alone.
+        self._keys: dict[tuple[str, str], tuple[str, bool, bool] | None] = {}
         self._site: dict[bool, Headers] = {}
         self._gzip: dict[str, bool] = {}
-        # (snapshot, secure, not modified, gzip) -> headers; a new snapshot is a new key.
-        self._headers: dict[tuple[int, bool, bool, bool], tuple[store.Snapshot, Headers]] = {}
+        # (snapshot, secure, not modified, gzip, private) -> headers; a new snapshot is a new key.
+        self._headers: dict[tuple[int, bool, bool, bool, bool], tuple[store.Snapshot, Headers]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = self.answer(environ)
@@ -94,13 +120,20 @@ class SnapshotLane:
         host = self._allowed_host(environ)
         if host is None:
             return None
-        found = self._key(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        path = environ.get("PATH_INFO", "")
+        query, token = split_token(environ.get("QUERY_STRING", ""))
+        found = self._key(path, query)
         if found is None:
             return None
-        key, fragment = found
+        key, fragment, machine = found
         page_id = store.page_id_for_host(host)
         if page_id is None:
             return None
+        access = store.access_for(page_id)
+        if access is not None:
+            refused = self._refusal(environ, access, path, query, token, machine, secure)
+            if refused is not None:
+                return refused
         snapshot = store.read(page_id, key)
         if snapshot is None or snapshot.status != 200:
             return None
@@ -109,7 +142,9 @@ class SnapshotLane:
             publisher.refresh_in_background(page_id, key)
         body, etag, compressed = snapshot.representation(takes_gzip=self._accepts_gzip(environ))
         not_modified = self._not_modified(environ, etag, snapshot.modified_at)
-        headers = self._headers_for(snapshot, secure, not_modified, fragment, compressed)
+        headers = self._headers_for(
+            snapshot, secure, not_modified, fragment, compressed, access is not None
+        )
         if not_modified:
             return "304 Not Modified", headers, b""
         return "200 OK", headers, body
@@ -147,7 +182,7 @@ class SnapshotLane:
             self._allowed[host] = allowed
         return host if allowed else None
 
-    def _key(self, path: str, query: str) -> tuple[str, bool] | None:
+    def _key(self, path: str, query: str) -> tuple[str, bool, bool] | None:
         memo = (path, query)
         if memo in self._keys:
             return self._keys[memo]
@@ -161,7 +196,7 @@ class SnapshotLane:
                 key = None  # Django answers it with its 404 page
             doc = documents.document(key) if key is not None else None
             if key is not None and doc is not None:
-                found = (key, doc.fragment)
+                found = (key, doc.fragment, route[0].machine)
         if len(self._keys) >= MEMO_LIMIT:
             self._keys.clear()
         self._keys[memo] = found
@@ -194,6 +229,39 @@ class SnapshotLane:
             return since is not None and int(modified_at) <= since
         return False
 
+    def _refusal(
+        self,
+        environ: dict[str, Any],
+        access: viewers.Access,
+        path: str,
+        query: str,
+        token: str | None,
+        machine: bool,
+        secure: bool,
+    ) -> tuple[str, Headers, bytes] | None:
+        """The answer to a request that may not see the page, or None when it may."""
+        if machine and token is None:
+            token = viewers.token_from(environ, None)
+        why = viewers.verdict(
+            access,
+            address=viewers.client_ip(environ),
+            cookie=viewers.cookie_from(environ),
+            token=token if machine else None,
+        )
+        if why is None:
+            return None
+        if path == "/fragments/home":
+            next_path = "/"
+        else:
+            next_path = path.removesuffix("/fragment")
+            if query:
+                next_path += "?" + query
+        status, own, body = viewers.refusal(why, next_path, machine=machine)
+        site = self._site.get(secure)
+        if site is None:
+            site = self._site[secure] = _site_headers(secure)
+        return REFUSED_STATUS[status], own + site, body
+
     # Response ---------------------------------------------------------------------------------
 
     def _headers_for(
@@ -203,15 +271,18 @@ class SnapshotLane:
         not_modified: bool,
         fragment: bool,
         compressed: bool,
+        private: bool,
     ) -> Headers:
-        memo = (id(snapshot), secure, not_modified, compressed)
+        memo = (id(snapshot), secure, not_modified, compressed, private)
         found = self._headers.get(memo)
         if found is not None and found[0] is snapshot:
             return found[1]
         site = self._site.get(secure)
         if site is None:
             site = self._site[secure] = _site_headers(secure)
-        own = representation_headers(snapshot, compressed=compressed, fragment=fragment)
+        own = representation_headers(
+            snapshot, compressed=compressed, fragment=fragment, private=private
+        )
         if not_modified:
             own = [(name, value) for name, value in own if name.lower() in NOT_MODIFIED_KEEPS]
         headers = own + site

@@ -36,6 +36,7 @@ from django.utils import timezone
 from events.models import OutboxEvent
 from events.services import mark_published
 from pages.models import Page
+from pages.viewers import Access, access_of
 
 from . import documents, store
 
@@ -64,17 +65,24 @@ def render(page: Page, key: str, *, version: int | None = None) -> store.Snapsho
 
 
 def write_hosts() -> list[str]:
-    """Which page answers which host name; returns the ids of all pages."""
+    """Which page answers which host name, and who may see the pages that are not public;
+    returns the ids of all pages."""
     default = None
     hosts = {}
+    access: dict[str, Access] = {}
     ids = []
-    for page_id, domain, is_default in Page.objects.values_list("id", "domain", "is_default"):
-        if is_default:
-            default = page_id
-        if domain:
-            hosts[domain.lower()] = page_id
-        ids.append(page_id)
-    store.write_hosts(default, hosts)
+    fields = ["id", "domain", "is_default", "is_private", "allowed_networks"]
+    fields += ["access_epoch", "viewer_oidc"]
+    for page in Page.objects.only(*fields):
+        if page.is_default:
+            default = page.pk
+        if page.domain:
+            hosts[page.domain.lower()] = page.pk
+        found = access_of(page)
+        if found is not None:
+            access[page.pk] = found
+        ids.append(page.pk)
+    store.write_hosts(default, hosts, access)
     return ids
 
 

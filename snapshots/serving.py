@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from pages import viewers
 from pages.lookup import page_for
 from pages.models import Page
 
@@ -56,6 +57,16 @@ def serve(request: HttpRequest, key: str) -> HttpResponse:
         else:
             publisher.refresh_in_background(page_id, key)
     return respond(request, snapshot, fragment=document.fragment)
+
+
+def access_for(request: HttpRequest) -> viewers.Access | None:
+    """Who may see the request's page (None: everyone), as serve() finds the page: from the
+    store's host index, or the database in synchronous mode and for a host not indexed yet."""
+    if settings.SNAPSHOT_CHECK_SECONDS > 0:
+        page_id = store.page_id_for_host(request.get_host())
+        if page_id is not None:
+            return store.access_for(page_id)
+    return viewers.access_of(page_for(request))
 
 
 def is_stale(snapshot: store.Snapshot, page_id: str) -> bool:
@@ -124,9 +135,10 @@ NOT_MODIFIED_KEEPS = frozenset(
 
 
 def representation_headers(
-    snapshot: store.Snapshot, *, compressed: bool, fragment: bool
+    snapshot: store.Snapshot, *, compressed: bool, fragment: bool, private: bool = False
 ) -> list[tuple[str, str]]:
-    """The headers of a stored document's full response, for one of its representations."""
+    """The headers of a stored document's full response, for one of its representations; a
+    `private` page's are for the viewer's browser alone, which revalidates every time."""
     body, etag, _ = snapshot.representation(takes_gzip=compressed)
     headers = [
         ("Content-Type", snapshot.content_type),
@@ -135,12 +147,18 @@ def representation_headers(
         ("Content-Length", str(len(body))),
         ("ETag", etag),
         ("Last-Modified", http_date(snapshot.modified_at)),
-        ("Cache-Control", cache_control(fragment=fragment)),
+        (
+            "Cache-Control",
+            viewers.PRIVATE_CACHE_CONTROL if private else cache_control(fragment=fragment),
+        ),
     ]
     if compressed:
         headers.append(("Content-Encoding", "gzip"))
-    if snapshot.gzipped is not None:
-        headers.append(("Vary", "Accept-Encoding"))
+    vary = ["Accept-Encoding"] if snapshot.gzipped is not None else []
+    if private:
+        vary += viewers.PRIVATE_VARY
+    if vary:
+        headers.append(("Vary", ", ".join(vary)))
     if snapshot.key.startswith("/api/"):
         # Status widgets fetch the API from other origins.
         headers.append(("Access-Control-Allow-Origin", "*"))
@@ -151,7 +169,10 @@ def respond(request: HttpRequest, snapshot: store.Snapshot, *, fragment: bool) -
     takes_gzip = accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     body, etag, compressed = snapshot.representation(takes_gzip=takes_gzip)
     response = HttpResponse(body)
-    for name, value in representation_headers(snapshot, compressed=compressed, fragment=fragment):
+    private = getattr(request, "_beacon_private", False)
+    for name, value in representation_headers(
+        snapshot, compressed=compressed, fragment=fragment, private=private
+    ):
         response[name] = value
     conditional = get_conditional_response(
         request, etag=etag, last_modified=int(snapshot.modified_at), response=response

@@ -5,7 +5,9 @@ Layout under `settings.SNAPSHOT_DIR`:
 - `<page id>/<quoted path>`: one document (`/`, `/incidents/k3v…`, `/api/v2/summary.json`),
   a one-line JSON header (ETag, content type, when rendered, the page version it reflects)
   followed by the bytes served;
-- `hosts.json`: which page answers which host name, so a request finds its page without a query;
+- `hosts.json`: which page answers which host name, so a request finds its page without a query,
+  and who may see the pages that are not public (their `pages.viewers.Access`: private, allowed
+  networks, access epoch), so the read path decides that without a query either;
 - `state.json`: the publisher's progress through the outbox and each page's version (the id of
   its latest outbox event): a document older than its page's version is stale.
 
@@ -31,6 +33,7 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
+from pages.viewers import Access
 from statuspage.files import write_atomic
 
 MAGIC = b"BEACON-SNAPSHOT-1 "
@@ -214,17 +217,43 @@ def _parse_json(data: bytes) -> Any:
     return json.loads(data)
 
 
+def _parse_hosts(data: bytes) -> dict[str, Any]:
+    index: dict[str, Any] = json.loads(data)
+    index["access"] = {
+        page_id: Access.from_json(page_id, raw)
+        for page_id, raw in (index.get("access") or {}).items()
+    }
+    return index
+
+
 def read_hosts() -> dict[str, Any] | None:
-    """{"default": page id or None, "hosts": {host name: page id}}."""
+    """{"default": page id or None, "hosts": {host name: page id}, "access": {page id: Access}}
+    (pages absent from "access" are public)."""
     hosts: dict[str, Any] | None = _cached_read(
-        os.path.join(_root_name(), "hosts.json"), _parse_json
+        os.path.join(_root_name(), "hosts.json"), _parse_hosts
     )
     return hosts
 
 
-def write_hosts(default: str | None, hosts: dict[str, str]) -> None:
-    payload = {"default": default, "hosts": hosts, "written_at": time.time()}
+def write_hosts(
+    default: str | None, hosts: dict[str, str], access: dict[str, Access] | None = None
+) -> None:
+    payload = {
+        "default": default,
+        "hosts": hosts,
+        "access": {page_id: found.to_json() for page_id, found in (access or {}).items()},
+        "written_at": time.time(),
+    }
     write_atomic(root() / "hosts.json", json.dumps(payload, sort_keys=True).encode())
+
+
+def access_for(page_id: str) -> Access | None:
+    """Who may see the page, as last published; None for a public page (or no index yet)."""
+    index = read_hosts()
+    if index is None:
+        return None
+    found: Access | None = index["access"].get(page_id)
+    return found
 
 
 def page_id_for_host(host: str) -> str | None:

@@ -574,6 +574,10 @@ TWILIO_STATUS_CALLBACKS = envbool("TWILIO_STATUS_CALLBACKS", True)
 # Texts one subscriber gets in 24 hours at most; over it an alert is not sent (failed, with the
 # reason). 0: no cap.
 SMS_DAILY_CAP = envint("SMS_DAILY_CAP", 20, minimum=0)
+# Private pages (pages/viewers.py): how long a viewer stays signed in, and how many sign-in links
+# one client address may ask for per hour.
+VIEWER_SESSION_DAYS = envint("VIEWER_SESSION_DAYS", 14, minimum=1)
+VIEWER_LINK_LIMIT_PER_IP = envint("VIEWER_LINK_LIMIT_PER_IP", 20, minimum=1)
 # Subscribe form: requests per client address per hour.
 SUBSCRIBE_LIMIT_PER_IP = envint("SUBSCRIBE_LIMIT_PER_IP", 20, minimum=1)
 CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
