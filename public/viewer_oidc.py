@@ -30,16 +30,15 @@ from django.conf import settings
 from django.core.exceptions import MultipleObjectsReturned
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from joserfc.errors import JoseError
 
+from pages import viewers
 from pages.lookup import page_for
 from pages.models import Page
-from pages.viewers import email_allowed, grant
 
 from .rendering import base_context
 
@@ -108,12 +107,8 @@ def callback_url(page: Page) -> str:
     return page.url.rstrip("/") + reverse("viewer-oidc-callback")
 
 
-def safe_next(request: HttpRequest, target: str) -> str:
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
+def safe_next(target: str) -> str:
+    return target if viewers.is_safe_next(target) else "/"
 
 
 def private_page(request: HttpRequest) -> Page:
@@ -127,7 +122,7 @@ def private_page(request: HttpRequest) -> Page:
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     page = private_page(request)
-    target = safe_next(request, request.GET.get("next", ""))
+    target = safe_next(request.GET.get("next", ""))
     home = urlsplit(page.url)
     if home.netloc and home.netloc.lower() != request.get_host().lower():
         # The provider sends the viewer back to the page's public URL: start there, so the
@@ -191,11 +186,11 @@ def callback(request: HttpRequest) -> HttpResponse:
     email = verified_email(claims)
     if not email:
         return failure(request, page, provider, "no_email", status=403)
-    if not email_allowed(page, email):
+    if not viewers.email_allowed(page, email):
         logger.info("viewer sign-in: %s is not a viewer of %s", email, page.pk)
         return failure(request, page, provider, "not_allowed", status=403, email=email)
-    response = HttpResponseRedirect(safe_next(request, str(started.get(NEXT_KEY) or "")))
-    grant(response, page, email, method="oidc", secure=request.is_secure())
+    response = HttpResponseRedirect(safe_next(str(started.get(NEXT_KEY) or "")))
+    viewers.grant(response, page, email, method="oidc", secure=request.is_secure())
     logger.info("viewer sign-in: %s signed in to %s through %s", email, page.pk, provider.name)
     return response
 
@@ -254,18 +249,11 @@ def failure(
         message=MESSAGES[reason].format(provider=provider.name, email=email),
         provider_name=provider.name,
         email=email,
-        sign_in_url=sign_in_url(),
+        sign_in_url=viewers.SIGN_IN_PATH,
     )
     response = render(request, "public/viewer_oidc_failed.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def sign_in_url() -> str:
-    try:
-        return reverse("viewer-sign-in")
-    except NoReverseMatch:
-        return "/viewer/sign-in"
 
 
 urlpatterns = [

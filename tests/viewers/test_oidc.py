@@ -10,12 +10,10 @@ import requests
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 
+from pages.viewers import COOKIE_NAME
 from tests.support.oidc import VIEWER_CALLBACK, Browser, sign_in_at_idp
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# Cookies Beacon sets that say nothing about being a viewer.
-NOT_VIEWER_COOKIES = {"sessionid", "csrftoken"}
 
 
 def start(viewer: Browser, next_path: str = "/history") -> requests.Response:
@@ -27,15 +25,19 @@ def start(viewer: Browser, next_path: str = "/history") -> requests.Response:
 
 
 def viewer_cookies(viewer: Browser) -> set[str]:
-    """What Beacon's host (localhost) set, not the provider's (127.0.0.1)."""
+    """The viewer cookie, if Beacon's host (localhost, not the provider's 127.0.0.1) set it."""
     jar = viewer.session.cookies
-    return {cookie.name for cookie in jar if cookie.domain != "127.0.0.1"} - NOT_VIEWER_COOKIES
+    return {c.name for c in jar if c.name == COOKIE_NAME and c.domain != "127.0.0.1"}
 
 
 def refused(reply: requests.Response, viewer: Browser) -> None:
     assert "Traceback" not in reply.text
     assert "Back to sign-in" in reply.text
     assert not viewer_cookies(viewer)
+    # And the page stays shut.
+    shut = viewer.session.get(viewer.base_url + "/", allow_redirects=False)
+    assert shut.status_code == 302
+    assert shut.headers["Location"].startswith("/viewer/sign-in?next=")
     assert not User.objects.exists()
     assert reply.headers["Cache-Control"].startswith("private")
 
@@ -48,6 +50,10 @@ def test_a_viewer_signs_in_through_the_provider_and_lands_where_they_were_going(
     assert reply.status_code == 302
     assert reply.headers["X-Stopped-At"] == viewer.base_url + "/history"
     assert viewer_cookies(viewer)
+    history = viewer.get("/history")
+    assert history.status_code == 200
+    assert "Incident history" in history.text
+    assert history.headers["Cache-Control"].startswith("private")
     # A viewer is not an operator: no account of any kind is made for them.
     assert not User.objects.exists()
 
@@ -149,7 +155,7 @@ def test_a_replayed_callback_grants_nothing_more(oidc, private_page, viewer, new
     again = viewer.session.get(callback, allow_redirects=False)
     assert again.status_code == 400
     assert "already used" in again.text
-    assert not {c.name for c in again.cookies} - NOT_VIEWER_COOKIES
+    assert COOKIE_NAME not in again.cookies
 
     # Someone else who read the callback URL: no sign-in of theirs matches it.
     thief = new_browser()
