@@ -11,7 +11,7 @@ token endpoint, and the ID token checked (signature against the provider's JWKS,
 audience, expiry, nonce). The state, with its code verifier, nonce, page and where to go next,
 lives in the visitor's session and is dropped when the callback first reads it, so a replayed
 callback finds nothing. Each call to the provider waits at most SOCIALACCOUNT_REQUESTS_TIMEOUT
-seconds, as the operators' sign-in does.
+seconds for each read, as the operators' sign-in does, and reads at most MAX_ANSWER_BYTES.
 
 The redirect URI to register with the provider is the page's public URL followed by
 /viewer/oidc/callback; the sign-in starts on that host, so the state cookie comes back with it.
@@ -26,6 +26,7 @@ import requests
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth, OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.exceptions import MultipleObjectsReturned
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -50,6 +51,32 @@ PROVIDER_ID = "sso"
 STATE_SECONDS = 600
 NEXT_KEY = "beacon_next"
 PAGE_KEY = "beacon_page"
+
+
+# The most Beacon reads of one answer from the provider (discovery, keys, token, userinfo).
+MAX_ANSWER_BYTES = 256 * 1024
+
+
+class AnswerTooLarge(requests.RequestException):
+    pass
+
+
+def read_bounded(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """A response hook: requests calls it before reading the body, which it then takes from
+    here, so no answer is read past MAX_ANSWER_BYTES."""
+    body = response.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
+    if len(body) > MAX_ANSWER_BYTES:
+        response.close()
+        raise AnswerTooLarge(f"{response.url} answered with more than {MAX_ANSWER_BYTES} bytes")
+    response._content = body
+    response._content_consumed = True
+    return response
+
+
+class BoundedSession(OAuth2Session):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hooks["response"].append(read_bounded)
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,7 @@ def client(provider: Provider) -> DjangoOAuth2App:
         },
     )
     app = registry.create_client("beacon_viewer")
+    app.client_cls = BoundedSession
     app.framework.expires_in = STATE_SECONDS
     return app
 

@@ -1,8 +1,12 @@
 """Viewers of a private page sign in through a real OpenID Connect provider (node-oidc-provider)
 and get the page's viewer cookie; nobody gets an operator account for it."""
 
+import json
 import re
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
@@ -11,7 +15,8 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 
 from pages.viewers import COOKIE_NAME
-from tests.support.oidc import VIEWER_CALLBACK, Browser, sign_in_at_idp
+from tests.support.oidc import VIEWER_CALLBACK, Browser, OIDCProvider, sign_in_at_idp
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -258,3 +263,50 @@ def test_a_sign_in_started_on_another_host_name_moves_to_the_pages_own(
 
     assert reply.status_code == 302
     assert reply.headers["Location"] == live_server.url + "/viewer/oidc/start?next=/"
+
+
+class Oversized(BaseHTTPRequestHandler):
+    """A provider whose discovery document would do, but for a megabyte of padding."""
+
+    def do_GET(self) -> None:
+        issuer = f"http://{self.headers['Host']}"
+        document = {
+            "issuer": issuer,
+            "authorization_endpoint": issuer + "/auth",
+            "token_endpoint": issuer + "/token",
+            "jwks_uri": issuer + "/jwks",
+            "padding": "x" * 1_000_000,
+        }
+        body = json.dumps(document).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_provider_answering_without_end_is_read_no_further_than_the_bound(
+    private_page, viewer, settings
+):
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Oversized)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        issuer = f"http://127.0.0.1:{server.server_port}"
+        settings.SOCIALACCOUNT_PROVIDERS = OIDCProvider(
+            redirect_uris=[], accounts={}, log=Path("/dev/null")
+        ).settings_for_beacon()
+        settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]["settings"] = {
+            "server_url": issuer
+        }
+
+        reply = viewer.get("/viewer/oidc/start?next=/")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert reply.status_code == 502
+    assert "Example SSO could not be reached, or its answer could not be read." in reply.text
+    refused(reply, viewer)
