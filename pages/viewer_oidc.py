@@ -13,6 +13,9 @@ lives in the visitor's session and is dropped when the callback first reads it, 
 callback finds nothing. Each call to the provider waits at most SOCIALACCOUNT_REQUESTS_TIMEOUT
 seconds for each read, as the operators' sign-in does, and reads at most MAX_ANSWER_BYTES.
 
+Beside pages/viewer_views.py (the sign-in page, the email link), which offers the provider's
+button when viewer_oidc_offered() says so.
+
 The redirect URI to register with the provider is the page's public URL followed by
 /viewer/oidc/callback; the sign-in starts on that host, so the state cookie comes back with it.
 """
@@ -32,16 +35,13 @@ from django.core.exceptions import MultipleObjectsReturned
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from joserfc.errors import JoseError
 
-from pages import viewers
-from pages.lookup import page_for
-from pages.models import Page
-
-from .rendering import base_context
+from . import viewers
+from .lookup import page_for
+from .models import Page
 
 logger = logging.getLogger(__name__)
 
@@ -271,15 +271,15 @@ def failure(
     status: int,
     email: str = "",
 ) -> HttpResponse:
-    context = base_context(page, timezone.now())
-    context.update(
-        reason=reason,
-        message=MESSAGES[reason].format(provider=provider.name, email=email),
-        provider_name=provider.name,
-        email=email,
-        sign_in_url=viewers.SIGN_IN_PATH,
-    )
-    response = render(request, "public/viewer_oidc_failed.html", context, status=status)
+    context = {
+        "page": page,
+        "reason": reason,
+        "message": MESSAGES[reason].format(provider=provider.name, email=email),
+        "provider_name": provider.name,
+        "email": email,
+        "sign_in_url": viewers.SIGN_IN_PATH,
+    }
+    response = render(request, "pages/viewer_oidc_failed.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
 
