@@ -4,6 +4,7 @@ their cookie and feed token, what a visitor without them gets, and subscribing."
 import re
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import signing
@@ -44,7 +45,7 @@ def private_page(page, api) -> Page:
     return page
 
 
-def viewer_client(page: Page, email: str = "ann@example.com", **extra: str) -> Client:
+def viewer_client(page: Page, email: str = "ann@example.com", **extra: Any) -> Client:
     """A browser holding the viewer cookie Beacon sets on sign-in."""
     from django.http import HttpResponse
 
@@ -162,7 +163,9 @@ def test_a_viewer_cookie_names_its_page_viewer_and_epoch(private_page, other_pag
     # Tampered with, for another page, or from before the epoch moved: refused.
     assert viewers.viewer_from(morsel.value[:-2] + "xx", access) is None
     other_page.is_private = True
-    assert viewers.viewer_from(morsel.value, viewers.access_of(other_page)) is None
+    elsewhere = viewers.access_of(other_page)
+    assert elsewhere is not None
+    assert viewers.viewer_from(morsel.value, elsewhere) is None
     later = viewers.Access(access.page_id, True, (), access.epoch + 1)
     assert viewers.viewer_from(morsel.value, later) is None
 
