@@ -1,14 +1,22 @@
 """Writes to a page's own settings."""
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from events.models import EventKind
 from events.services import Actor, emit_event, save_audited
+from statuspage import broker
+from statuspage.mail import header_value, render_subject
 
-from .models import Page
+from . import viewers
+from .models import Page, ViewerLink
 
 PAGE_FIELDS = (
     "name",
@@ -72,4 +80,75 @@ def save_page(*, page: Page, actor: Actor) -> bool:
     if not save_audited(page, actor=actor, snapshot=_snapshot, page=page):
         return False
     emit_event(page=page, kind=EventKind.PAGE_CHANGED, subject=page)
+    return True
+
+
+# Viewers of private pages (pages/viewers.py) ------------------------------------------------
+
+# One address gets at most one sign-in link per this interval, however often it is asked for.
+VIEWER_LINK_INTERVAL = timedelta(seconds=60)
+
+
+@transaction.atomic
+def request_viewer_link(*, page: Page, email: str, next_path: str) -> ViewerLink | None:
+    """A one-time sign-in link for an allowed viewer, mailed after commit; None (and nothing
+    sent) for an address the page does not allow, or one sent a link within the interval."""
+    email = email.strip().lower()
+    if not page.is_private or not viewers.email_allowed(page, email):
+        return None
+    recent = ViewerLink.objects.filter(
+        page=page, email=email, created_at__gte=timezone.now() - VIEWER_LINK_INTERVAL
+    )
+    if recent.exists():
+        return None
+    link = ViewerLink.objects.create(page=page, email=email, next_path=next_path[:2000])
+    transaction.on_commit(lambda: broker.publish("pages.tasks.send_viewer_link", link.pk))
+    return link
+
+
+def use_viewer_link(*, page: Page, link_id: str) -> ViewerLink | None:
+    """Take a sign-in link, once: None when it is another page's, used, expired, or its
+    address is no longer allowed."""
+    now = timezone.now()
+    taken = ViewerLink.objects.filter(
+        pk=link_id,
+        page=page,
+        used_at__isnull=True,
+        created_at__gte=now - timedelta(seconds=viewers.LINK_MAX_AGE),
+    ).update(used_at=now)
+    if taken != 1:
+        return None
+    link = ViewerLink.objects.get(pk=link_id)
+    if not page.is_private or not viewers.email_allowed(page, link.email):
+        return None
+    return link
+
+
+def send_viewer_link(link_id: str) -> bool:
+    """Mail a sign-in link (an unused, unexpired one); False when there is nothing to send."""
+    link = (
+        ViewerLink.objects.select_related("page")
+        .filter(
+            pk=link_id,
+            used_at__isnull=True,
+            created_at__gte=timezone.now() - timedelta(seconds=viewers.LINK_MAX_AGE),
+        )
+        .first()
+    )
+    if link is None:
+        return False
+    page = link.page
+    context = {
+        "page": page,
+        "link_url": page.url + reverse("viewer-link", args=[viewers.link_token(link.pk)]),
+        "minutes": viewers.LINK_MAX_AGE // 60,
+    }
+    mail = EmailMultiAlternatives(
+        subject=render_subject("emails/viewer_link_subject.txt", context),
+        body=render_to_string("emails/viewer_link.txt", context),
+        to=[header_value(link.email)],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    mail.attach_alternative(render_to_string("emails/viewer_link.html", context), "text/html")
+    mail.send()
     return True

@@ -169,6 +169,19 @@ def verdict(
     return "sign-in"
 
 
+def request_verdict(meta: Mapping[str, Any], page: Any) -> tuple[Verdict, str | None]:
+    """For the pages Django renders per request (subscribing): the verdict on this request for
+    `page`, and the signed-in viewer's email if there is one."""
+    access = access_of(page)
+    if access is None:
+        return None, None
+    cookie = cookie_from(meta)
+    email = viewer_from(cookie, access) if cookie is not None and access.private else None
+    if email is not None:
+        return None, email
+    return verdict(access, address=client_ip(meta), cookie=None), None
+
+
 # The credentials ----------------------------------------------------------------------------
 
 

@@ -104,6 +104,7 @@ ROUTES = [
         "home_fragment",
         lambda: Document(render_home_fragment, HTML, fragment=True),
         eager=True,
+        machine=True,
     ),
     # Shortlinks of maintenance use this form too: the view redirects them.
     Route(
@@ -118,6 +119,7 @@ ROUTES = [
         "incident_fragment",
         incident_fragment,
         subject="incident",
+        machine=True,
     ),
     Route("maintenance/<str:maintenance_id>", "maintenance", maintenance, subject="maintenance"),
     Route("history", "history", history, query="page", variant=history_variant, eager=True),

@@ -62,6 +62,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
         message = exception.args[0]
     context: dict[str, Any]
+    if page is not None and page.is_restricted:
+        page = None  # nothing of a private page on an error page, whoever asks
     if page is not None:
         context = rendering.base_context(page, timezone.now())
     else:

@@ -66,9 +66,10 @@ class Route:
     lane: bool = True
     # Wraps the view, for what the URL adds to the document (CORS, a download name, ...).
     view: Callable[[View], View] | None = None
-    # Read by programs (the API, feeds, calendar, badge, embed, a stylesheet), not a person's
-    # browser: on a private page a viewer's feed token admits them, and without one they get a
-    # 401 rather than the sign-in page (pages/viewers.py).
+    # Read by programs (the API, feeds, calendar, badge, embed, a stylesheet, the fragments
+    # htmx polls), not loaded as a page by a person's browser: on a private page a viewer's
+    # feed token admits them, and without one they get a 401 rather than the sign-in page
+    # (pages/viewers.py).
     machine: bool = False
     pattern: RoutePattern = field(init=False, repr=False, compare=False)
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     # Operator sign-in (statuspage/signin.py); answers 404 while it is not configured.
     path("accounts/", include("allauth.urls")),
+    # Viewers of private pages signing in and out (pages/viewer_views.py).
+    path("", include("pages.urls")),
     path("", include("api.urls")),
     path("", include("operator_api.urls")),
     path("", include("hooks.urls")),

@@ -31,7 +31,7 @@ from .sms.forms import CodeForm, SmsForm
 from .sms.numbers import clean_phone
 from .sms.text import fit
 from .sms.transport import callback_url
-from .views import IP_WINDOW, _add_errors, _page, over_ip_limit
+from .views import IP_WINDOW, _add_errors, _page, for_viewers, over_ip_limit
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def _verify_page(
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@for_viewers
 def subscribe_sms(request: HttpRequest) -> HttpResponse:
     page = _page(request)
     if not (page.offers_signup("sms") and configured()):
@@ -108,6 +109,7 @@ def subscribe_sms(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@for_viewers
 def verify_sms(request: HttpRequest) -> HttpResponse:
     """Enter the code (also for numbers an operator added, so not tied to the sign-up switch);
     or ask for a new one with the "resend" button."""

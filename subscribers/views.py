@@ -9,6 +9,7 @@ authorised by the signed token in its URL.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from pages import viewers
 from pages.lookup import page_for
 from pages.models import Page
 from statuspage.admin_site import client_address
@@ -39,6 +41,36 @@ IP_WINDOW = 3600
 
 def _page(request: HttpRequest) -> Page:
     return page_for(request)
+
+
+def for_viewers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A private page's sign-up is for its signed-in viewers (or, with allowed networks, for
+    requests from them); a network-limited page's for requests from its networks."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        why, email = viewers.request_verdict(request.META, _page(request))
+        if why is not None:
+            status, headers, body = viewers.refusal(why, request.get_full_path(), machine=False)
+            response = HttpResponse(body, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        request._beacon_viewer = email  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def refused_email(request: HttpRequest, page: Page, email: str | None) -> str | None:
+    """Why a private page refuses to send its news to `email`, else None: only the signed-in
+    viewer's own address or another address the page allows."""
+    if not page.is_private or not email:
+        return None
+    viewer = getattr(request, "_beacon_viewer", None)
+    if email.strip().lower() == viewer or viewers.email_allowed(page, email):
+        return None
+    return f"{page.name} is private: subscribe with your own address or another one it allows."
 
 
 def over_ip_limit(request: HttpRequest) -> bool:
@@ -188,6 +220,10 @@ def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
     if form.cleaned_data["website"]:
         # A bot filled the honeypot: answer as if it worked, do nothing.
         return render(request, how.done, context)
+    refused = refused_email(request, page, form.cleaned_data.get("email"))
+    if refused is not None:
+        form.add_error("email", refused)
+        return render(request, how.template, {**context, "form": form}, status=400)
     try:
         how.save(page, form.cleaned_data)
     except ValidationError as exc:
@@ -200,6 +236,7 @@ def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@for_viewers
 def subscribe(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, EMAIL_SIGNUP)
 
@@ -207,6 +244,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@for_viewers
 def subscribe_webhook(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, WEBHOOK_SIGNUP)
 
@@ -214,6 +252,7 @@ def subscribe_webhook(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@for_viewers
 def subscribe_chat(request: HttpRequest, channel: str) -> HttpResponse:
     return _sign_up(request, CHAT_SIGNUPS[Channel(channel)])
 
@@ -312,5 +351,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
+@for_viewers
 def webhook_docs(request: HttpRequest) -> HttpResponse:
     return render(request, "subscribers/webhook_docs.html", {"page": _page(request)})
