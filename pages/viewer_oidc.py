@@ -87,7 +87,7 @@ class Provider:
     client_secret: str
 
 
-def provider_for(request: HttpRequest) -> Provider | None:
+def provider_for(request: HttpRequest | None) -> Provider | None:
     """The OpenID Connect provider viewers sign in with, or None while none is set up."""
     try:
         app = get_adapter().get_app(request, provider=PROVIDER_ID)
@@ -106,9 +106,9 @@ def provider_for(request: HttpRequest) -> Provider | None:
     )
 
 
-def viewer_oidc_offered(request: HttpRequest, page: Page) -> bool:
-    """Whether the page's sign-in offers the provider's button."""
-    return bool(page.viewer_oidc) and provider_for(request) is not None
+def viewer_oidc_offered(page: Page) -> bool:
+    """Whether the page's sign-in offers the provider's button: only where it leads somewhere."""
+    return bool(page.is_private and page.viewer_oidc) and provider_for(None) is not None
 
 
 def client(provider: Provider) -> DjangoOAuth2App:
