@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
 import requests
+from allauth.socialaccount.models import SocialApp
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 
@@ -310,3 +311,26 @@ def test_a_provider_answering_without_end_is_read_no_further_than_the_bound(
     assert reply.status_code == 502
     assert "Example SSO could not be reached, or its answer could not be read." in reply.text
     refused(reply, viewer)
+
+
+def test_a_provider_added_in_the_admin_signs_viewers_in_as_well(
+    oidc, private_page, viewer, settings
+):
+    settings.SIGNIN_OIDC_ISSUER = ""
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+    SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="sso",
+        name="Example SSO",
+        client_id=oidc.client_id,
+        secret=oidc.client_secret,
+        settings={"server_url": oidc.issuer},
+    )
+    sign_in = viewer.get("/viewer/sign-in?next=/history")
+    assert "Sign in with Example SSO" in sign_in.text
+
+    reply = sign_in_at_idp(viewer, start(viewer), "vera-at-idp", stop_at="/history")
+
+    assert reply.headers["X-Stopped-At"] == viewer.base_url + "/history"
+    assert viewer_cookies(viewer)
+    assert not User.objects.exists()
