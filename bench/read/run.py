@@ -73,7 +73,8 @@ print(response.cookies[viewers.COOKIE_NAME].value)
 def _set_private(stack: Stack, private: bool) -> str:
     """Make the demo page private (or public again); the viewer cookie for it. Waits until the
     server answers accordingly (within its snapshot check interval)."""
-    cookie = stack.manage("shell", "-c", PRIVATE_CODE.format(private=private)).strip()
+    # The last line: `shell` may print what it imported first.
+    cookie = stack.manage("shell", "-c", PRIVATE_CODE.format(private=private)).split()[-1]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=5)
