@@ -126,10 +126,9 @@ class SnapshotLane:
         if found is None:
             return None
         key, fragment, machine = found
-        page_id = store.page_id_for_host(host)
+        page_id, access = store.page_for_host(host)
         if page_id is None:
             return None
-        access = store.access_for(page_id)
         if access is not None:
             refused = self._refusal(environ, access, path, query, token, machine, secure)
             if refused is not None:

@@ -257,12 +257,18 @@ def access_for(page_id: str) -> Access | None:
 
 
 def page_id_for_host(host: str) -> str | None:
+    return page_for_host(host)[0]
+
+
+def page_for_host(host: str) -> tuple[str | None, Access | None]:
+    """The page answering at a host name, and who may see it (None: everyone), from one read
+    of the index."""
     index = read_hosts()
     if index is None:
-        return None
+        return None, None
     name = host.split(":")[0].lower()
     page_id: str | None = index["hosts"].get(name) or index.get("default")
-    return page_id
+    return page_id, index["access"].get(page_id) if page_id is not None else None
 
 
 @dataclass

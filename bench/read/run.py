@@ -7,13 +7,18 @@ For each application server: `/` (plain, and asking for gzip as browsers do),
 `/api/v2/summary.json`, `/` answered with 304 (the client sends the ETag of the last copy it
 got, revalidate.lua) and a trivial Django view behind the same middleware, asked by a plain
 client and by the revalidating one; plus nginx serving the plain bytes of `/` from a file.
+Then the same page is made private, in the same run: `/` asked by a signed-in viewer (the
+viewer cookie) and without a cookie (refused with a redirect to sign in), both compared with
+the public `/`; and the page is made public again.
 64 connections, 2 wrk threads. Prints requests per second, p50 and p99 latency, and the ratios
 the targets are stated in. `granian` is Beacon's production web server and configuration
 (statuspage/web.py); the others are there to compare.
 """
 
 import argparse
+import http.client
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +52,57 @@ def _runs(stack: Stack, kind: str, seconds: int, *, etag: str) -> dict[str, Resu
     }
 
 
+# pages.viewers.COOKIE_NAME, without setting Django up in this process.
+VIEWER_COOKIE = "beacon_viewer"
+PRIVATE_CODE = """
+from django.http import HttpResponse
+from pages import viewers
+from pages.models import Page
+from pages.services import save_page
+page = Page.objects.get(is_default=True)
+page.is_private = {private}
+page.viewer_emails = ["bench@example.com"]
+save_page(page=page, actor="bench")
+page.refresh_from_db()
+response = HttpResponse()
+viewers.grant(response, page, "bench@example.com", method="email", secure=False)
+print(response.cookies[viewers.COOKIE_NAME].value)
+"""
+
+
+def _set_private(stack: Stack, private: bool) -> str:
+    """Make the demo page private (or public again); the viewer cookie for it. Waits until the
+    server answers accordingly (within its snapshot check interval)."""
+    # The last line: `shell` may print what it imported first.
+    cookie = stack.manage("shell", "-c", PRIVATE_CODE.format(private=private)).split()[-1]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=5)
+        connection.request("GET", "/")
+        status = connection.getresponse().status
+        connection.close()
+        if (status == 302) is private:
+            return cookie
+        time.sleep(0.2)
+    raise RuntimeError("the page's visibility did not reach the server")
+
+
+def _private_runs(stack: Stack, kind: str, seconds: int) -> dict[str, Result]:
+    cookie = _set_private(stack, True)
+    try:
+        return {
+            "private": wrk(
+                f"{kind}: private /, signed in",
+                stack.url("/"),
+                seconds=seconds,
+                headers={"Cookie": f"{VIEWER_COOKIE}={cookie}"},
+            ),
+            "refused": wrk(f"{kind}: private /, no cookie (302)", stack.url("/"), seconds=seconds),
+        }
+    finally:
+        _set_private(stack, False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
@@ -68,8 +124,10 @@ def main() -> None:
                     )
                     all_results.append(nginx_result)
                 results = _runs(stack, kind, args.seconds, etag=headers["ETag"])
+                private = _private_runs(stack, kind, args.seconds)
                 stack.stop(server)
                 all_results += results.values()
+                all_results += private.values()
                 trivial = results["trivial"].rps
                 revalidated = results["304"].rps / results["trivial-revalidating"].rps
                 print_results(all_results)
@@ -80,6 +138,14 @@ def main() -> None:
                     f"the trivial view; 304s {revalidated:.2f}x the trivial view asked by the "
                     f"same client "
                     f"(target >= 1.0). / is {len(home)} bytes.",
+                    flush=True,
+                )
+                public_rps = results["home"].rps
+                print(
+                    f"private: signed-in / is {private['private'].rps / public_rps:.2f}x the "
+                    f"public page (target >= 0.8); refused without a cookie at "
+                    f"{private['refused'].rps / public_rps:.2f}x the public page "
+                    f"(target >= 1.0).",
                     flush=True,
                 )
         finally:

@@ -391,6 +391,15 @@ def test_a_feed_token_reads_the_machine_documents_until_the_epoch_moves(private_
     assert Client().get("/history.atom", {"access": token}).status_code == 401
 
 
+def test_a_private_page_links_its_viewers_to_their_own_page_and_a_public_one_does_not(
+    private_page,
+):
+    assert b'href="/viewer/"' in viewer_client(private_page).get("/").content
+    private_page.is_private = False
+    save_page(page=private_page, actor="tests")
+    assert b'href="/viewer/"' not in Client().get("/").content
+
+
 def test_the_viewers_own_page_lists_their_feed_links_and_they_work(private_page):
     response = viewer_client(private_page).get("/viewer/")
     assert b"Feed and calendar links for you" in response.content
