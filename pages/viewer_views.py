@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from statuspage.admin_site import client_address
 
-from . import services, viewers
+from . import services, viewer_oidc, viewers
 from .lookup import page_for
 from .models import Page
 
@@ -50,7 +50,7 @@ def safe_next(value: str | None) -> str:
 
 def oidc_start_url(page: Page, next_path: str) -> str | None:
     """Where "Sign in with …" goes, when the page offers single sign-on and it is set up."""
-    if not (page.is_private and page.viewer_oidc and settings.SIGNIN_OIDC_ISSUER):
+    if not viewer_oidc.viewer_oidc_offered(page):
         return None
     try:
         start = reverse("viewer-oidc-start")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("operator_api.urls")),
     path("", include("hooks.urls")),
     path("", include("subscribers.urls")),
+    # Viewers of a private page signing in through OpenID Connect (pages/viewer_oidc.py).
+    path("", include("pages.viewer_oidc")),
     path("", include("public.urls")),
 ]
 

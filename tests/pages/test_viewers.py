@@ -305,8 +305,23 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_it_can(private_page, s
     assert b"Sign in with" not in Client().get("/viewer/sign-in").content  # viewer_oidc off
     private_page.viewer_oidc = True
     save_page(page=private_page, actor="tests")
-    # Without the single sign-on view installed, no button that leads nowhere.
+    # An issuer without the client Beacon signs in with: no button that leads nowhere.
     assert b"Sign in with" not in Client().get("/viewer/sign-in").content
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": "Example SSO",
+                    "client_id": "beacon",
+                    "secret": "s3cret",
+                    "settings": {"server_url": "https://id.example.com"},
+                }
+            ]
+        }
+    }
+    settings.SIGNIN_OIDC_NAME = "Example SSO"
+    assert b"Sign in with Example SSO" in Client().get("/viewer/sign-in").content
 
 
 # What a private page serves ---------------------------------------------------------------------

@@ -25,7 +25,7 @@ PARTNER_CALLBACK = "/accounts/oidc/partner/login/callback/"
 def partner(oidc, live_server, settings, tmp_path) -> Iterator[OIDCProvider]:
     """A second provider, configured through OIDC_PROVIDERS beside OIDC_ISSUER's (oidc)."""
     provider = OIDCProvider(
-        redirect_uri=live_server.url + PARTNER_CALLBACK,
+        redirect_uris=[live_server.url + PARTNER_CALLBACK],
         accounts={
             "dave": {"email": "dave@partner.example", "email_verified": True},
             "bob-elsewhere": {"email": "bob@example.com", "email_verified": True},

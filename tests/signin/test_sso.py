@@ -14,7 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from allauth.socialaccount.models import SocialAccount, SocialApp
 
 from events.models import AccountAction, AuditEntry
-from tests.support.oidc import form_on
+from tests.support.oidc import form_on, sign_in_at_idp
 from tests.support.totp import totp_code
 
 from .conftest import CALLBACK, Browser
@@ -32,21 +32,6 @@ def start_sso(browser: Browser) -> requests.Response:
     idp = browser.post(action, fields)
     assert "prompt" in idp.text, idp.text[:2000]
     return idp
-
-
-def sign_in_at_idp(browser: Browser, idp: requests.Response, login: str, stop_at: str = ""):
-    """Type the login name into the provider's form, then grant consent if it asks."""
-    action, fields = form_on(idp.text, idp.url)
-    fields.update(login=login, password="anything")
-    reply = browser.follow(
-        browser.session.post(action, data=fields, allow_redirects=False), stop_at=stop_at
-    )
-    if 'value="consent"' in reply.text:
-        action, fields = form_on(reply.text, reply.url)
-        reply = browser.follow(
-            browser.session.post(action, data=fields, allow_redirects=False), stop_at=stop_at
-        )
-    return reply
 
 
 def test_an_operator_signs_in_through_the_provider_and_reaches_the_admin(

@@ -1,6 +1,7 @@
 // A real OpenID Connect provider (node-oidc-provider) for Beacon's sign-in tests.
 // tests/support/oidc.py starts it; configuration comes from the environment:
-//   PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, and ACCOUNTS, a JSON object from the login name
+//   PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS (Beacon's callbacks, space-separated: the
+//   operators' sign-in and the viewers' of a private page), and ACCOUNTS, a JSON object from the login name
 //   typed into the provider's sign-in form to the account's claims ({"email": ..., "email_verified": ...}).
 // Sign-in and consent are the library's own development pages (devInteractions): any password
 // is accepted for a known login name, and "Cancel" answers the client with error=access_denied.
@@ -14,7 +15,7 @@ const provider = new Provider(issuer, {
   clients: [{
     client_id: process.env.CLIENT_ID,
     client_secret: process.env.CLIENT_SECRET,
-    redirect_uris: [process.env.REDIRECT_URI],
+    redirect_uris: (process.env.REDIRECT_URIS || '').split(' ').filter(Boolean),
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],
