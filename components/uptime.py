@@ -28,6 +28,8 @@ DOWN_STATUSES = (
     ComponentStatus.PARTIAL_OUTAGE,
     ComponentStatus.DEGRADED_PERFORMANCE,
 )
+# At most this many distinct lists of days kept by one computation to share (see below).
+SHARED_DAY_LISTS = 256
 LABELS = {
     ComponentStatus.MAJOR_OUTAGE: "major outage",
     ComponentStatus.PARTIAL_OUTAGE: "partial outage",
@@ -177,6 +179,10 @@ def uptime_by_component(
             changes[component_id].append((changed_at, old_status, new_status))
 
     weight = weights()
+    # Components with the same start and the same intervals have the same days: on most pages
+    # most components never changed in the window. Their days are worked out once and the
+    # list shared, which the callers only read; a few hundred lists at most are kept for that.
+    made: dict[tuple[int, tuple[tuple[datetime, datetime, str], ...]], list[UptimeDay]] = {}
     for component in components:
         history = changes.get(component.pk, [])
         status = history[0][1] if history else component.status
@@ -194,7 +200,14 @@ def uptime_by_component(
 
         # Days before the start date have no data and are skipped.
         first = 0 if component.start_date is None else bisect_left(calendar, component.start_date)
+        key = (first, tuple(intervals))
+        shared = made.get(key)
+        if shared is not None:
+            yield ComponentUptime(component_id=component.pk, days=shared)
+            continue
         uptime_days = [UptimeDay(day=d, has_data=i >= first) for i, d in enumerate(calendar)]
+        if len(made) < SHARED_DAY_LISTS:
+            made[key] = uptime_days
         for begin, end, interval_status in intervals:
             operational = interval_status == ComponentStatus.OPERATIONAL
             maintenance = interval_status == ComponentStatus.UNDER_MAINTENANCE
