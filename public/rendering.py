@@ -8,11 +8,13 @@ fixed number of queries, however many components, incidents and updates the page
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Prefetch, Q
 from django.http import Http404
+from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,6 +28,7 @@ from statuspage.markdown import render_markdown
 from statuspage.timefmt import format_duration
 
 from .status import OverallStatus, overall_status
+from .templatetags.beacon import icon_html
 
 PAST_DAYS = 14
 MONTHS_PER_HISTORY_PAGE = 3
@@ -35,38 +38,14 @@ MONTHS_PER_HISTORY_PAGE = 3
 
 
 @dataclass
-class UptimeBars:
-    """One component's `<li>` bars, joined only when the template shows them.
-
-    Bars are shared between components, so until then 1,000 components hold references to
-    a few hundred strings rather than 6 MiB of markup besides the page's own copies.
-    """
-
-    bars: list[SafeString]
-
-    def __html__(self) -> SafeString:
-        # Each bar comes from format_html, so its label is escaped already.
-        return mark_safe("".join(self.bars))
-
-    # The template turns a value that is not a string into one with str() before escaping.
-    __str__ = __html__
-
-
-@dataclass
 class ComponentRow:
     component: Component
-    # What the page shows of the component's uptime (none when it is not showcased).
-    bars: UptimeBars | None = None
-    uptime_days: int = 0
-    uptime_text: str = ""
+    # The row's `<li>`, made by component_html once the page's uptime figures are known.
+    html: SafeString = field(default_factory=SafeString)
 
     @property
     def status(self) -> str:
         return self.component.status
-
-    @property
-    def status_label(self) -> str:
-        return ComponentStatus(self.component.status).label
 
 
 @dataclass
@@ -82,6 +61,10 @@ class GroupRow:
     @property
     def status_label(self) -> str:
         return ComponentStatus(self.status).label
+
+    @property
+    def children_html(self) -> SafeString:
+        return mark_safe("".join(row.html for row in self.children))  # each escaped already
 
 
 def is_visible(component: Component) -> bool:
@@ -109,8 +92,87 @@ def component_tree(
 
 BarKey = tuple[date, bool, tuple[tuple[str, float], ...], float, float]
 
+# A component's row on the home page. Built here rather than by a template: an include per
+# component and a template tag per status icon were most of the page's render time at
+# 1,000 components, where the row's few values are all that differs.
+COMPONENT_ROW = (
+    '<li class="component">\n'
+    '  <div class="component-row">\n'
+    '    <span class="component-name">{name}</span>\n'
+    '    <span class="status status-{status}">{icon}{label}</span>\n'
+    "  </div>\n"
+    "  {description}\n"
+    "  {uptime}\n"
+    "</li>\n"
+)
+DESCRIPTION = '<p class="description">{}</p>'
+UPTIME = (
+    "\n"
+    '  <div class="uptime">\n'
+    '    <ol class="bars" aria-label="Uptime of {name}, one bar per day, oldest first">\n'
+    "      {bars}\n"
+    "    </ol>\n"
+    '    <p class="uptime-legend">\n'
+    '      <span class="wide-only">{days} days ago</span>'
+    '<span class="narrow-only">30 days ago</span>\n'
+    '      <span class="uptime-total">{text} uptime</span>\n'
+    "      <span>Today</span>\n"
+    "    </p>\n"
+    "  </div>\n"
+    "  "
+)
+COMPONENT_LABELS = dict(ComponentStatus.choices)
 
-def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> UptimeBars:
+
+@dataclass
+class RowMarkup:
+    """What the rows of one render share: the status icons and the uptime bars made so far."""
+
+    sprite: str
+    icons: dict[str, SafeString] = field(default_factory=dict)
+    bars: "dict[BarKey, SafeString]" = field(default_factory=dict)
+    # Components with the same history share their list of days (components/uptime.py), so
+    # their bars are joined once: by the list's id, with the list kept so the id stays its own.
+    joined: dict[int, tuple[list[UptimeDay], SafeString, str]] = field(default_factory=dict)
+
+    def uptime(self, uptime: ComponentUptime) -> tuple[SafeString, str]:
+        """The bars' markup and the percentage of one component's uptime."""
+        made = self.joined.get(id(uptime.days))
+        if made is None or made[0] is not uptime.days:
+            made = (uptime.days, uptime_bars(uptime, self.bars), uptime.percentage_text)
+            self.joined[id(uptime.days)] = made
+        return made[1], made[2]
+
+    def icon(self, status: str) -> SafeString:
+        made = self.icons.get(status)
+        if made is None:
+            made = self.icons[status] = icon_html(status, self.sprite)
+        return made
+
+
+def component_html(
+    component: Component, uptime: ComponentUptime | None, markup: RowMarkup
+) -> SafeString:
+    """The `<li>` of one component, with its uptime bars when it has any to show."""
+    description = format_html(DESCRIPTION, component.description) if component.description else ""
+    shown = ""
+    if uptime is not None:
+        bars, text = markup.uptime(uptime)
+        shown = format_html(
+            UPTIME, name=component.name, bars=bars, days=len(uptime.days), text=text
+        )
+    return format_html(
+        COMPONENT_ROW,
+        name=component.name,
+        status=component.status,
+        icon=markup.icon(component.status),
+        label=COMPONENT_LABELS.get(component.status, component.status),
+        description=description,
+        uptime=shown,
+    )
+
+
+def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> SafeString:
     """The `<li>` bars of one component, one a day, oldest first.
 
     Built here rather than by a template loop: 90 bars for each of 1,000 components were
@@ -131,7 +193,7 @@ def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> Upti
         if bar is None:
             bar = made[key] = _bar(day)
         bars.append(bar)
-    return UptimeBars(bars)
+    return mark_safe("".join(bars))  # each bar comes from format_html, escaped already
 
 
 def _bar(day: UptimeDay) -> SafeString:
@@ -150,13 +212,38 @@ def rows_of(tree: list[GroupRow | ComponentRow]) -> list[ComponentRow]:
 # Incidents and maintenance --------------------------------------------------------------------
 
 
+# Bodies up to this long are remembered once rendered, at most UPDATE_HTML_CACHED of them:
+# under 10 MB at the very worst, a few hundred kB for the usual paragraph or two.
+CACHED_BODY_CHARS = 2_000
+UPDATE_HTML_CACHED = 2_048
+
+
+@lru_cache(maxsize=UPDATE_HTML_CACHED)
+def _remembered_markdown(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+def update_html(text: str) -> SafeString:
+    """An update's body as HTML. The publisher renders the same updates again after every
+    event (the home page, the history, the incident page): markdown and sanitising were a
+    third of the history page's time, so the HTML of a short body is kept by its text."""
+    if len(text) > CACHED_BODY_CHARS:
+        return render_markdown(text)
+    return _remembered_markdown(text)
+
+
 @dataclass
 class UpdateView:
     status: str
     label: str
-    body: SafeString
+    source: str
     display_at: datetime
     edited_at: datetime | None
+
+    @cached_property
+    def body(self) -> SafeString:
+        # Only when shown: the history page shows one update of each incident.
+        return update_html(self.source)
 
 
 def update_views(updates: list[Any], labels: dict[str, str]) -> list[UpdateView]:
@@ -171,7 +258,7 @@ def update_views(updates: list[Any], labels: dict[str, str]) -> list[UpdateView]
             UpdateView(
                 status=update.status,
                 label=label,
-                body=render_markdown(update.body),
+                source=update.body,
                 display_at=update.display_at,
                 edited_at=update.edited_at,
             )
@@ -347,13 +434,14 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     groups = list(ComponentGroup.objects.filter(page=page))
     components = list(Component.objects.filter(page=page))
     tree = component_tree(groups, components)
-    showcased = [row for row in rows_of(tree) if row.component.showcase]
-    made_bars: dict[BarKey, SafeString] = {}
-    uptimes = uptime_by_component([row.component for row in showcased], tz=tz, now=now)
-    for row, uptime in zip(showcased, uptimes, strict=True):
-        row.bars = uptime_bars(uptime, made_bars)
-        row.uptime_days = len(uptime.days)
-        row.uptime_text = uptime.percentage_text
+    rows = rows_of(tree)
+    showcased = [row.component for row in rows if row.component.showcase]
+    # One component's days at a time, in the rows' order: 1,000 components are 90,000 days.
+    uptimes = iter(uptime_by_component(showcased, tz=tz, now=now))
+    markup = RowMarkup(sprite=static("img/icons.svg"))
+    for row in rows:
+        uptime = next(uptimes) if row.component.showcase else None
+        row.html = component_html(row.component, uptime, markup)
 
     today = now.astimezone(tz).date()
     past_start = datetime.combine(today - timedelta(days=PAST_DAYS - 1), time(0), tzinfo=tz)
