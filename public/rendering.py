@@ -5,17 +5,20 @@ served to every visitor and pre-rendered by the snapshot publisher. Every functi
 fixed number of queries, however many components, incidents and updates the page has.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Min, Prefetch, Q
 from django.http import Http404
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,7 +32,7 @@ from statuspage.markdown import render_markdown
 from statuspage.timefmt import format_duration
 
 from .status import OverallStatus, overall_status
-from .templatetags.beacon import icon_html
+from .templatetags.beacon import icon_html, time_html
 
 PAST_DAYS = 14
 MONTHS_PER_HISTORY_PAGE = 3
@@ -554,11 +557,61 @@ def maintenance_context(page: Page, maintenance_id: str, now: datetime) -> dict[
     }
 
 
+# An incident in the history's list of a month. Built here rather than by the template for
+# the same reason as the component rows: a month can list hundreds.
+HISTORY_ITEM = (
+    "\n"
+    '    <article class="past-item impact-{impact}">\n'
+    '      <h3><a href="{url}">{name}</a></h3>\n'
+    "      {body}\n"
+    '      <p class="meta"><span class="impact-badge">{icon}{label} impact</span>'
+    " · {started} · {duration}</p>\n"
+    "    </article>\n"
+    "    "
+)
+UPDATE_BODY = '<div class="update-body">{}</div>'
+IMPACT_LABELS = dict(Impact.choices)
+# What reverse() leaves as it is in a path: an id made only of these is appended as it is.
+PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class IncidentUrls:
+    """Incident pages' URLs, reversed once a render rather than once an incident."""
+
+    def __init__(self) -> None:
+        self.prefix = reverse("public:incident", args=["-"])[:-1]
+
+    def __call__(self, incident: Incident) -> str:
+        if PLAIN_ID.match(incident.pk):
+            return self.prefix + incident.pk
+        return incident.get_absolute_url()
+
+
+def history_item_html(
+    view: IncidentView, tz: ZoneInfo, urls: IncidentUrls, markup: RowMarkup
+) -> str:
+    """One incident of a month on the history page (escaped; marked safe by the caller)."""
+    latest = view.latest
+    impact = view.impact
+    return HISTORY_ITEM.format(
+        impact=escape(impact),
+        url=escape(urls(view.incident)),
+        name=escape(view.incident.name),
+        body=UPDATE_BODY.format(latest.body) if latest else "",
+        icon=markup.icon(impact),
+        label=escape(str(IMPACT_LABELS.get(impact, impact))),
+        started=time_html(view.incident.started_at, tz),
+        duration=escape(view.duration),
+    )
+
+
 @dataclass
 class MonthView:
     first_day: date
     incidents: list[IncidentView]
     maintenances: list[MaintenanceView]
+    # The incidents' `<article>`s, made by history_context.
+    incidents_html: SafeString = field(default_factory=SafeString)
 
     @property
     def is_empty(self) -> bool:
@@ -627,6 +680,12 @@ def history_context(page: Page, number: int, now: datetime) -> dict[str, Any]:
     for maintenance in maintenances:
         key = maintenance.scheduled_for.astimezone(tz).date().replace(day=1)
         by_month[key].maintenances.append(maintenance_view(maintenance))
+    urls = IncidentUrls()
+    markup = RowMarkup(sprite=static("img/icons.svg"))
+    for month in by_month.values():
+        month.incidents_html = mark_safe(  # each item escaped by history_item_html
+            "".join(history_item_html(view, tz, urls, markup) for view in month.incidents)
+        )
     return base_context(page, now) | {
         "months": [by_month[m] for m in months],
         "number": number,

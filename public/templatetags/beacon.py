@@ -35,7 +35,11 @@ def when(context: template.Context, value: datetime | None) -> SafeString | str:
     """`<time datetime="UTC ISO">Nov 23, 2026 - 14:05 CET</time>` in the page's zone."""
     if value is None:
         return ""
-    tz: ZoneInfo = context["tz"]
+    return time_html(value, context["tz"])
+
+
+def time_html(value: datetime, tz: ZoneInfo) -> SafeString:
+    """`when` outside a template."""
     return format_html('<time datetime="{}">{}</time>', iso_utc(value), format_local(value, tz))
 
 
