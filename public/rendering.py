@@ -44,8 +44,8 @@ MONTHS_PER_HISTORY_PAGE = 3
 @dataclass
 class ComponentRow:
     component: Component
-    # The row's `<li>`, made by component_html once the page's uptime figures are known.
-    html: SafeString = field(default_factory=SafeString)
+    # The row's `<li>`, made by component_pieces once the page's uptime figures are known.
+    pieces: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -87,25 +87,29 @@ def component_tree(
 
 BarKey = tuple[date, bool, tuple[tuple[str, float], ...], float, float]
 
-# A component's row on the home page. Built here rather than by a template: an include per
-# component and a template tag per status icon were most of the page's render time at
-# 1,000 components, where the row's few values are all that differs.
-COMPONENT_ROW = (
+# A component's row on the home page, in the pieces around its uptime bars. Built here rather
+# than by a template: an include per component and a template tag per status icon were most
+# of the page's render time at 1,000 components, where the row's few values are all that
+# differs. Each piece is escaped where it is made.
+COMPONENT_HEAD = (
     '<li class="component">\n'
     '  <div class="component-row">\n'
     '    <span class="component-name">{name}</span>\n'
     '    <span class="status status-{status}">{icon}{label}</span>\n'
     "  </div>\n"
     "  {description}\n"
-    "  {uptime}\n"
-    "</li>\n"
+    "  "
 )
+COMPONENT_TAIL = "\n</li>\n"
 DESCRIPTION = '<p class="description">{}</p>'
-UPTIME = (
+UPTIME_HEAD = (
     "\n"
     '  <div class="uptime">\n'
     '    <ol class="bars" aria-label="Uptime of {name}, one bar per day, oldest first">\n'
-    "      {bars}\n"
+    "      "
+)
+UPTIME_TAIL = (
+    "\n"
     "    </ol>\n"
     '    <p class="uptime-legend">\n'
     '      <span class="wide-only">{days} days ago</span>'
@@ -116,6 +120,23 @@ UPTIME = (
     "  </div>\n"
     "  "
 )
+GROUP_HEAD = (
+    "\n        \n        "
+    '<li class="component group">\n'
+    '          <details id="group-{pk}">\n'
+    "            <summary>\n"
+    '              <span class="component-name">{name}<span class="count"> ({count} component'
+    "{plural})</span></span>\n"
+    '              <span class="status status-{status}">{icon}{label}</span>\n'
+    "            </summary>\n"
+    "            {description}\n"
+    '            <ul class="children">\n'
+    "              "
+)
+GROUP_TAIL = "\n            </ul>\n          </details>\n        </li>\n        \n      "
+# Around a component outside any group, as the list's template lays it out.
+LONE_HEAD = "\n        \n          "
+LONE_TAIL = "\n        \n      "
 COMPONENT_LABELS = dict(ComponentStatus.choices)
 
 
@@ -130,6 +151,12 @@ class RowMarkup:
     # their bars are joined once: by the list's id, with the list kept so the id stays its own.
     joined: dict[int, tuple[list[UptimeDay], SafeString, str]] = field(default_factory=dict)
 
+    def icon(self, status: str) -> SafeString:
+        made = self.icons.get(status)
+        if made is None:
+            made = self.icons[status] = icon_html(status, self.sprite)
+        return made
+
     def uptime(self, uptime: ComponentUptime) -> tuple[SafeString, str]:
         """The bars' markup and the percentage of one component's uptime."""
         made = self.joined.get(id(uptime.days))
@@ -138,83 +165,62 @@ class RowMarkup:
             self.joined[id(uptime.days)] = made
         return made[1], made[2]
 
-    def icon(self, status: str) -> SafeString:
-        made = self.icons.get(status)
-        if made is None:
-            made = self.icons[status] = icon_html(status, self.sprite)
-        return made
 
-
-def component_html(
+def component_pieces(
     component: Component, uptime: ComponentUptime | None, markup: RowMarkup
-) -> SafeString:
+) -> list[str]:
     """The `<li>` of one component, with its uptime bars when it has any to show.
 
-    The text goes through html.escape, which is what Django's escape() does, without the
-    lazy-string checks format_html makes of every value: those were a fifth of the page's
-    time at 1,000 components. What is inserted unescaped is markup made here already.
+    In pieces, so the 6 kB of a component's bars is copied once, into the page, rather than
+    into the row, the group and the list on the way. The text goes through html.escape,
+    which is what Django's escape() does, without the lazy-string checks format_html makes
+    of every value: those were a fifth of the page's time at 1,000 components.
     """
     name = escape(component.name)
-    description = DESCRIPTION.format(escape(component.description)) if component.description else ""
-    shown = ""
-    if uptime is not None:
-        bars, text = markup.uptime(uptime)
-        shown = UPTIME.format(name=name, bars=bars, days=len(uptime.days), text=escape(text))
-    return mark_safe(
-        COMPONENT_ROW.format(
-            name=name,
-            status=escape(component.status),
-            icon=markup.icon(component.status),
-            label=escape(str(COMPONENT_LABELS.get(component.status, component.status))),
-            description=description,
-            uptime=shown,
-        )
+    head = COMPONENT_HEAD.format(
+        name=name,
+        status=escape(component.status),
+        icon=markup.icon(component.status),
+        label=escape(str(COMPONENT_LABELS.get(component.status, component.status))),
+        description=(
+            DESCRIPTION.format(escape(component.description)) if component.description else ""
+        ),
     )
+    if uptime is None:
+        return [head + COMPONENT_TAIL]
+    bars, text = markup.uptime(uptime)
+    tail = UPTIME_TAIL.format(days=len(uptime.days), text=escape(text))
+    return [head + UPTIME_HEAD.format(name=name), bars, tail + COMPONENT_TAIL]
 
 
-GROUP_ROW = (
-    '<li class="component group">\n'
-    '          <details id="group-{pk}">\n'
-    "            <summary>\n"
-    '              <span class="component-name">{name}<span class="count"> ({count} component'
-    "{plural})</span></span>\n"
-    '              <span class="status status-{status}">{icon}{label}</span>\n'
-    "            </summary>\n"
-    "            {description}\n"
-    '            <ul class="children">\n'
-    "              {children}\n"
-    "            </ul>\n"
-    "          </details>\n"
-    "        </li>"
-)
-# Each top-level row as the list's template lays it out: a group, or a lone component.
-TOP_ROW = "\n        \n        {}\n        \n      "
-LONE_ROW = "\n        \n          {}\n        \n      "
-
-
-def components_html(tree: list[GroupRow | ComponentRow], markup: RowMarkup) -> str:
-    """The `<li>`s of the home page's component list (escaped; see Spliced)."""
-    parts = []
+def components_pieces(tree: list[GroupRow | ComponentRow], markup: RowMarkup) -> list[str]:
+    """The `<li>`s of the home page's component list, in pieces (see Spliced)."""
+    pieces = []
     for item in tree:
         if isinstance(item, ComponentRow):
-            parts.append(LONE_ROW.format(item.html))
+            pieces += [LONE_HEAD, *item.pieces, LONE_TAIL]
             continue
         group = item.group
         status = item.status
         count = len(item.children)
-        row = GROUP_ROW.format(
-            pk=escape(group.pk),
-            name=escape(group.name),
-            count=count,
-            plural="" if count == 1 else "s",
-            status=escape(status),
-            icon=markup.icon(status),
-            label=escape(str(COMPONENT_LABELS.get(status, status))),
-            description=DESCRIPTION.format(escape(group.description)) if group.description else "",
-            children="".join(child.html for child in item.children),
+        pieces.append(
+            GROUP_HEAD.format(
+                pk=escape(group.pk),
+                name=escape(group.name),
+                count=count,
+                plural="" if count == 1 else "s",
+                status=escape(status),
+                icon=markup.icon(status),
+                label=escape(str(COMPONENT_LABELS.get(status, status))),
+                description=(
+                    DESCRIPTION.format(escape(group.description)) if group.description else ""
+                ),
+            )
         )
-        parts.append(TOP_ROW.format(row))
-    return "".join(parts)
+        for child in item.children:
+            pieces += child.pieces
+        pieces.append(GROUP_TAIL)
+    return pieces
 
 
 @dataclass(eq=False)
@@ -223,11 +229,12 @@ class Spliced:
 
     The component list of a page of 1,000 components is 7 MB, mostly uptime bars; passed
     through the template engine, each level of nesting (loop, condition, partial, block,
-    base template) copied it twice, which took longer than making it. The marker holds a NUL,
-    which PostgreSQL never stores in text, so no page data can look like one.
+    base template) copied it twice, which took longer than making it. `pieces` are escaped
+    markup, joined with the rest of the page once. The marker holds a NUL, which PostgreSQL
+    never stores in text, so no page data can look like one.
     """
 
-    html: str
+    pieces: list[str]
 
     @property
     def marker(self) -> str:
@@ -244,12 +251,17 @@ SPLICE_MARKER = re.compile("\x00spliced-([0-9]+)\x00")
 
 def splice(rendered: str, context: dict[str, Any]) -> bytes:
     """A template's output with each Spliced value of its context in place, as UTF-8."""
-    spliced = {str(id(v)): v.html for v in context.values() if isinstance(v, Spliced)}
+    spliced = {str(id(v)): v.pieces for v in context.values() if isinstance(v, Spliced)}
     if not spliced:
         return rendered.encode()
+    pieces: list[str] = []
     # Every other part is the id in a marker.
-    parts = SPLICE_MARKER.split(rendered)
-    return "".join(spliced[part] if n % 2 else part for n, part in enumerate(parts)).encode()
+    for n, part in enumerate(SPLICE_MARKER.split(rendered)):
+        if n % 2:
+            pieces += spliced[part]
+        else:
+            pieces.append(part)
+    return "".join(pieces).encode()
 
 
 def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> SafeString:
@@ -531,7 +543,7 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     markup = RowMarkup(sprite=static("img/icons.svg"))
     for row in rows:
         uptime = next(uptimes) if row.component.showcase else None
-        row.html = component_html(row.component, uptime, markup)
+        row.pieces = component_pieces(row.component, uptime, markup)
 
     today = now.astimezone(tz).date()
     past_start = datetime.combine(today - timedelta(days=PAST_DAYS - 1), time(0), tzinfo=tz)
@@ -586,7 +598,7 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
         "maintenance_in_progress": in_progress,
         "upcoming_maintenance": upcoming,
         "has_components": bool(tree),
-        "components": Spliced(components_html(tree, markup)),
+        "components": Spliced(components_pieces(tree, markup)),
         "has_uptime": bool(showcased),
         "uptime_days": settings.UPTIME_DAYS,
         "uptime_explanation": uptime_explanation(),
