@@ -150,6 +150,7 @@ class RowMarkup:
     # Components with the same history share their list of days (components/uptime.py), so
     # their bars are joined once: by the list's id, with the list kept so the id stays its own.
     joined: dict[int, tuple[list[UptimeDay], SafeString, str]] = field(default_factory=dict)
+    day_bars: dict[int, tuple[UptimeDay, SafeString]] = field(default_factory=dict)
 
     def icon(self, status: str) -> SafeString:
         made = self.icons.get(status)
@@ -161,7 +162,11 @@ class RowMarkup:
         """The bars' markup and the percentage of one component's uptime."""
         made = self.joined.get(id(uptime.days))
         if made is None or made[0] is not uptime.days:
-            made = (uptime.days, uptime_bars(uptime, self.bars), uptime.percentage_text)
+            made = (
+                uptime.days,
+                uptime_bars(uptime, self.bars, self.day_bars),
+                uptime.percentage_text,
+            )
             self.joined[id(uptime.days)] = made
         return made[1], made[2]
 
@@ -264,16 +269,26 @@ def splice(rendered: str, context: dict[str, Any]) -> bytes:
     return "".join(pieces).encode()
 
 
-def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> SafeString:
+def uptime_bars(
+    uptime: ComponentUptime,
+    made: dict[BarKey, SafeString],
+    by_day: dict[int, tuple[UptimeDay, SafeString]],
+) -> SafeString:
     """The `<li>` bars of one component, one a day, oldest first.
 
     Built here rather than by a template loop: 90 bars for each of 1,000 components were
     90,000 loop turns and most of the home page's render time. A bar is a function of its
     day's figures, and most days look alike across components ("Nov 3: no downtime, 100%"),
-    so `made`, shared by the components of one render, makes each distinct bar once.
+    so `made`, shared by the components of one render, makes each distinct bar once. Most
+    days are also the same object for many components (components/uptime.py): `by_day` finds
+    their bar by the day's id, holding the day so that the id stays its own.
     """
     bars = []
     for day in uptime.days:
+        known = by_day.get(id(day))
+        if known is not None and known[0] is day:
+            bars.append(known[1])
+            continue
         key = (
             day.day,
             day.has_data,
@@ -284,6 +299,7 @@ def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> Safe
         bar = made.get(key)
         if bar is None:
             bar = made[key] = _bar(day)
+        by_day[id(day)] = (day, bar)
         bars.append(bar)
     return mark_safe("".join(bars))  # each bar comes from format_html, escaped already
 
