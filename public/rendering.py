@@ -484,6 +484,8 @@ def maintenance_view(maintenance: Maintenance) -> MaintenanceView:
     )
 
 
+# JSON no list of incidents shows (the home page's, the history's): not decoded for each.
+LISTED_INCIDENT_UNUSED = ("metadata", "reminded_hours")
 # What a page shows of an update, and what orders them: not the affected components' JSON.
 UPDATE_FIELDS = ("status", "body", "display_at", "created_at", "edited_at")
 
@@ -566,6 +568,7 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     incidents = list(
         Incident.objects.filter(page=page)
         .filter(Q(status__in=UNRESOLVED) | Q(started_at__gte=past_start))
+        .defer(*LISTED_INCIDENT_UNUSED)
         .prefetch_related(*_incident_prefetches())
         .order_by("-started_at")
     )
@@ -763,6 +766,7 @@ def history_context(page: Page, number: int, now: datetime) -> dict[str, Any]:
     end = datetime.combine(_add_months(months[0], 1), time(0), tzinfo=tz)
     incidents = (
         Incident.objects.filter(page=page, started_at__gte=begin, started_at__lt=end)
+        .defer(*LISTED_INCIDENT_UNUSED)
         .prefetch_related(*_incident_prefetches())
         .order_by("-started_at")
     )
