@@ -28,6 +28,8 @@ DOWN_STATUSES = (
     ComponentStatus.PARTIAL_OUTAGE,
     ComponentStatus.DEGRADED_PERFORMANCE,
 )
+# At most this many distinct lists of days kept by one computation to share (see below).
+SHARED_DAY_LISTS = 256
 LABELS = {
     ComponentStatus.MAJOR_OUTAGE: "major outage",
     ComponentStatus.PARTIAL_OUTAGE: "partial outage",
@@ -121,6 +123,18 @@ class ComponentUptime:
         return "no data" if percentage is None else f"{format_percentage(percentage)}%"
 
 
+def _add(day: UptimeDay, status: str, minutes: float, share: float) -> None:
+    """Count `minutes` spent in `status` into `day`."""
+    if status == ComponentStatus.OPERATIONAL:
+        day.counted_minutes += minutes
+        return
+    day.minutes[status] = day.minutes.get(status, 0.0) + minutes
+    if status == ComponentStatus.UNDER_MAINTENANCE:
+        return
+    day.counted_minutes += minutes
+    day.downtime_minutes += minutes * share
+
+
 def window_days(*, tz: ZoneInfo, now: datetime, days: int) -> list[date]:
     today = now.astimezone(tz).date()
     return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
@@ -177,6 +191,12 @@ def uptime_by_component(
             changes[component_id].append((changed_at, old_status, new_status))
 
     weight = weights()
+    # Components with the same start and the same intervals have the same days: on most pages
+    # most components never changed in the window. Their days are worked out once and the
+    # list shared, which the callers only read; a few hundred lists at most are kept for that.
+    made: dict[tuple[int, tuple[tuple[datetime, datetime, str], ...]], list[UptimeDay]] = {}
+    no_data = [UptimeDay(day=d, has_data=False) for d in calendar]
+    whole_days: dict[tuple[int, str], UptimeDay] = {}
     for component in components:
         history = changes.get(component.pk, [])
         status = history[0][1] if history else component.status
@@ -194,10 +214,16 @@ def uptime_by_component(
 
         # Days before the start date have no data and are skipped.
         first = 0 if component.start_date is None else bisect_left(calendar, component.start_date)
-        uptime_days = [UptimeDay(day=d, has_data=i >= first) for i, d in enumerate(calendar)]
+        key = (first, tuple(intervals))
+        shared = made.get(key)
+        if shared is not None:
+            yield ComponentUptime(component_id=component.pk, days=shared)
+            continue
+        # A day an interval covers from end to end is that interval's alone, so it is the same
+        # for every component with the same status then: such days are made once and shared,
+        # and only the days an interval begins or ends in are a component's own.
+        slots: list[UptimeDay | None] = [*no_data[:first], *([None] * (days - first))]
         for begin, end, interval_status in intervals:
-            operational = interval_status == ComponentStatus.OPERATIONAL
-            maintenance = interval_status == ComponentStatus.UNDER_MAINTENANCE
             share = weight.get(interval_status, 0.0)
             # The days the interval touches, and among them those it covers from end to end
             # (every day after the one it begins in and before the one it ends in).
@@ -205,19 +231,26 @@ def uptime_by_component(
             before_end = bisect_left(bounds, end)
             for index in range(max(first, after_begin - 1), min(days, before_end)):
                 if after_begin <= index < before_end - 1:
-                    minutes = whole_day[index]
-                else:
-                    low, high = bounds[index], bounds[index + 1]
-                    minutes = (min(end, high) - max(begin, low)).total_seconds() / 60
-                    if minutes <= 0:
-                        continue
-                day = uptime_days[index]
-                if operational:
-                    day.counted_minutes += minutes
+                    whole = whole_days.get((index, interval_status))
+                    if whole is None:
+                        whole = whole_days[index, interval_status] = UptimeDay(
+                            day=calendar[index], has_data=True
+                        )
+                        _add(whole, interval_status, whole_day[index], share)
+                    slots[index] = whole
                     continue
-                day.minutes[interval_status] = day.minutes.get(interval_status, 0.0) + minutes
-                if maintenance:
+                low, high = bounds[index], bounds[index + 1]
+                minutes = (min(end, high) - max(begin, low)).total_seconds() / 60
+                if minutes <= 0:
                     continue
-                day.counted_minutes += minutes
-                day.downtime_minutes += minutes * share
+                day = slots[index]
+                if day is None:
+                    day = slots[index] = UptimeDay(day=calendar[index], has_data=True)
+                _add(day, interval_status, minutes, share)
+        uptime_days = [
+            UptimeDay(day=calendar[i], has_data=True) if day is None else day
+            for i, day in enumerate(slots)
+        ]
+        if len(made) < SHARED_DAY_LISTS:
+            made[key] = uptime_days
         yield ComponentUptime(component_id=component.pk, days=uptime_days)

@@ -26,7 +26,7 @@ LAST_HISTORY_PAGE = 999_999
 
 
 def _html(template: str, context: dict[str, Any]) -> bytes:
-    return render_to_string(template, context).encode()
+    return rendering.splice(render_to_string(template, context), context)
 
 
 def render_home(page: Page, now: datetime) -> bytes:

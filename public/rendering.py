@@ -5,14 +5,20 @@ served to every visitor and pre-rendered by the snapshot publisher. Every functi
 fixed number of queries, however many components, incidents and updates the page has.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
+from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Min, Prefetch, Q
 from django.http import Http404
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,6 +32,7 @@ from statuspage.markdown import render_markdown
 from statuspage.timefmt import format_duration
 
 from .status import OverallStatus, overall_status
+from .templatetags.beacon import icon_html, time_html
 
 PAST_DAYS = 14
 MONTHS_PER_HISTORY_PAGE = 3
@@ -35,53 +42,24 @@ MONTHS_PER_HISTORY_PAGE = 3
 
 
 @dataclass
-class UptimeBars:
-    """One component's `<li>` bars, joined only when the template shows them.
-
-    Bars are shared between components, so until then 1,000 components hold references to
-    a few hundred strings rather than 6 MiB of markup besides the page's own copies.
-    """
-
-    bars: list[SafeString]
-
-    def __html__(self) -> SafeString:
-        # Each bar comes from format_html, so its label is escaped already.
-        return mark_safe("".join(self.bars))
-
-    # The template turns a value that is not a string into one with str() before escaping.
-    __str__ = __html__
-
-
-@dataclass
 class ComponentRow:
     component: Component
-    # What the page shows of the component's uptime (none when it is not showcased).
-    bars: UptimeBars | None = None
-    uptime_days: int = 0
-    uptime_text: str = ""
+    # The row's `<li>`, made by component_pieces once the page's uptime figures are known.
+    pieces: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         return self.component.status
-
-    @property
-    def status_label(self) -> str:
-        return ComponentStatus(self.component.status).label
 
 
 @dataclass
 class GroupRow:
     group: ComponentGroup
     children: list[ComponentRow] = field(default_factory=list)
-    is_group: bool = True
 
     @property
     def status(self) -> str:
         return worst_status([row.status for row in self.children])
-
-    @property
-    def status_label(self) -> str:
-        return ComponentStatus(self.status).label
 
 
 def is_visible(component: Component) -> bool:
@@ -109,17 +87,208 @@ def component_tree(
 
 BarKey = tuple[date, bool, tuple[tuple[str, float], ...], float, float]
 
+# A component's row on the home page, in the pieces around its uptime bars. Built here rather
+# than by a template: an include per component and a template tag per status icon were most
+# of the page's render time at 1,000 components, where the row's few values are all that
+# differs. Each piece is escaped where it is made.
+COMPONENT_HEAD = (
+    '<li class="component">\n'
+    '  <div class="component-row">\n'
+    '    <span class="component-name">{name}</span>\n'
+    '    <span class="status status-{status}">{icon}{label}</span>\n'
+    "  </div>\n"
+    "  {description}\n"
+    "  "
+)
+COMPONENT_TAIL = "\n</li>\n"
+DESCRIPTION = '<p class="description">{}</p>'
+UPTIME_HEAD = (
+    "\n"
+    '  <div class="uptime">\n'
+    '    <ol class="bars" aria-label="Uptime of {name}, one bar per day, oldest first">\n'
+    "      "
+)
+UPTIME_TAIL = (
+    "\n"
+    "    </ol>\n"
+    '    <p class="uptime-legend">\n'
+    '      <span class="wide-only">{days} days ago</span>'
+    '<span class="narrow-only">30 days ago</span>\n'
+    '      <span class="uptime-total">{text} uptime</span>\n'
+    "      <span>Today</span>\n"
+    "    </p>\n"
+    "  </div>\n"
+    "  "
+)
+GROUP_HEAD = (
+    "\n        \n        "
+    '<li class="component group">\n'
+    '          <details id="group-{pk}">\n'
+    "            <summary>\n"
+    '              <span class="component-name">{name}<span class="count"> ({count} component'
+    "{plural})</span></span>\n"
+    '              <span class="status status-{status}">{icon}{label}</span>\n'
+    "            </summary>\n"
+    "            {description}\n"
+    '            <ul class="children">\n'
+    "              "
+)
+GROUP_TAIL = "\n            </ul>\n          </details>\n        </li>\n        \n      "
+# Around a component outside any group, as the list's template lays it out.
+LONE_HEAD = "\n        \n          "
+LONE_TAIL = "\n        \n      "
+COMPONENT_LABELS = dict(ComponentStatus.choices)
 
-def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> UptimeBars:
+
+@dataclass
+class RowMarkup:
+    """What the rows of one render share: the status icons and the uptime bars made so far."""
+
+    sprite: str
+    icons: dict[str, SafeString] = field(default_factory=dict)
+    bars: "dict[BarKey, SafeString]" = field(default_factory=dict)
+    # Components with the same history share their list of days (components/uptime.py), so
+    # their bars are joined once: by the list's id, with the list kept so the id stays its own.
+    joined: dict[int, tuple[list[UptimeDay], SafeString, str]] = field(default_factory=dict)
+    day_bars: dict[int, tuple[UptimeDay, SafeString]] = field(default_factory=dict)
+
+    def icon(self, status: str) -> SafeString:
+        made = self.icons.get(status)
+        if made is None:
+            made = self.icons[status] = icon_html(status, self.sprite)
+        return made
+
+    def uptime(self, uptime: ComponentUptime) -> tuple[SafeString, str]:
+        """The bars' markup and the percentage of one component's uptime."""
+        made = self.joined.get(id(uptime.days))
+        if made is None or made[0] is not uptime.days:
+            made = (
+                uptime.days,
+                uptime_bars(uptime, self.bars, self.day_bars),
+                uptime.percentage_text,
+            )
+            self.joined[id(uptime.days)] = made
+        return made[1], made[2]
+
+
+def component_pieces(
+    component: Component, uptime: ComponentUptime | None, markup: RowMarkup
+) -> list[str]:
+    """The `<li>` of one component, with its uptime bars when it has any to show.
+
+    In pieces, so the 6 kB of a component's bars is copied once, into the page, rather than
+    into the row, the group and the list on the way. The text goes through html.escape,
+    which is what Django's escape() does, without the lazy-string checks format_html makes
+    of every value: those were a fifth of the page's time at 1,000 components.
+    """
+    name = escape(component.name)
+    head = COMPONENT_HEAD.format(
+        name=name,
+        status=escape(component.status),
+        icon=markup.icon(component.status),
+        label=escape(str(COMPONENT_LABELS.get(component.status, component.status))),
+        description=(
+            DESCRIPTION.format(escape(component.description)) if component.description else ""
+        ),
+    )
+    if uptime is None:
+        return [head + COMPONENT_TAIL]
+    bars, text = markup.uptime(uptime)
+    tail = UPTIME_TAIL.format(days=len(uptime.days), text=escape(text))
+    return [head + UPTIME_HEAD.format(name=name), bars, tail + COMPONENT_TAIL]
+
+
+def components_pieces(tree: list[GroupRow | ComponentRow], markup: RowMarkup) -> list[str]:
+    """The `<li>`s of the home page's component list, in pieces (see Spliced)."""
+    pieces = []
+    for item in tree:
+        if isinstance(item, ComponentRow):
+            pieces += [LONE_HEAD, *item.pieces, LONE_TAIL]
+            continue
+        group = item.group
+        status = item.status
+        count = len(item.children)
+        pieces.append(
+            GROUP_HEAD.format(
+                pk=escape(group.pk),
+                name=escape(group.name),
+                count=count,
+                plural="" if count == 1 else "s",
+                status=escape(status),
+                icon=markup.icon(status),
+                label=escape(str(COMPONENT_LABELS.get(status, status))),
+                description=(
+                    DESCRIPTION.format(escape(group.description)) if group.description else ""
+                ),
+            )
+        )
+        for child in item.children:
+            pieces += child.pieces
+        pieces.append(GROUP_TAIL)
+    return pieces
+
+
+@dataclass(eq=False)
+class Spliced:
+    """Markup a template shows by a marker, which `splice` replaces once the template is done.
+
+    The component list of a page of 1,000 components is 7 MB, mostly uptime bars; passed
+    through the template engine, each level of nesting (loop, condition, partial, block,
+    base template) copied it twice, which took longer than making it. `pieces` are escaped
+    markup, joined with the rest of the page once. The marker holds a NUL, which PostgreSQL
+    never stores in text, so no page data can look like one.
+    """
+
+    pieces: list[str]
+
+    @property
+    def marker(self) -> str:
+        return f"\x00spliced-{id(self)}\x00"
+
+    def __html__(self) -> str:
+        return self.marker
+
+    __str__ = __html__
+
+
+SPLICE_MARKER = re.compile("\x00spliced-([0-9]+)\x00")
+
+
+def splice(rendered: str, context: dict[str, Any]) -> bytes:
+    """A template's output with each Spliced value of its context in place, as UTF-8."""
+    spliced = {str(id(v)): v.pieces for v in context.values() if isinstance(v, Spliced)}
+    if not spliced:
+        return rendered.encode()
+    pieces: list[str] = []
+    # Every other part is the id in a marker.
+    for n, part in enumerate(SPLICE_MARKER.split(rendered)):
+        if n % 2:
+            pieces += spliced[part]
+        else:
+            pieces.append(part)
+    return "".join(pieces).encode()
+
+
+def uptime_bars(
+    uptime: ComponentUptime,
+    made: dict[BarKey, SafeString],
+    by_day: dict[int, tuple[UptimeDay, SafeString]],
+) -> SafeString:
     """The `<li>` bars of one component, one a day, oldest first.
 
     Built here rather than by a template loop: 90 bars for each of 1,000 components were
     90,000 loop turns and most of the home page's render time. A bar is a function of its
     day's figures, and most days look alike across components ("Nov 3: no downtime, 100%"),
-    so `made`, shared by the components of one render, makes each distinct bar once.
+    so `made`, shared by the components of one render, makes each distinct bar once. Most
+    days are also the same object for many components (components/uptime.py): `by_day` finds
+    their bar by the day's id, holding the day so that the id stays its own.
     """
     bars = []
     for day in uptime.days:
+        known = by_day.get(id(day))
+        if known is not None and known[0] is day:
+            bars.append(known[1])
+            continue
         key = (
             day.day,
             day.has_data,
@@ -130,8 +299,9 @@ def uptime_bars(uptime: ComponentUptime, made: dict[BarKey, SafeString]) -> Upti
         bar = made.get(key)
         if bar is None:
             bar = made[key] = _bar(day)
+        by_day[id(day)] = (day, bar)
         bars.append(bar)
-    return UptimeBars(bars)
+    return mark_safe("".join(bars))  # each bar comes from format_html, escaped already
 
 
 def _bar(day: UptimeDay) -> SafeString:
@@ -150,13 +320,38 @@ def rows_of(tree: list[GroupRow | ComponentRow]) -> list[ComponentRow]:
 # Incidents and maintenance --------------------------------------------------------------------
 
 
+# Bodies up to this long are remembered once rendered, at most UPDATE_HTML_CACHED of them:
+# under 10 MB at the very worst, a few hundred kB for the usual paragraph or two.
+CACHED_BODY_CHARS = 2_000
+UPDATE_HTML_CACHED = 2_048
+
+
+@lru_cache(maxsize=UPDATE_HTML_CACHED)
+def _remembered_markdown(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+def update_html(text: str) -> SafeString:
+    """An update's body as HTML. The publisher renders the same updates again after every
+    event (the home page, the history, the incident page): markdown and sanitising were a
+    third of the history page's time, so the HTML of a short body is kept by its text."""
+    if len(text) > CACHED_BODY_CHARS:
+        return render_markdown(text)
+    return _remembered_markdown(text)
+
+
 @dataclass
 class UpdateView:
     status: str
     label: str
-    body: SafeString
+    source: str
     display_at: datetime
     edited_at: datetime | None
+
+    @cached_property
+    def body(self) -> SafeString:
+        # Only when shown: the history page shows one update of each incident.
+        return update_html(self.source)
 
 
 def update_views(updates: list[Any], labels: dict[str, str]) -> list[UpdateView]:
@@ -171,7 +366,7 @@ def update_views(updates: list[Any], labels: dict[str, str]) -> list[UpdateView]
             UpdateView(
                 status=update.status,
                 label=label,
-                body=render_markdown(update.body),
+                source=update.body,
                 display_at=update.display_at,
                 edited_at=update.edited_at,
             )
@@ -251,15 +446,15 @@ def incident_duration(incident: Incident, now: datetime) -> str:
     return "Ongoing for " + format_duration(now - incident.started_at)
 
 
-def incident_view(incident: Incident, now: datetime) -> IncidentView:
-    """Needs `updates` and `components` (with groups) prefetched."""
-    components = sorted(incident.components.all(), key=_display_key)
-    duration = incident_duration(incident, now)
+def incident_view(incident: Incident, now: datetime, *, summary: bool = False) -> IncidentView:
+    """Needs `updates` prefetched, and with `summary` (the affected components, which only
+    the incident's own page shows) `components` with their groups."""
+    components = sorted(incident.components.all(), key=_display_key) if summary else []
     return IncidentView(
         incident=incident,
         updates=update_views(list(incident.updates.all()), INCIDENT_LABELS),
         summary=affected_summary([c.name for c in components]),
-        duration=duration,
+        duration=incident_duration(incident, now),
     )
 
 
@@ -289,11 +484,23 @@ def maintenance_view(maintenance: Maintenance) -> MaintenanceView:
     )
 
 
-def _incident_prefetches() -> "list[Prefetch[Any]]":
-    return [
-        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("display_at", "created_at")),
-        Prefetch("components", queryset=Component.objects.select_related("group")),
+# JSON no list of incidents shows (the home page's, the history's): not decoded for each.
+LISTED_INCIDENT_UNUSED = ("metadata", "reminded_hours")
+# What a page shows of an update, and what orders them: not the affected components' JSON.
+UPDATE_FIELDS = ("status", "body", "display_at", "created_at", "edited_at")
+
+
+def _incident_prefetches(*, components: bool = False) -> "list[Prefetch[Any]]":
+    """The incidents' updates; with `components`, their components for the summary too."""
+    updates = IncidentUpdate.objects.only("incident_id", *UPDATE_FIELDS)
+    prefetches: list[Prefetch[Any]] = [
+        Prefetch("updates", queryset=updates.order_by("display_at", "created_at"))
     ]
+    if components:
+        prefetches.append(
+            Prefetch("components", queryset=Component.objects.select_related("group"))
+        )
+    return prefetches
 
 
 def _maintenance_prefetches() -> "list[Prefetch[Any]]":
@@ -347,19 +554,21 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     groups = list(ComponentGroup.objects.filter(page=page))
     components = list(Component.objects.filter(page=page))
     tree = component_tree(groups, components)
-    showcased = [row for row in rows_of(tree) if row.component.showcase]
-    made_bars: dict[BarKey, SafeString] = {}
-    uptimes = uptime_by_component([row.component for row in showcased], tz=tz, now=now)
-    for row, uptime in zip(showcased, uptimes, strict=True):
-        row.bars = uptime_bars(uptime, made_bars)
-        row.uptime_days = len(uptime.days)
-        row.uptime_text = uptime.percentage_text
+    rows = rows_of(tree)
+    showcased = [row.component for row in rows if row.component.showcase]
+    # One component's days at a time, in the rows' order: 1,000 components are 90,000 days.
+    uptimes = iter(uptime_by_component(showcased, tz=tz, now=now))
+    markup = RowMarkup(sprite=static("img/icons.svg"))
+    for row in rows:
+        uptime = next(uptimes) if row.component.showcase else None
+        row.pieces = component_pieces(row.component, uptime, markup)
 
     today = now.astimezone(tz).date()
     past_start = datetime.combine(today - timedelta(days=PAST_DAYS - 1), time(0), tzinfo=tz)
     incidents = list(
         Incident.objects.filter(page=page)
         .filter(Q(status__in=UNRESOLVED) | Q(started_at__gte=past_start))
+        .defer(*LISTED_INCIDENT_UNUSED)
         .prefetch_related(*_incident_prefetches())
         .order_by("-started_at")
     )
@@ -407,7 +616,8 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
         "active_incidents": active,
         "maintenance_in_progress": in_progress,
         "upcoming_maintenance": upcoming,
-        "tree": tree,
+        "has_components": bool(tree),
+        "components": Spliced(components_pieces(tree, markup)),
         "has_uptime": bool(showcased),
         "uptime_days": settings.UPTIME_DAYS,
         "uptime_explanation": uptime_explanation(),
@@ -421,12 +631,12 @@ def incident_context(page: Page, incident_id: str, now: datetime) -> dict[str, A
     incident = (
         Incident.objects.filter(page=page, pk=incident_id)
         .select_related("postmortem")
-        .prefetch_related(*_incident_prefetches())
+        .prefetch_related(*_incident_prefetches(components=True))
         .first()
     )
     if incident is None:
         raise Http404("No incident with this id on this page.")
-    view = incident_view(incident, now)
+    view = incident_view(incident, now, summary=True)
     postmortem = getattr(incident, "postmortem", None)
     if postmortem is not None and postmortem.is_published:
         view.postmortem = render_markdown(postmortem.body)
@@ -450,11 +660,61 @@ def maintenance_context(page: Page, maintenance_id: str, now: datetime) -> dict[
     }
 
 
+# An incident in the history's list of a month. Built here rather than by the template for
+# the same reason as the component rows: a month can list hundreds.
+HISTORY_ITEM = (
+    "\n"
+    '    <article class="past-item impact-{impact}">\n'
+    '      <h3><a href="{url}">{name}</a></h3>\n'
+    "      {body}\n"
+    '      <p class="meta"><span class="impact-badge">{icon}{label} impact</span>'
+    " · {started} · {duration}</p>\n"
+    "    </article>\n"
+    "    "
+)
+UPDATE_BODY = '<div class="update-body">{}</div>'
+IMPACT_LABELS = dict(Impact.choices)
+# What reverse() leaves as it is in a path: an id made only of these is appended as it is.
+PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class IncidentUrls:
+    """Incident pages' URLs, reversed once a render rather than once an incident."""
+
+    def __init__(self) -> None:
+        self.prefix = reverse("public:incident", args=["-"])[:-1]
+
+    def __call__(self, incident: Incident) -> str:
+        if PLAIN_ID.match(incident.pk):
+            return self.prefix + incident.pk
+        return incident.get_absolute_url()
+
+
+def history_item_html(
+    view: IncidentView, tz: ZoneInfo, urls: IncidentUrls, markup: RowMarkup
+) -> str:
+    """One incident of a month on the history page (escaped; marked safe by the caller)."""
+    latest = view.latest
+    impact = view.impact
+    return HISTORY_ITEM.format(
+        impact=escape(impact),
+        url=escape(urls(view.incident)),
+        name=escape(view.incident.name),
+        body=UPDATE_BODY.format(latest.body) if latest else "",
+        icon=markup.icon(impact),
+        label=escape(str(IMPACT_LABELS.get(impact, impact))),
+        started=time_html(view.incident.started_at, tz),
+        duration=escape(view.duration),
+    )
+
+
 @dataclass
 class MonthView:
     first_day: date
     incidents: list[IncidentView]
     maintenances: list[MaintenanceView]
+    # The incidents' `<article>`s, made by history_context.
+    incidents_html: SafeString = field(default_factory=SafeString)
 
     @property
     def is_empty(self) -> bool:
@@ -506,6 +766,7 @@ def history_context(page: Page, number: int, now: datetime) -> dict[str, Any]:
     end = datetime.combine(_add_months(months[0], 1), time(0), tzinfo=tz)
     incidents = (
         Incident.objects.filter(page=page, started_at__gte=begin, started_at__lt=end)
+        .defer(*LISTED_INCIDENT_UNUSED)
         .prefetch_related(*_incident_prefetches())
         .order_by("-started_at")
     )
@@ -523,6 +784,12 @@ def history_context(page: Page, number: int, now: datetime) -> dict[str, Any]:
     for maintenance in maintenances:
         key = maintenance.scheduled_for.astimezone(tz).date().replace(day=1)
         by_month[key].maintenances.append(maintenance_view(maintenance))
+    urls = IncidentUrls()
+    markup = RowMarkup(sprite=static("img/icons.svg"))
+    for month in by_month.values():
+        month.incidents_html = mark_safe(  # each item escaped by history_item_html
+            "".join(history_item_html(view, tz, urls, markup) for view in month.incidents)
+        )
     return base_context(page, now) | {
         "months": [by_month[m] for m in months],
         "number": number,

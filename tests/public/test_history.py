@@ -72,3 +72,20 @@ def test_a_bad_or_missing_page_number_is_a_clear_404(client, spread, bad):
     html = response.content.decode()
     assert "<h1>Page not found</h1>" in html
     assert "page" in html.lower()
+
+
+def test_an_incident_lists_its_name_escaped_its_latest_update_and_a_link_to_its_page(get, page):
+    incident = past_incident(
+        page,
+        "<script>alert(1)</script> & more",
+        timezone.now() - timedelta(hours=2),
+        body="**Fixed** <b>now</b>.",
+    )
+
+    html = get("/history")
+
+    assert f'<h3><a href="/incidents/{incident.pk}">' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</a></h3>" in html
+    assert "<script>alert(1)" not in html
+    assert '<div class="update-body"><p><strong>Fixed</strong> &lt;b&gt;now&lt;/b&gt;.</p>' in html
+    assert " impact</span> · <time datetime=" in html

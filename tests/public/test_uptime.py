@@ -179,3 +179,26 @@ def test_all_components_take_one_query(page, search, django_assert_num_queries):
         uptimes = compute_uptime([search, *others], tz=page.tz, now=NOW, days=7)
 
     assert len(uptimes) == 6
+
+
+def test_components_with_the_same_history_show_the_same_days_and_another_its_own(page, search):
+    api, web = (
+        component_services.create_component(
+            page=page, name=name, actor="tests", start_date=date(2026, 1, 1)
+        )
+        for name in ("API", "Web")
+    )
+    outage, back = (datetime(2026, 11, 5, h, 0, tzinfo=UTC) for h in (10, 11))
+    for status, at in (("major_outage", outage), ("operational", back)):
+        component_services.apply_status_changes(
+            changes={search: status, api: status}, cause=StatusCause.MANUAL, at=at
+        )
+    set_status(web, "partial_outage", datetime(2026, 11, 6, 10, 0, tzinfo=UTC))
+
+    uptimes = compute_uptime([search, api, web], tz=page.tz, now=NOW, days=7)
+
+    labels = {c.name: [d.label for d in uptimes[c.pk].days] for c in (search, api, web)}
+    assert labels["Search"] == labels["API"]
+    assert "Nov 5: 60 minutes major outage, 95.83%" in labels["API"]
+    assert "Nov 5: no downtime, 100%" in labels["Web"]
+    assert labels["Web"][-1].startswith("Nov 8: ") and "partial outage" in labels["Web"][-1]
