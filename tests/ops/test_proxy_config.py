@@ -6,12 +6,14 @@ import urllib.request
 from email.message import Message
 
 import pytest
+import yaml
+from django.conf import settings
 
-from bench.proxy.cache import CachingProxy, nginx_binary
+from bench.proxy.cache import UPSTREAM, CachingProxy, nginx_binary
 from tests.support.processes import wait_for
 from tests.support.stack import demo_stack
 
-pytestmark = pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
+needs_nginx = pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Message]:
@@ -34,6 +36,7 @@ def proxy(tmp_path_factory):
             cache.close()
 
 
+@needs_nginx
 def test_nginx_accepts_the_shipped_configuration():
     proxy = CachingProxy(8000)
     try:
@@ -44,6 +47,7 @@ def test_nginx_accepts_the_shipped_configuration():
     assert "test is successful" in checked.stderr
 
 
+@needs_nginx
 def test_the_public_page_is_kept_once_and_revalidated_with_beacon(proxy):
     status, body, first = get(proxy.url("/"))
     assert status == 200 and b"</html>" in body
@@ -72,6 +76,7 @@ def test_the_public_page_is_kept_once_and_revalidated_with_beacon(proxy):
     assert (status, empty) == (304, b"")
 
 
+@needs_nginx
 def test_beacons_gzip_copy_passes_through_and_plain_clients_get_the_plain_one(proxy):
     for _ in range(2):
         status, compressed, headers = get(
@@ -84,8 +89,19 @@ def test_beacons_gzip_copy_passes_through_and_plain_clients_get_the_plain_one(pr
     assert plain.startswith(b"{")
 
 
+@needs_nginx
 def test_the_admin_is_never_cached(proxy):
     for _ in range(2):
         status, _body, headers = get(proxy.url("/admin/login/"))
         assert status == 200
         assert headers["X-Cache"] != "HIT"
+
+
+def test_the_compose_profile_points_the_shipped_file_at_the_web_service():
+    compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+    proxy = compose["services"]["proxy"]
+    assert proxy["profiles"] == ["proxy"]
+    assert "./deploy/nginx/beacon.conf:/etc/beacon/beacon.conf:ro" in proxy["volumes"]
+    # The line the command rewrites is the one the shipped file has.
+    assert "s/server 127.0.0.1:8000 /server web:8000 /" in proxy["command"][-1]
+    assert UPSTREAM in (settings.BASE_DIR / "deploy" / "nginx" / "beacon.conf").read_text()
