@@ -8,15 +8,18 @@ change, so an unchanged calendar renders to the same bytes.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import icalendar
 from django.db.models import Q
 
 from maintenance.models import OPEN, Maintenance
 from pages.models import Page
 
 from .common import page_url
+
+if TYPE_CHECKING:
+    import icalendar
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 # Finished windows stay this long, so a subscribed calendar keeps recent history.
@@ -43,7 +46,9 @@ def _latest_text(maintenance: Maintenance) -> str:
     return updates[0].body if updates else ""
 
 
-def maintenance_event(maintenance: Maintenance, page: Page, host: str) -> icalendar.Event:
+def maintenance_event(maintenance: Maintenance, page: Page, host: str) -> "icalendar.Event":
+    import icalendar
+
     m = maintenance
     event = icalendar.Event()
     event.add("uid", f"{m.pk}@{host}")
@@ -62,6 +67,9 @@ def maintenance_event(maintenance: Maintenance, page: Page, host: str) -> icalen
 
 
 def render_calendar(page: Page, now: datetime) -> bytes:
+    # Imported when a calendar is rendered: web processes serve the stored one (some 10 MB).
+    import icalendar
+
     host = urlsplit(page.url).hostname or "localhost"
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Beacon//Scheduled maintenance//EN")

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from pages.models import Page
-from statuspage.db.base import commit_outcome_unknown
+from statuspage.db.bounds import commit_outcome_unknown
 
 from .models import ApiKey, prefix_of
 from .services import touch_api_key

@@ -157,7 +157,16 @@ def _publish(*, eager: bool) -> Published:
         if published:
             mark_published(page_ids=published, up_to=seen)
 
-    store.write_state(store.State(seen=seen, gaps=gaps, versions=versions, refreshed=refreshed))
+    new_state = store.State(seen=seen, gaps=gaps, versions=versions, refreshed=refreshed)
+    # Most rounds of a web process's check find nothing: writing the same state every second
+    # was most of what an idle Beacon cost (docs/performance.md, footprint).
+    if new_state != store.State(
+        seen=state.seen,
+        gaps=state.gaps or {},
+        versions=state.versions or {},
+        refreshed=state.refreshed or {},
+    ):
+        store.write_state(new_state)
     return result
 
 

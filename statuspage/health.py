@@ -37,6 +37,11 @@ PATH = "/healthz"
 READY_PATH = "/readyz"
 CHECK_SECONDS = 1.0
 
+if settings.REDIS_URL:
+    # Loaded with the process, not by the first check: importing redis-py (which nothing else
+    # loads at start any more) can take longer than CHECK_SECONDS on a busy machine.
+    import redis  # noqa: F401
+
 
 @require_safe
 @never_cache

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
-from .db.base import commit_outcome_unknown
+from .db.bounds import commit_outcome_unknown
 
 logger = logging.getLogger(__name__)
 

@@ -188,6 +188,9 @@ if EMBEDDED:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "beacon.sqlite3",
+            # Kept open a minute, as PostgreSQL's are: opening one (and its PRAGMAs) every second
+            # was the larger part of a web process's idle check of the outbox.
+            "CONN_MAX_AGE": 60,
             # web, worker and scheduler share the file; wait for a lock instead of failing
             "OPTIONS": {
                 "timeout": 20,

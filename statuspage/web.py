@@ -130,7 +130,8 @@ def command(bind: str | None = None) -> list[str]:
         "--port",
         str(port),
         "--workers",
-        str(_int("WEB_CONCURRENCY", 2, 1)),
+        # Embedded mode (no DATABASE_URL) is for one small machine: one process, with threads.
+        str(_int("WEB_CONCURRENCY", 2 if os.environ.get("DATABASE_URL") else 1, 1)),
         "--blocking-threads",
         str(_int("WEB_THREADS", 12, 1)),
         "--backlog",

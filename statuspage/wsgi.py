@@ -16,7 +16,7 @@ django_application = get_wsgi_application()
 
 from snapshots.lane import SnapshotLane  # noqa: E402  (needs the settings configured above)
 from statuspage.capacity import ReservedCapacity  # noqa: E402
-from statuspage.db.base import bound_queries  # noqa: E402
+from statuspage.db.bounds import bound_queries  # noqa: E402
 
 bound_queries()
 application = SnapshotLane(ReservedCapacity(django_application))

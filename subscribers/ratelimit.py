@@ -17,10 +17,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ def _redis() -> "redis.Redis | None":
     if not settings.REDIS_URL or time.monotonic() < _redis_down_until:
         return None
     if _client is None:
+        # Imported here: without REDIS_URL (embedded mode) no process needs redis-py's memory.
+        import redis
+
         # One attempt per call: redis-py's default retries turn a 1 s timeout into ~10 s.
         _client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1, retry=None
@@ -101,6 +106,8 @@ def take(provider: str, wanted: int) -> Tokens:
     second = int(time.time())
     client = _redis()
     if client is not None:
+        import redis
+
         try:
             granted = _take_script(
                 keys=[KEY.format(provider=provider, second=second), _throttled_key(provider)],
@@ -136,6 +143,8 @@ def give_back(tokens: Tokens, unused: int) -> None:
         return
     client = _redis()
     if client is not None:
+        import redis
+
         with contextlib.suppress(redis.RedisError):
             client.decrby(KEY.format(provider=tokens.provider, second=tokens.second), unused)
 
@@ -161,6 +170,8 @@ def throttled(provider: str) -> None:
     _local_throttled_until[provider] = time.time() + THROTTLE_SECONDS
     client = _redis()
     if client is not None:
+        import redis
+
         with contextlib.suppress(redis.RedisError):
             client.set(_throttled_key(provider), 1, ex=THROTTLE_SECONDS)
 
@@ -168,6 +179,8 @@ def throttled(provider: str) -> None:
 def is_throttled(provider: str) -> bool:
     client = _redis()
     if client is not None:
+        import redis
+
         with contextlib.suppress(redis.RedisError):
             return bool(client.exists(_throttled_key(provider)))
     return time.time() < _local_throttled_until.get(provider, 0.0)
@@ -178,5 +191,7 @@ def clear(provider: str) -> None:
     _local_throttled_until.pop(provider, None)
     client = _redis()
     if client is not None:
+        import redis
+
         with contextlib.suppress(redis.RedisError):
             client.delete(_throttled_key(provider))

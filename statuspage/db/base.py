@@ -17,7 +17,7 @@ A COMMIT that times out is the one case whose outcome cannot be known: the serve
 apply it when it wakes up. It raises `CommitOutcomeUnknown`, so the answer says exactly that
 instead of claiming nothing was saved.
 
-The bound is on only where `bound_queries()` was called: the WSGI module and the Celery app.
+The bound is on only where `bounds.bound_queries()` was called: the WSGI module and the Celery app.
 Management commands (migrate, load_demo) run unbounded, since a migration may rightly take
 minutes.
 """
@@ -26,21 +26,13 @@ import types
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from django.db.backends.postgresql import base as postgresql
 from psycopg import errors
 
+from . import bounds
+
 # Seconds a client waits beyond the server's statement_timeout before it gives up on the server.
 MARGIN_SECONDS = 1.0
-
-_bound: float | None = None
-
-
-def bound_queries() -> None:
-    """Bound every PostgreSQL round trip this process makes from now on (see the module doc)."""
-    global _bound
-    seconds = settings.DB_QUERY_TIMEOUT
-    _bound = float(seconds) if seconds > 0 else None
 
 
 class DatabaseTimeout(errors.OperationalError):
@@ -88,8 +80,8 @@ class _Psycopg(types.ModuleType):
     @staticmethod
     def connect(*args: Any, **kwargs: Any) -> BoundedConnection:
         connection = BoundedConnection.connect(*args, **kwargs)
-        if _bound is not None:
-            connection.beacon_wait = _bound + MARGIN_SECONDS
+        if bounds.seconds is not None:
+            connection.beacon_wait = bounds.seconds + MARGIN_SECONDS
         return connection
 
 
@@ -98,19 +90,9 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        if _bound is not None:
-            timeout = f"-c statement_timeout={int(_bound * 1000)}"
+        if bounds.seconds is not None:
+            timeout = f"-c statement_timeout={int(bounds.seconds * 1000)}"
             params["options"] = (
                 f"{params['options']} {timeout}" if params.get("options") else timeout
             )
         return params
-
-
-def commit_outcome_unknown(error: BaseException) -> bool:
-    """Whether a database error (as Django wraps it) is a COMMIT that was never confirmed."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, CommitOutcomeUnknown):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False

@@ -4,23 +4,25 @@ A number is taken when libphonenumber knows it as valid and it can receive a tex
 "fixed line or mobile" where the numbering plan does not tell them apart (North America).
 Premium-rate and shared-cost numbers are refused outright (texting them costs the sender), and
 so are landlines, toll-free, pagers and the like.
+
+libphonenumber is imported by the functions that need it, not with this module: it is some
+8 MB of memory that the processes which never parse a number (the public web) need not hold.
 """
 
 from dataclasses import dataclass
 
-import phonenumbers
 from django.core.exceptions import ValidationError
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-TEXTABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# libphonenumber's PhoneNumberType names.
+TEXTABLE = {"MOBILE", "FIXED_LINE_OR_MOBILE"}
 REFUSED = {
-    PhoneNumberType.PREMIUM_RATE: "is a premium-rate number",
-    PhoneNumberType.SHARED_COST: "is a shared-cost number",
-    PhoneNumberType.FIXED_LINE: "is a landline, which cannot receive texts",
-    PhoneNumberType.TOLL_FREE: "is a toll-free number",
-    PhoneNumberType.PAGER: "is a pager number",
-    PhoneNumberType.VOICEMAIL: "is a voicemail number",
-    PhoneNumberType.UAN: "is a company switchboard number",
+    "PREMIUM_RATE": "is a premium-rate number",
+    "SHARED_COST": "is a shared-cost number",
+    "FIXED_LINE": "is a landline, which cannot receive texts",
+    "TOLL_FREE": "is a toll-free number",
+    "PAGER": "is a pager number",
+    "VOICEMAIL": "is a voicemail number",
+    "UAN": "is a company switchboard number",
 }
 
 
@@ -36,6 +38,9 @@ class PhoneNumber:
 def clean_phone(number: str, country: str = "", *, field: str = "phone_number") -> PhoneNumber:
     """The number in E.164 with its country; a ValidationError on `field` that says what is
     wrong otherwise. A national number ("(415) 555-0100") needs `country`."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
     text = (number or "").strip()
     region = (country or "").strip().upper()
     if not text:
@@ -60,7 +65,11 @@ def clean_phone(number: str, country: str = "", *, field: str = "phone_number") 
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError({field: f"{e164} is not a valid phone number."})
-    kind = phonenumbers.number_type(parsed)
+    kind_code = phonenumbers.number_type(parsed)
+    kind = next(
+        (name for name in [*REFUSED, *TEXTABLE] if getattr(PhoneNumberType, name) == kind_code),
+        "",
+    )
     if kind in REFUSED:
         raise ValidationError({field: f"{e164} {REFUSED[kind]}; give a mobile number."})
     if kind not in TEXTABLE:
@@ -74,6 +83,9 @@ def clean_phone(number: str, country: str = "", *, field: str = "phone_number") 
 
 def display(e164: str) -> str:
     """A stored number for people; the stored form if it no longer parses."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
     try:
         return phonenumbers.format_number(
             phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL

@@ -1,21 +1,19 @@
 """`manage.py start`: the one command that runs Beacon on this machine.
 
-It prepares the database and static files, makes sure someone can log in, then runs and
-watches the three processes Beacon is made of: the web server (granian), a Celery worker and
-Celery beat. Ctrl-C or SIGTERM stops all three. If one of them dies, the others are stopped
-too and the command fails, naming it, so a process manager (systemd, a container runtime) can
-restart the whole set rather than run a page that silently never completes maintenance.
+It prepares the database and static files, makes sure someone can log in, then becomes the
+supervisor (ops/supervise.py, the same process without Django) that runs and watches Beacon's
+processes: the web server (granian), a Celery worker and Celery beat. In embedded mode, made for
+a small machine, beat runs on a thread of the worker and the web server runs one process with
+threads; with a DATABASE_URL each is its own process, as in production. Ctrl-C or SIGTERM stops
+them all. If one of them dies, the others are stopped too and the command fails, naming it, so
+a process manager (systemd, a container runtime) can restart the whole set rather than run a
+page that silently never completes maintenance.
 """
 
+import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -28,28 +26,10 @@ from pages.models import Page
 from snapshots import publisher
 
 ADMIN_USERNAME = "admin"
-STOP_TIMEOUT_SECONDS = 25
-
-
-@dataclass
-class Child:
-    name: str
-    args: list[str]
-    process: subprocess.Popen[bytes] | None = None
 
 
 def default_bind() -> str:
     return f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM if `start` itself is killed outright (Linux)."""
-    os.setsid()
-    if sys.platform == "linux":
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class Command(BaseCommand):
@@ -79,11 +59,17 @@ class Command(BaseCommand):
         # Render the public pages now, so the first visitor is served a snapshot at once.
         self.say("Rendering the public pages…")
         publisher.publish()
-        # The children open their own connections; do not hold one open for hours.
+        # Let the background publisher that the demo's writes woke finish before the exec.
+        publisher.stop_polling()
         connections.close_all()
 
-        children = self.children(bind, options["concurrency"])
-        self.run(children, bind, login)
+        spec = {
+            "children": self.children(bind, options["concurrency"]),
+            "bind": bind,
+            "cwd": str(settings.BASE_DIR),
+            "announce": self.announcement(bind, login),
+        }
+        self.supervise(spec)
 
     def say(self, message: str) -> None:
         self.stdout.write(message)
@@ -113,9 +99,11 @@ class Command(BaseCommand):
         shown = "from BEACON_ADMIN_PASSWORD" if from_env else password
         return f"user {ADMIN_USERNAME}, password {shown}"
 
-    def children(self, bind: str, concurrency: int) -> list[Child]:
+    def children(self, bind: str, concurrency: int) -> list[dict[str, Any]]:
+        """What the supervisor runs: a name for its messages and a command line each."""
         python = sys.executable
-        worker = [python, "-m", "celery", "-A", "statuspage", "worker", "--loglevel=INFO"]
+        celery = [python, "-m", "celery", "-A", "statuspage"]
+        worker = [*celery, "worker", "--loglevel=INFO"]
         if settings.EMBEDDED:
             # SQLite takes one writer at a time; a few threads in one process share it well.
             worker += ["--pool=threads", f"--concurrency={concurrency}"]
@@ -124,75 +112,34 @@ class Command(BaseCommand):
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             # The file broker has no broadcast; skip the worker-to-worker chatter that needs it.
             worker += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+        web = {"name": "web server", "args": [python, "-m", "statuspage.web", "--bind", bind]}
+        if settings.EMBEDDED:
+            # One worker process runs beat too: one Django process fewer (docs/performance.md).
+            return [web, {"name": "Celery worker", "args": [*worker, "--beat-thread"]}]
+        beat = [*celery, "beat", "--loglevel=INFO", "--schedule"]
         return [
-            Child(
-                "web server",
-                [python, "-m", "statuspage.web", "--bind", bind],
-            ),
-            Child("Celery worker", worker),
-            Child(
-                "Celery beat",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "statuspage",
-                    "beat",
-                    "--loglevel=INFO",
-                    "--schedule",
-                    settings.CELERY_BEAT_SCHEDULE_FILENAME,
-                ],
-            ),
+            web,
+            {"name": "Celery worker", "args": worker},
+            {"name": "Celery beat", "args": [*beat, settings.CELERY_BEAT_SCHEDULE_FILENAME]},
         ]
 
-    def run(self, children: list[Child], bind: str, login: str) -> None:
-        stop_signal: list[int] = []
+    def supervise(self, spec: dict[str, Any]) -> None:
+        """Become the supervisor (ops/supervise.py): same process, without Django's memory."""
+        read, write = os.pipe()
+        data = json.dumps(spec).encode()
+        # The spec holds the admin password: a pipe, not the command line others can read.
+        if len(data) > 60_000:
+            raise CommandError("The supervisor's instructions are too long for a pipe.")
+        os.write(write, data)
+        os.close(write)
+        os.set_inheritable(read, True)
+        self.stdout.flush()
+        self.stderr.flush()
+        os.chdir(settings.BASE_DIR)
+        python = sys.executable
+        os.execv(python, [python, "-m", "ops.supervise", "--spec-fd", str(read)])
 
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            stop_signal.append(signum)
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        env = os.environ | {"PYTHONUNBUFFERED": "1"}
-        try:
-            for child in children:
-                child.process = subprocess.Popen(
-                    child.args, cwd=settings.BASE_DIR, env=env, preexec_fn=_die_with_parent
-                )
-            announced = False
-            while not stop_signal:
-                for child in children:
-                    assert child.process is not None
-                    code = child.process.poll()
-                    if code is not None:
-                        self.stop(children)
-                        raise CommandError(
-                            f"The {child.name} exited with code {code}; "
-                            "stopped the other processes."
-                        )
-                if not announced and self.answers(bind):
-                    self.announce(bind, login)
-                    announced = True
-                time.sleep(0.3)
-            self.say("Stopping Beacon…")
-            self.stop(children)
-            self.say("Beacon stopped.")
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-    def answers(self, bind: str) -> bool:
-        host, _, port = bind.rpartition(":")
-        host = host.strip("[]")
-        if host in {"", "0.0.0.0", "::"}:
-            host = "127.0.0.1"
-        try:
-            with socket.create_connection((host, int(port)), timeout=0.5):
-                return True
-        except (OSError, ValueError):
-            return False
-
-    def announce(self, bind: str, login: str) -> None:
+    def announcement(self, bind: str, login: str) -> list[str]:
         host, _, port = bind.rpartition(":")
         if host in {"", "0.0.0.0", "[::]", "::"}:
             host = "127.0.0.1"
@@ -202,20 +149,7 @@ class Command(BaseCommand):
             if settings.EMBEDDED
             else "PostgreSQL and " + ("Redis" if settings.REDIS_URL else "a file broker")
         )
-        self.say(self.style.SUCCESS(f"Beacon is running at {base} — admin: {base}admin/ {login}"))
-        self.say(f"({mode}; press Ctrl-C to stop)")
-
-    def stop(self, children: list[Child]) -> None:
-        running = [c for c in children if c.process is not None and c.process.poll() is None]
-        for child in running:
-            assert child.process is not None
-            child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for child in running:
-            assert child.process is not None
-            try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"The {child.name} did not stop in time; killing it.")
-                child.process.kill()
-                child.process.wait()
+        return [
+            self.style.SUCCESS(f"Beacon is running at {base} — admin: {base}admin/ {login}"),
+            f"({mode}; press Ctrl-C to stop)",
+        ]

@@ -1,0 +1,179 @@
+"""nginx with Beacon's shipped cache configuration (deploy/nginx/beacon.conf), run locally.
+
+The shipped file is used as it is, but for the three lines it asks to adapt: the cache
+directory, Beacon's address and the listen line, which become a temporary directory and local
+ports. Shared by bench/proxy/run.py and tests/ops/test_proxy_config.py.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "beacon.conf"
+# The lines of the shipped file that name this machine's paths and ports.
+CACHE_DIR = "/var/cache/nginx/beacon"
+UPSTREAM = "server 127.0.0.1:8000 "
+LISTEN = "listen 80;"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def adapted(directory: Path, *, listen_port: int, upstream_port: int) -> str:
+    """The shipped configuration with this machine's cache directory and ports."""
+    text = SHIPPED.read_text()
+    for line in (CACHE_DIR, UPSTREAM, LISTEN):
+        if text.count(line) != 1:
+            raise ValueError(f"{SHIPPED} no longer has exactly one “{line}”")
+    return (
+        text.replace(CACHE_DIR, str(directory / "cache"))
+        .replace(UPSTREAM, f"server 127.0.0.1:{upstream_port} ")
+        .replace(LISTEN, f"listen 127.0.0.1:{listen_port};")
+    )
+
+
+def main_conf(directory: Path, included: Path, *, workers: int = 2, log: bool = False) -> str:
+    """An nginx.conf that runs in the foreground as this user, everything under `directory`;
+    with `log`, access.log there says what the cache did and what Beacon answered, background
+    revalidations included."""
+    access = (
+        "log_format beacon '$request_uri $status $upstream_cache_status $upstream_status';"
+        f" access_log {directory}/access.log beacon; log_subrequest on;"
+        if log
+        else "access_log off;"
+    )
+    # As root, nginx's workers would run as nobody and could not write the temporary directory.
+    user = "user root;" if os.geteuid() == 0 else ""
+    return f"""
+{user}
+worker_processes {workers};
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+  {access}
+  client_body_temp_path {directory}/client_body;
+  proxy_temp_path {directory}/proxy;
+  fastcgi_temp_path {directory}/fastcgi;
+  uwsgi_temp_path {directory}/uwsgi;
+  scgi_temp_path {directory}/scgi;
+  include {included};
+}}
+"""
+
+
+class CachingProxy:
+    """nginx with the shipped configuration, in front of Beacon at upstream_port."""
+
+    def __init__(self, upstream_port: int, *, workers: int = 2, log: bool = False) -> None:
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
+        self.dir = Path(tempfile.mkdtemp(prefix="beacon-proxy-"))
+        self.port = free_port()
+        (self.dir / "cache").mkdir()
+        included = self.dir / "beacon.conf"
+        included.write_text(adapted(self.dir, listen_port=self.port, upstream_port=upstream_port))
+        self.conf = self.dir / "nginx.conf"
+        self.conf.write_text(main_conf(self.dir, included, workers=workers, log=log))
+        self.command = [binary, "-c", str(self.conf), "-p", str(self.dir)]
+
+    def test(self) -> subprocess.CompletedProcess[str]:
+        """`nginx -t` on the configuration."""
+        return subprocess.run([*self.command, "-t"], capture_output=True, text=True)
+
+    def start(self) -> "CachingProxy":
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"nginx did not start: {(self.dir / 'error.log').read_text()}")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def access_log(self) -> list[list[str]]:
+        """With `log`: each request's URI, status, cache status and Beacon's status."""
+        path = self.dir / "access.log"
+        return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+
+    def close(self) -> None:
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class StaticFiles:
+    """nginx serving fixed bytes at given paths, as static files (ETags and 304s its own)."""
+
+    def __init__(self, files: dict[str, tuple[bytes, str]], *, workers: int = 2) -> None:
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
+        self.dir = Path(tempfile.mkdtemp(prefix="beacon-static-"))
+        self.dir.chmod(0o755)
+        self.port = free_port()
+        www = self.dir / "www"
+        locations = []
+        for n, (path, (body, content_type)) in enumerate(sorted(files.items())):
+            name = f"file{n}"
+            www.mkdir(mode=0o755, exist_ok=True)
+            (www / name).write_bytes(body)
+            (www / name).chmod(0o644)
+            locations.append(
+                f'location = {path} {{ default_type "{content_type}"; try_files /{name} =404; }}'
+            )
+        server = (
+            f"server {{ listen 127.0.0.1:{self.port}; root {www}; " + " ".join(locations) + " }"
+        )
+        included = self.dir / "static.conf"
+        included.write_text(server + "\n")
+        conf = self.dir / "nginx.conf"
+        conf.write_text(main_conf(self.dir, included, workers=workers))
+        self.process = subprocess.Popen(
+            [binary, "-c", str(conf), "-p", str(self.dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("nginx did not start")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""Proxy: Beacon behind the shipped nginx cache (deploy/nginx/beacon.conf), beside nginx
+serving the same bytes as static files, in one run.
+
+    python bench/proxy/run.py [--seconds 15] [--writes 5]
+
+Beacon runs as in production (bench/read/stack.py: granian, PostgreSQL, Redis, the demo page);
+nginx runs the shipped configuration in front of it, and a second nginx serves the bytes of
+`/` and `/api/v2/summary.json`, as Beacon last answered them, from files. wrk (64 connections,
+2 threads) asks each for `/`, `/api/v2/summary.json` and `/` with the ETag it has (304), the
+static files and the cache one after the other for each; the ratios are the cache's figure over
+the static files' (target >= 0.9). Then the freshness
+through the cache: a component's status is changed --writes times, and the time from each
+commit to the first response of the cache that shows it is printed (after one write not
+counted, as this process's first render loads the templates).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.proxy.cache import CachingProxy, StaticFiles
+from bench.read.stack import Result, Stack, print_results, wrk
+
+REVALIDATE = Path(__file__).resolve().parents[1] / "read" / "revalidate.lua"
+PATHS = {"home": "/", "api": "/api/v2/summary.json"}
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Any]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers
+
+
+def paired_runs(static: StaticFiles, proxy: CachingProxy, seconds: int) -> list[Result]:
+    """wrk against `/`, the API and the 304 path, static files and the cache one after the
+    other for each, so that both see the same load on the machine."""
+    results = []
+    for label, path, revalidate in [
+        ("/", "/", False),
+        ("/api/v2/summary.json", PATHS["api"], False),
+        ("/ with If-None-Match (304)", "/", True),
+    ]:
+        for name, server in (("nginx, static files", static), ("nginx cache, Beacon", proxy)):
+            options: dict[str, Any] = {}
+            if revalidate:
+                _, _, headers = get(server.url(path))
+                options = {"script": REVALIDATE, "script_args": [headers["ETag"]]}
+            results.append(wrk(f"{name}: {label}", server.url(path), seconds=seconds, **options))
+    return results
+
+
+def freshness(stack: Stack, proxy: CachingProxy, writes: int) -> list[float]:
+    """Seconds from each commit to the first response through the cache that shows it."""
+    stack.setup_django()
+    from components.models import Component
+    from components.services import set_component_status
+
+    component = Component.objects.order_by("position", "pk").first()
+    assert component is not None
+    delays = []
+    # One write first, not counted: this process's first render loads the templates.
+    for n in range(writes + 1):
+        component.refresh_from_db()
+        status = "degraded_performance" if component.status == "operational" else "operational"
+        _, before, _ = get(proxy.url(PATHS["api"]))
+        set_component_status(component=component, status=status, actor="bench")
+        committed = time.monotonic()
+        while time.monotonic() - committed < 30:
+            _, body, _ = get(proxy.url(PATHS["api"]))
+            if body != before:
+                if n:
+                    delays.append(time.monotonic() - committed)
+                break
+            time.sleep(0.02)
+        else:
+            print(f"write {n}: not seen through the cache within 30 s")
+        time.sleep(2)  # the next write starts from a settled cache
+    return delays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--writes", type=int, default=5)
+    args = parser.parse_args()
+
+    with Stack.prepared() as stack:
+        stack.start("granian")
+        proxy = CachingProxy(stack.port).start()
+        static = None
+        try:
+            files = {}
+            for path in PATHS.values():
+                # Twice: the second answer comes from the cache, which it filled.
+                get(proxy.url(path))
+                status, body, headers = get(proxy.url(path))
+                print(f"through the cache {path}: {status}, X-Cache {headers['X-Cache']}")
+                files[path] = (body, headers["Content-Type"])
+            static = StaticFiles(files)
+            results = paired_runs(static, proxy, args.seconds)
+            print_results(results)
+            pairs = zip(results[::2], results[1::2], strict=True)
+            ratios = [cache.rps / plain.rps for plain, cache in pairs]
+            print(
+                "through the cache, against static files (target >= 0.9): "
+                f"/ {ratios[0]:.2f}x, /api/v2/summary.json {ratios[1]:.2f}x, 304s {ratios[2]:.2f}x"
+            )
+            delays = freshness(stack, proxy, args.writes)
+            if delays:
+                print(
+                    f"freshness through the cache, commit to changed response, {len(delays)} "
+                    f"writes: median {statistics.median(delays):.2f} s, max {max(delays):.2f} s"
+                )
+        finally:
+            proxy.close()
+            if static is not None:
+                static.close()
+
+
+if __name__ == "__main__":
+    main()
