@@ -118,3 +118,7 @@ class MembershipBackend(BaseBackend):
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         return any(p.startswith(app_label + ".") for p in self.get_all_permissions(user_obj))
+
+
+def page_ids_with_role(user: Any, role: str) -> list[str]:
+    return [page_id for page_id, held in memberships(user).items() if held == role]

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 INVITATION_SALT = "beacon.pages.invitation"
 INVITATION_DAYS = 7
+EXPIRED = "This invitation has expired. Ask a page admin for a new one."
 
 
 def _membership_values(membership: Membership) -> dict[str, Any]:
@@ -138,9 +139,11 @@ def invitation_for_token(token: str, *, now: Any = None) -> Invitation:
             token[:500], salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS + 1)
         )
     except signing.SignatureExpired:
-        raise InvitationRefused("This invitation has expired. Ask a page admin for a new one.")
+        raise InvitationRefused(EXPIRED) from None
     except signing.BadSignature:
-        raise InvitationRefused("This invitation link is not valid. Check that it was copied whole.")
+        raise InvitationRefused(
+            "This invitation link is not valid. Check that it was copied whole."
+        ) from None
     invitation_id = data.get("i") if isinstance(data, dict) else None
     invitation = (
         Invitation.objects.select_related("page").filter(pk=str(invitation_id)).first()
@@ -152,7 +155,7 @@ def invitation_for_token(token: str, *, now: Any = None) -> Invitation:
     if invitation.used_at is not None:
         raise InvitationRefused("This invitation has already been used.")
     if invitation.expires_at <= now:
-        raise InvitationRefused("This invitation has expired. Ask a page admin for a new one.")
+        raise InvitationRefused(EXPIRED)
     return invitation
 
 
@@ -189,8 +192,8 @@ def invite(*, page: Page, email: str, role: str, actor: Any) -> Invitation:
         raise ValidationError({"email": f"{email} is already on this page's team."})
     now = timezone.now()
     # A new invitation replaces a pending one to the same address, whose link stops working.
-    for pending in Invitation.objects.select_for_update().pending(now).filter(
-        page=page, email__iexact=email
+    for pending in (
+        Invitation.objects.select_for_update().pending(now).filter(page=page, email__iexact=email)
     ):
         _revoke(pending, actor=actor, now=now)
     invitation = Invitation(
@@ -242,9 +245,7 @@ def accept_invitation(
     `username` and `password`. InvitationRefused when the link is no longer good."""
     invitation = invitation_for_token(token)
     # Locked so that two clicks at once make one membership and one account.
-    invitation = Invitation.objects.select_for_update().select_related("page").get(
-        pk=invitation.pk
-    )
+    invitation = Invitation.objects.select_for_update().select_related("page").get(pk=invitation.pk)
     if invitation.used_at or invitation.revoked_at:
         raise InvitationRefused("This invitation has already been used.")
     if user is None:
@@ -252,7 +253,10 @@ def accept_invitation(
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError({"username": "That username is taken; choose another."})
         user = User(username=username, email=invitation.email, is_staff=True)
-        user.set_password(password)
+        if password:
+            user.set_password(password)
+        else:  # signs in through single sign-on, by the invitation's address
+            user.set_unusable_password()
         user.full_clean()
         user.save()
         actor: Actor = user
