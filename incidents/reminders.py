@@ -2,8 +2,8 @@
 
 The scheduler claims the due reminders (`services.send_due_reminders`) and, after commit, this
 module emails every operator of the incident's page: active staff on its team (responders and
-page admins), and active superusers, who have an email address. The message links to the admin page where an update
-is posted.
+page admins), and active superusers, who have an email address. The message links to the admin
+page where an update is posted.
 """
 
 import logging

@@ -15,6 +15,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known IANA time zone, such as Europe/Paris.")
 
 
+host_name = RegexValidator(
+    r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+    "Enter a host name such as status.example.com (no scheme, port or path).",
+)
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, such as #1f6feb.")
 
 
@@ -142,6 +147,8 @@ class Page(models.Model):
     def clean(self) -> None:
         # The name goes into every email's Subject and List-Id (see statuspage.text).
         refuse_line_breaks(self.name, field="name")
+        self.domain = self.domain.strip().lower()
+        self._clean_extra_domains()
         self.url = self.url.rstrip("/")
         links = self.footer_links
         if not isinstance(links, list) or not all(
@@ -154,6 +161,33 @@ class Page(models.Model):
             raise ValidationError(
                 {"footer_links": 'Use a list of {"label": "Docs", "url": "https://…"} objects.'}
             )
+
+    def _clean_extra_domains(self) -> None:
+        extra = self.extra_domains
+        if not isinstance(extra, list) or not all(isinstance(h, str) for h in extra):
+            raise ValidationError({"extra_domains": "Give a list of host names."})
+        hosts = list(dict.fromkeys(h.strip().lower() for h in extra if h.strip()))
+        for host in hosts:
+            try:
+                host_name(host)
+            except ValidationError as error:
+                raise ValidationError({"extra_domains": f"“{host}”: {error.messages[0]}"}) from None
+        if self.domain and self.domain in hosts:
+            raise ValidationError({"extra_domains": f"{self.domain} is already the page's domain."})
+        self.extra_domains = hosts
+        # Each host name answers for one page only: the others' domains and extra names.
+        mine = set(hosts) | ({self.domain} if self.domain else set())
+        for other in Page.objects.exclude(pk=self.pk).values("name", "domain", "extra_domains"):
+            taken = mine & ({other["domain"]} | set(other["extra_domains"] or []))
+            if taken:
+                field = "domain" if self.domain in taken else "extra_domains"
+                raise ValidationError(
+                    {field: f"{sorted(taken)[0]} already answers for the page “{other['name']}”."}
+                )
+
+    def host_names(self) -> list[str]:
+        """Every host name the page answers at, its domain first."""
+        return [h for h in [self.domain, *self.extra_domains] if h]
 
     @property
     def offers_email_signup(self) -> bool:

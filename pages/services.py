@@ -13,6 +13,7 @@ PAGE_FIELDS = (
     "name",
     "url",
     "domain",
+    "extra_domains",
     "is_default",
     "time_zone",
     "logo",
@@ -40,7 +41,12 @@ def _snapshot(page: Page) -> dict[str, Any]:
 
 @transaction.atomic
 def save_page(*, page: Page, actor: Actor) -> bool:
-    """Create a page, or store the changes already set on it. False when nothing changed."""
+    """Create a page, or store the changes already set on it. False when nothing changed.
+
+    The outbox event makes the snapshot publisher write the host index and render the page
+    as soon as this commits, so a new page answers at its host names at once."""
+    # Pages save one at a time, so two can never take the same host name at once.
+    list(Page.objects.select_for_update().values_list("pk", flat=True))
     if not save_audited(page, actor=actor, snapshot=_snapshot, page=page):
         return False
     emit_event(page=page, kind=EventKind.PAGE_CHANGED, subject=page)

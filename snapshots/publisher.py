@@ -68,11 +68,13 @@ def write_hosts() -> list[str]:
     default = None
     hosts = {}
     ids = []
-    for page_id, domain, is_default in Page.objects.values_list("id", "domain", "is_default"):
+    rows = Page.objects.values_list("id", "domain", "extra_domains", "is_default")
+    for page_id, domain, extra_domains, is_default in rows:
         if is_default:
             default = page_id
-        if domain:
-            hosts[domain.lower()] = page_id
+        for host in [domain, *(extra_domains or [])]:
+            if host:
+                hosts[host.lower()] = page_id
         ids.append(page_id)
     store.write_hosts(default, hosts)
     return ids
