@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -95,6 +95,11 @@ class BeaconUserAdmin(UserAdmin):
         if not request.user.is_superuser:
             readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
         return readonly
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> Any:
+        raise Http404("No user with that id.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New operators join through an invitation to a page's team.

@@ -45,7 +45,15 @@ RESPONDER_PERMISSIONS = [
 ]
 
 # Page admins hold every permission of these apps, plus the ones below.
-PAGE_ADMIN_APPS = ["pages", "components", "incidents", "maintenance", "subscribers"]
+PAGE_ADMIN_APPS = [
+    "pages",
+    "components",
+    "incidents",
+    "maintenance",
+    "subscribers",
+    "operator_api",
+    "hooks",
+]
 PAGE_ADMIN_EXTRA = [
     "events.view_auditentry",
     "events.view_outboxevent",

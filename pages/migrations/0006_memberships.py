@@ -6,6 +6,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def sync_role_permissions(apps, schema_editor):
+    # Page admins now manage their page's API keys and alert hooks too.
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    from pages.roles import sync_roles
+
+    sync_roles(apps)
+
+
 def roles_to_memberships(apps, schema_editor):
     """Everyone in a role group gets that role on every existing page, so nobody loses access;
     the groups then hold only the roles' permissions."""
@@ -42,6 +56,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('pages', '0005_chat_and_sms_channels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("operator_api", "0001_initial"),
+        ("hooks", "0001_initial"),
     ]
 
     operations = [
@@ -83,5 +99,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('page', 'user'), name='one_membership_per_page_user')],
             },
         ),
+        migrations.RunPython(sync_role_permissions, migrations.RunPython.noop),
         migrations.RunPython(roles_to_memberships, memberships_to_roles),
     ]
