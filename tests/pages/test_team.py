@@ -45,7 +45,9 @@ def invite(client, page, email, role="responder", capture=None):
 def link_in(smtp, address) -> str:
     (message,) = smtp.recorder.messages_to(address)
     body = message.get_payload(decode=True).decode()
-    return re.search(r"https?://\S+/invitations/\S+/", body).group(0)
+    found = re.search(r"https?://\S+/invitations/\S+/", body)
+    assert found, body
+    return found.group(0)
 
 
 def path_of(link: str) -> str:
