@@ -24,7 +24,7 @@ def test_a_page_admin_invites_and_changes_a_role_from_the_team_screen(
     hugo = User.objects.create_user("hugo", "hugo@example.com", PASSWORD)
     assign_role(hugo, "responder", page)
 
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         tab = context.new_page()
         tab.goto(live_server.url + "/admin/login/")
