@@ -1,17 +1,37 @@
 """Each operator sees and changes only the pages they are on, in every screen of page rows."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
 from components.models import Component
+from hooks.models import AlertMapping
+from hooks.services import save_alert_mapping
 from incidents import services as incident_services
+from incidents.models import IncidentTemplate
+from incidents.services import save_incident_template
+from maintenance import services as maintenance_services
 from operator_api.services import create_api_key
 from pages.roles import assign_role
 from subscribers import services as subscriber_services
 from tests.support import personas
 
 pytestmark = pytest.mark.django_db
+
+
+def schedule(page, name):
+    start = timezone.now() + timedelta(days=3)
+    return maintenance_services.schedule_maintenance(
+        page=page,
+        name=name,
+        body="Upgrading the database.",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        actor="tests",
+    )
 
 
 @pytest.fixture
@@ -28,12 +48,22 @@ def rows(page, other_page, api, alice):
             page=on, email=f"{which}@example.org", actor="tests", skip_confirmation=True
         )
         key, _ = create_api_key(page=on, name=f"Key {which}", actor="tests")
+        template = IncidentTemplate(page=on, name=f"Template {which}", body="We are on it.")
+        save_incident_template(template=template, actor="tests")
+        mapping = AlertMapping(
+            page=on, name=f"Mapping {which}", matchers={"alertname": which}, component=component
+        )
+        save_alert_mapping(mapping=mapping, actor="tests")
+        maintenance = schedule(on, f"Maintenance {which}")
         made[which] = {
             "components/component": component,
             "components/componentgroup": group,
             "incidents/incident": incident,
             "subscribers/subscriber": subscriber,
             "operator_api/apikey": key,
+            "incidents/incidenttemplate": template,
+            "hooks/alertmapping": mapping,
+            "maintenance/maintenance": maintenance,
             "pages/page": on,
         }
     return made
@@ -53,6 +83,9 @@ SCREENS = [
     "incidents/incident",
     "subscribers/subscriber",
     "operator_api/apikey",
+    "incidents/incidenttemplate",
+    "hooks/alertmapping",
+    "maintenance/maintenance",
     "pages/page",
 ]
 
