@@ -5,6 +5,7 @@ page's team gets the same 404 as for a page that does not exist; a responder on 
 """
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -209,7 +210,7 @@ def accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 f"{membership.get_role_display().lower()}.",
             )
             return HttpResponseRedirect(reverse("admin:index"))
-    login_url = reverse("admin:login") + "?next=" + request.path
+    login_url = reverse("admin:login") + "?" + urlencode({"next": request.path})
     context = {
         **site.each_context(request),
         "title": f"Join {invitation.page.name}",

@@ -270,3 +270,31 @@ def test_a_bad_password_on_the_accept_page_is_a_form_error(client, gail, page):
     )
     assert "That username is taken" in response.content.decode()
     assert Invitation.objects.get(pk=invitation.pk).used_at is None
+
+
+def test_with_single_sign_on_the_invited_address_gets_an_account_without_a_password(
+    client, gail, page, settings
+):
+    settings.SIGNIN_OIDC_ISSUER = "https://idp.example.test"
+    invitation = team.invite(page=page, email="ines@example.org", role="responder", actor=gail)
+    url = reverse("team_accept", args=[team.invitation_token(invitation)])
+    shown = client.get(url).content.decode()
+    assert "Join with single sign-on" in shown
+    assert "/admin/login/?next=%2Finvitations%2F" in shown
+    response = client.post(url, {"sso": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
+    ines = User.objects.get(email="ines@example.org")
+    assert ines.is_staff and not ines.has_usable_password()
+    assert Membership.objects.get(user=ines).page == page
+    # The link is used up.
+    assert client.get(url).status_code == 410
+
+
+def test_without_single_sign_on_the_sso_button_does_nothing(client, gail, page):
+    invitation = team.invite(page=page, email="ines@example.org", role="responder", actor=gail)
+    url = reverse("team_accept", args=[team.invitation_token(invitation)])
+    assert "single sign-on" not in client.get(url).content.decode()
+    response = client.post(url, {"sso": "1"})
+    assert response.status_code == 200  # the password form, with its errors
+    assert not User.objects.filter(email="ines@example.org").exists()
