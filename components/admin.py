@@ -6,6 +6,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from pages.admin_scope import PageScopedAdmin
 from pages.lookup import page_for
 from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
 
@@ -59,7 +60,7 @@ def _status_action(status: ComponentStatus) -> Any:
 
 
 @admin.register(Component, site=site)
-class ComponentAdmin(ServiceModelAdmin):
+class ComponentAdmin(PageScopedAdmin, ServiceModelAdmin):
     list_display = ["name", "group", "status_display", "position", "showcase"]
     list_display_links = ["name"]
     list_filter = ["status", "group"]
@@ -89,7 +90,7 @@ class ComponentAdmin(ServiceModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = ["page"] if obj else []
-        if obj and not self.has_change_status_permission(request):
+        if obj and not request.user.has_perm("components.change_component_status", obj):
             readonly.append("status")
         return readonly
 
@@ -138,7 +139,7 @@ class ComponentAdmin(ServiceModelAdmin):
 
 
 @admin.register(ComponentGroup, site=site)
-class ComponentGroupAdmin(ServiceModelAdmin):
+class ComponentGroupAdmin(PageScopedAdmin, ServiceModelAdmin):
     list_display = ["name", "page", "position"]
     fields = ["page", "name", "description", "position"]
     ordering = ["position", "name"]

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from pages.admin_scope import PageScopedAdmin
 from statuspage.admin_site import site
 
 from .models import AlertMapping, FiringAlert
@@ -11,7 +12,7 @@ from .services import MAPPING_FIELDS, delete_alert_mapping, save_alert_mapping
 
 
 @admin.register(AlertMapping, site=site)
-class AlertMappingAdmin(admin.ModelAdmin):
+class AlertMappingAdmin(PageScopedAdmin):
     # Every field but the incident name template, the name first: it links to the mapping.
     list_display = ["name", *(f for f in MAPPING_FIELDS if f not in {"name", "incident_name"})]
     list_filter = ["page", "source", "enabled"]
@@ -30,7 +31,8 @@ class AlertMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(FiringAlert, site=site)
-class FiringAlertAdmin(admin.ModelAdmin):
+class FiringAlertAdmin(PageScopedAdmin):
+    page_path = "mapping__page"
     """What the hooks are holding right now; read-only, written by the hooks alone."""
 
     list_display = [

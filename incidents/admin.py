@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from components.admin import status_badge
+from pages.admin_scope import PageScopedAdmin
 from pages.lookup import page_for
 from pages.models import Page
 from statuspage.admin_site import in_page_time, site
@@ -150,7 +151,7 @@ class IncidentAdmin(StoryAdmin):
 
     def _can_postmortem(self, request: HttpRequest, incident: Incident) -> bool:
         return self.has_change_permission(request, incident) and request.user.has_perms(
-            ["incidents.add_postmortem", "incidents.change_postmortem"]
+            ["incidents.add_postmortem", "incidents.change_postmortem"], incident
         )
 
     def check_action(self, request: HttpRequest, obj: Incident, action: str) -> None:
@@ -222,7 +223,7 @@ class IncidentAdmin(StoryAdmin):
     def edit_update_view(self, request: HttpRequest, object_id: str, update_id: str) -> Any:
         incident = self.get_object(request, unquote(object_id))
         if incident is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
         update = get_object_or_404(IncidentUpdate, incident=incident, pk=update_id)
@@ -255,7 +256,7 @@ class IncidentAdmin(StoryAdmin):
 
 
 @admin.register(IncidentTemplate, site=site)
-class IncidentTemplateAdmin(admin.ModelAdmin):
+class IncidentTemplateAdmin(PageScopedAdmin):
     list_display = ["name", "title", "status", "page", "use_links"]
     list_filter = ["page", "status"]
     search_fields = ["name", "title", "body"]

@@ -1,9 +1,9 @@
 """Reminders to the operators (not subscribers) that an incident is still open.
 
 The scheduler claims the due reminders (`services.send_due_reminders`) and, after commit, this
-module emails every operator: active staff in the responder or page admin roles, and active
-superusers, who have an email address. The message links to the admin page where an update
-is posted.
+module emails every operator of the incident's page: active staff on its team (responders and
+page admins), and active superusers, who have an email address. The message links to the admin
+page where an update is posted.
 """
 
 import logging
@@ -16,7 +16,7 @@ from django.db.models import Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from pages.roles import PAGE_ADMIN, RESPONDER
+from pages.models import Page
 from statuspage.mail import header_value
 from statuspage.timefmt import mail_duration, mail_time
 
@@ -25,12 +25,12 @@ from .models import Incident
 logger = logging.getLogger(__name__)
 
 
-def operators() -> QuerySet[User]:
-    """Who is reminded: the people who can post an update, with an address to write to."""
+def operators(page: Page) -> QuerySet[User]:
+    """Who is reminded: the people who can post an update on `page`, with an address."""
     return (
         User.objects.filter(is_active=True)
         .exclude(email="")
-        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name__in=[RESPONDER, PAGE_ADMIN]))
+        .filter(Q(is_superuser=True) | Q(is_staff=True, memberships__page=page))
         .distinct()
         .order_by("email")
     )
@@ -65,7 +65,7 @@ def send_reminder(incident_id: str, *, now: datetime) -> int:
     incident = Incident.objects.select_related("page").filter(pk=incident_id).first()
     if incident is None or incident.is_resolved:
         return 0  # deleted or resolved since the reminder was claimed
-    recipients = list(operators().values_list("email", flat=True))
+    recipients = list(operators(incident.page).values_list("email", flat=True))
     if not recipients:
         logger.warning("no operator has an email address to remind of incident %s", incident.pk)
         return 0

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from pages.admin_scope import PageScopedAdmin
 from statuspage.admin_site import site
 
 from .models import KEY_PREFIX, ApiKey
@@ -11,7 +12,7 @@ from .services import create_api_key, revoke_api_key
 
 
 @admin.register(ApiKey, site=site)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(PageScopedAdmin):
     list_display = ["name", "page", "shown_prefix", "created_at", "last_used_at", "revoked"]
     list_filter = ["page", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]

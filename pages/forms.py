@@ -26,7 +26,19 @@ class LinesField(forms.CharField):
         return [item for item in text.replace(",", " ").split() if item]
 
 
+class HostNamesField(LinesField):
+    """Host names one per line (or separated by commas or spaces), as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+
 class PageForm(forms.ModelForm):
+    extra_domains = HostNamesField(
+        label="Extra host names",
+        required=False,
+        help_text="Other host names this page answers at, one per line (such as an old domain). "
+        "Each host name belongs to one page only.",
+    )
     time_zone = forms.ChoiceField(
         choices=TIME_ZONE_CHOICES,
         help_text="Times on the page and in the admin's forms are shown in this zone.",

@@ -2,6 +2,7 @@ import ipaddress
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, validate_email
 from django.db import models
@@ -50,18 +51,32 @@ def validate_viewer_emails(value: Any) -> None:
             ) from None
 
 
+host_name = RegexValidator(
+    r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+    "Enter a host name such as status.example.com (no scheme, port or path).",
+)
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, such as #1f6feb.")
 
 
 class PageQuerySet(models.QuerySet["Page"]):
     def for_host(self, host: str) -> "Page | None":
-        """The page served at this host name, else the default page."""
+        """The page served at this host name (its domain or one of its extra host names), else
+        the default page."""
         host = host.split(":")[0].lower()
-        pages = list(self.filter(models.Q(domain=host) | models.Q(is_default=True)))
+        # icontains on the JSON text works on PostgreSQL and SQLite alike; the exact match is
+        # checked below, so "a.example" never answers for "data.example".
+        pages = list(
+            self.filter(
+                models.Q(domain=host)
+                | models.Q(is_default=True)
+                | models.Q(extra_domains__icontains=f'"{host}"')
+            )
+        )
         for page in pages:
-            if page.domain == host:
+            if page.domain == host or host in page.extra_domains:
                 return page
-        return pages[0] if pages else None
+        return next((page for page in pages if page.is_default), None)
 
 
 class Page(models.Model):
@@ -71,6 +86,13 @@ class Page(models.Model):
     url = models.URLField("public URL", max_length=200)
     # Host name requests for this page arrive at; blank for the default page only.
     domain = models.CharField(max_length=200, blank=True, db_index=True)
+    # More host names the page answers at, lower case; unique across pages (save_page checks).
+    extra_domains = models.JSONField(
+        "extra host names",
+        default=list,
+        blank=True,
+        help_text="Other host names this page answers at, such as an old domain.",
+    )
     is_default = models.BooleanField(default=False)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     logo = models.ImageField(upload_to="logos/", blank=True)
@@ -194,6 +216,8 @@ class Page(models.Model):
     def clean(self) -> None:
         # The name goes into every email's Subject and List-Id (see statuspage.text).
         refuse_line_breaks(self.name, field="name")
+        self.domain = self.domain.strip().lower()
+        self._clean_extra_domains()
         self.url = self.url.rstrip("/")
         if isinstance(self.viewer_emails, list):
             self.viewer_emails = [
@@ -212,6 +236,33 @@ class Page(models.Model):
             raise ValidationError(
                 {"footer_links": 'Use a list of {"label": "Docs", "url": "https://…"} objects.'}
             )
+
+    def _clean_extra_domains(self) -> None:
+        extra = self.extra_domains
+        if not isinstance(extra, list) or not all(isinstance(h, str) for h in extra):
+            raise ValidationError({"extra_domains": "Give a list of host names."})
+        hosts = list(dict.fromkeys(h.strip().lower() for h in extra if h.strip()))
+        for host in hosts:
+            try:
+                host_name(host)
+            except ValidationError as error:
+                raise ValidationError({"extra_domains": f"“{host}”: {error.messages[0]}"}) from None
+        if self.domain and self.domain in hosts:
+            raise ValidationError({"extra_domains": f"{self.domain} is already the page's domain."})
+        self.extra_domains = hosts
+        # Each host name answers for one page only: the others' domains and extra names.
+        mine = set(hosts) | ({self.domain} if self.domain else set())
+        for other in Page.objects.exclude(pk=self.pk).values("name", "domain", "extra_domains"):
+            taken = mine & ({other["domain"]} | set(other["extra_domains"] or []))
+            if taken:
+                field = "domain" if self.domain in taken else "extra_domains"
+                raise ValidationError(
+                    {field: f"{sorted(taken)[0]} already answers for the page “{other['name']}”."}
+                )
+
+    def host_names(self) -> list[str]:
+        """Every host name the page answers at, its domain first."""
+        return [h for h in [self.domain, *self.extra_domains] if h]
 
     @property
     def is_restricted(self) -> bool:
@@ -254,3 +305,83 @@ class ViewerLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.page_id})"
+
+
+class Role(models.TextChoices):
+    RESPONDER = "responder", "Incident responder"
+    ADMIN = "admin", "Page admin"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def admins(self) -> "MembershipQuerySet":
+        return self.filter(role=Role.ADMIN)
+
+
+class Membership(models.Model):
+    """A user's role on one page: the role's group says what they may do, this row on which
+    page. Deleting it takes the page away at the next request."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "user"], name="one_membership_per_page_user")
+        ]
+        ordering = ["page", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) on {self.page}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self, now: Any) -> "InvitationQuerySet":
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An email invitation to join a page's team; its link is signed and works once."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.page}"

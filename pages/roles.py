@@ -1,8 +1,10 @@
 """The two operator roles, as Django groups with permissions.
 
 Incident responders run incidents and maintenance and set component statuses; page admins can
-change everything about the page, its components, templates and users. The data migration
-creates both groups; `assign_role` is what `manage.py` commands use to give someone a role.
+change everything about the page, its components, templates and team. The data migration
+creates both groups. The groups say *what* a role may do; a user holds a role on a page through
+a Membership (pages.models), and pages.access reads the two together. Users are not put in the
+groups themselves. `assign_role` is what `manage.py` commands use to give someone a role.
 """
 
 from typing import Any
@@ -10,8 +12,12 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.db.models import Q
 
-RESPONDER = "Incident responders"
-PAGE_ADMIN = "Page admins"
+from .access import ROLE_GROUPS
+from .models import Page, Role
+from .team import set_membership
+
+RESPONDER = ROLE_GROUPS[Role.RESPONDER]
+PAGE_ADMIN = ROLE_GROUPS[Role.ADMIN]
 ROLES = {"responder": RESPONDER, "admin": PAGE_ADMIN}
 
 RESPONDER_PERMISSIONS = [
@@ -39,7 +45,15 @@ RESPONDER_PERMISSIONS = [
 ]
 
 # Page admins hold every permission of these apps, plus the ones below.
-PAGE_ADMIN_APPS = ["pages", "components", "incidents", "maintenance", "subscribers"]
+PAGE_ADMIN_APPS = [
+    "pages",
+    "components",
+    "incidents",
+    "maintenance",
+    "subscribers",
+    "operator_api",
+    "hooks",
+]
 PAGE_ADMIN_EXTRA = [
     "events.view_auditentry",
     "events.view_outboxevent",
@@ -78,13 +92,14 @@ def sync_roles(apps: Any = global_apps) -> dict[str, Any]:
     return {"responder": responder, "admin": page_admin}
 
 
-def assign_role(user: Any, role: str) -> None:
-    """Make `user` an operator with this role ("responder" or "admin"), replacing the other."""
+def assign_role(user: Any, role: str, page: Any = None, *, actor: Any = "manage.py") -> Any:
+    """Make `user` an operator with this role ("responder" or "admin") on `page` (by default
+    the default page), replacing the role they held there. Returns the membership."""
     if role not in ROLES:
         raise ValueError(f"“{role}” is not a role; use one of {', '.join(ROLES)}.")
-    groups = sync_roles()
-    user.groups.remove(*[g for name, g in groups.items() if name != role])
-    user.groups.add(groups[role])
-    if not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    if page is None:
+        page = Page.objects.filter(is_default=True).first()
+        if page is None:
+            raise ValueError("There is no default page yet; create a page first.")
+    sync_roles()
+    return set_membership(page=page, user=user, role=role, actor=actor)

@@ -22,6 +22,7 @@ PAGE_FIELDS = (
     "name",
     "url",
     "domain",
+    "extra_domains",
     "is_default",
     "time_zone",
     "logo",
@@ -68,7 +69,12 @@ def narrows_access(before: Mapping[str, Any], after: Page) -> bool:
 
 @transaction.atomic
 def save_page(*, page: Page, actor: Actor) -> bool:
-    """Create a page, or store the changes already set on it. False when nothing changed."""
+    """Create a page, or store the changes already set on it. False when nothing changed.
+
+    The outbox event makes the snapshot publisher write the host index and render the page
+    as soon as this commits, so a new page answers at its host names at once."""
+    # Pages save one at a time, so two can never take the same host name at once.
+    list(Page.objects.select_for_update().values_list("pk", flat=True))
     if not page._state.adding:
         stored = (
             Page.objects.filter(pk=page.pk)

@@ -71,13 +71,13 @@ def write_hosts() -> list[str]:
     hosts = {}
     access: dict[str, Access] = {}
     ids = []
-    fields = ["id", "domain", "is_default", "is_private", "allowed_networks"]
+    fields = ["id", "domain", "extra_domains", "is_default", "is_private", "allowed_networks"]
     fields += ["access_epoch", "viewer_oidc"]
     for page in Page.objects.only(*fields):
         if page.is_default:
             default = page.pk
-        if page.domain:
-            hosts[page.domain.lower()] = page.pk
+        for host in page.host_names():
+            hosts[host.lower()] = page.pk
         found = access_of(page)
         if found is not None:
             access[page.pk] = found

@@ -10,6 +10,7 @@ from django.urls import URLPattern, path, reverse
 
 from events.admin import ReadOnlyAdmin
 from events.models import OutboxEvent
+from pages.admin_scope import PageScopedAdmin
 from statuspage.admin_site import site
 
 from . import services
@@ -64,7 +65,7 @@ class SubscriberForm(forms.ModelForm):
 
 
 @admin.register(Subscriber, site=site)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(PageScopedAdmin):
     form = SubscriberForm
     list_display = ["__str__", "channel", "state", "scope", "created_at", "suppressed_reason"]
     list_filter = ["state", "channel", "page"]
@@ -165,6 +166,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
         form = ImportForm(request.POST or None, request.FILES or None)
+        form.fields["page"].queryset = self.allowed_pages(request, "add")  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             raw = form.cleaned_data["file"].read()
             try:
@@ -187,7 +189,8 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery, site=site)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(PageScopedAdmin, ReadOnlyAdmin):
+    page_path = "event__page"
     list_display = ["id", "event", "subscriber", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "subscriber__channel"]
     search_fields = [
@@ -201,7 +204,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NotificationEvent, site=site)
-class NotificationEventAdmin(admin.ModelAdmin):
+class NotificationEventAdmin(PageScopedAdmin):
     list_display = ["created_at", "kind", "subject_type", "subject_id", "fanned_out_at", "counts"]
     list_filter = ["kind"]
     readonly_fields = ["kind", "subject_type", "subject_id", "created_at", "fanned_out_at"]

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from components.models import ComponentStatus
+from pages.admin_scope import PageScopedAdmin, current_page_id
 from pages.lookup import page_for
 from pages.models import Page
 from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, in_page_time, pretty_json
@@ -39,7 +40,7 @@ def transitions_text(update: PostedUpdate) -> str:
     )
 
 
-class StoryAdmin(ServiceModelAdmin):
+class StoryAdmin(PageScopedAdmin, ServiceModelAdmin):
     """Add and change screens for a model told through updates (`obj.updates`)."""
 
     add_template: str
@@ -110,9 +111,16 @@ class StoryAdmin(ServiceModelAdmin):
     ) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        pages = list(Page.objects.order_by("name"))
-        wanted = request.GET.get("page") or request.POST.get("page")
-        page = next((p for p in pages if p.pk == wanted), None) or page_for(request)
+        pages = list(self.allowed_pages(request, "add").order_by("name"))
+        if not pages:
+            raise PermissionDenied
+        wanted = request.GET.get("page") or request.POST.get("page") or current_page_id(request)
+        fallback = page_for(request)
+        page = (
+            next((p for p in pages if p.pk == wanted), None)
+            or next((p for p in pages if p.pk == fallback.pk), None)
+            or pages[0]
+        )
         form = self.add_form(request, page)
         if form.is_bound and form.is_valid():
             try:
@@ -136,7 +144,7 @@ class StoryAdmin(ServiceModelAdmin):
     ) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         can_change = self.has_change_permission(request, obj)

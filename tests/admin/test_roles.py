@@ -11,16 +11,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bob(db) -> User:
-    """An incident responder."""
+def bob(page) -> User:
+    """An incident responder on the default page."""
     user = User.objects.create_user("bob", "bob@example.com", "correct horse battery")
     assign_role(user, "responder")
     return User.objects.get(pk=user.pk)
 
 
 @pytest.fixture
-def carol(db) -> User:
-    """A page admin who is not a superuser."""
+def carol(page) -> User:
+    """A page admin of the default page, who is not a superuser."""
     user = User.objects.create_user("carol", "carol@example.com", "correct horse battery")
     assign_role(user, "admin")
     return User.objects.get(pk=user.pk)
@@ -35,10 +35,17 @@ def test_the_migration_creates_both_role_groups_with_permissions(db):
     assert admins.permissions.filter(codename="delete_component").exists()
 
 
-def test_assigning_a_role_makes_staff_and_replaces_the_other_role(carol):
+def test_assigning_a_role_makes_staff_and_replaces_the_other_role(carol, page):
     assert carol.is_staff
     assign_role(carol, "responder")
-    assert list(carol.groups.values_list("name", flat=True)) == [RESPONDER]
+    assert list(carol.memberships.values_list("page", "role")) == [(page.pk, "responder")]
+    assert not carol.groups.exists()  # the groups only say what each role may do
+
+
+def test_a_role_needs_a_page(db):
+    dora = User.objects.create_user("dora")
+    with pytest.raises(ValueError, match="no default page"):
+        assign_role(dora, "responder")
 
 
 def test_an_unknown_role_is_refused(carol):

@@ -26,8 +26,9 @@ def site_url(settings):
 
 
 @pytest.fixture
-def operators(alice):
-    """Alice (superuser), a responder and a page admin get reminders; nobody else does."""
+def operators(alice, page, other_page):
+    """Alice (superuser), a responder and a page admin of the page get reminders; nobody else
+    does, not even the team of another page."""
     ravi = User.objects.create_user("ravi", "ravi@example.com", "pw")
     assign_role(ravi, "responder")
     pia = User.objects.create_user("pia", "pia@example.com", "pw")
@@ -37,6 +38,8 @@ def operators(alice):
     silent = User.objects.create_user("silent", "", "pw")
     assign_role(silent, "responder")
     User.objects.create_user("viewer", "viewer@example.com", "pw", is_staff=True)
+    elsewhere = User.objects.create_user("elsewhere", "elsewhere@example.com", "pw")
+    assign_role(elsewhere, "admin", other_page)
     User.objects.create_user("reader", "reader@example.com", "pw")
     return ["alice@example.com", "pia@example.com", "ravi@example.com"]
 

@@ -4,19 +4,25 @@ import pytest
 from django.contrib.auth.models import User
 
 from ops.management.commands.start import Command
-from pages.roles import PAGE_ADMIN
 
 pytestmark = pytest.mark.django_db
 
 
-def test_start_creates_an_admin_with_a_random_password_and_the_page_admin_role(monkeypatch):
+def test_start_creates_an_admin_with_a_random_password_and_the_page_admin_role(monkeypatch, page):
     monkeypatch.delenv("BEACON_ADMIN_PASSWORD", raising=False)
     login = Command().ensure_admin()
     admin = User.objects.get(username="admin")
     password = login.rsplit("password ", 1)[1]
     assert admin.is_superuser and admin.check_password(password)
     assert len(password) >= 12
-    assert admin.groups.filter(name=PAGE_ADMIN).exists()
+    assert list(admin.memberships.values_list("page", "role")) == [(page.pk, "admin")]
+
+
+def test_start_makes_the_admin_before_any_page_exists(monkeypatch):
+    monkeypatch.delenv("BEACON_ADMIN_PASSWORD", raising=False)
+    Command().ensure_admin()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and not admin.memberships.exists()
 
 
 def test_the_admin_password_can_be_chosen_and_is_not_printed(monkeypatch):

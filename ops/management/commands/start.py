@@ -90,12 +90,14 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
             user.set_password(password)
             user.save()
-        try:
-            from pages.roles import assign_role
-        except ImportError:
-            pass
-        else:
-            assign_role(user, "admin")
+        from pages.models import Page
+        from pages.roles import assign_role
+
+        # A superuser reaches every page anyway; the membership puts them on the default
+        # page's team screen, where they invite the others.
+        default_page = Page.objects.filter(is_default=True).first()
+        if default_page is not None:
+            assign_role(user, "admin", default_page, actor="start")
         shown = "from BEACON_ADMIN_PASSWORD" if from_env else password
         return f"user {ADMIN_USERNAME}, password {shown}"
 
