@@ -180,4 +180,6 @@ def test_only_superusers_see_the_installations_entries(alice, mfa_on, page):
     assert "Whole installation" in shown.text
     entry = AuditEntry.objects.filter(page=None).first()
     assert entry is not None
-    assert as_carol.get(f"/admin/events/auditentry/{entry.pk}/change/").status_code == 302
+    # Like any row outside the operator's pages: as if it did not exist.
+    assert as_carol.get(f"/admin/events/auditentry/{entry.pk}/change/").status_code == 404
+    assert as_alice.get(f"/admin/events/auditentry/{entry.pk}/change/").status_code == 200
