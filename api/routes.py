@@ -1,5 +1,10 @@
 """The API's and feeds' URLs in the snapshot store's table of public documents (registered in
-api/apps.py): every one of them is rendered again by each event of its page."""
+api/apps.py): every one of them is rendered again by each event of its page.
+
+None of them ages but the calendar (snapshots/documents.py, `ages`): the JSON documents, the
+feeds, the badges and the embed show stored statuses and timestamps only, and a maintenance's
+status changes (by an operator or the scheduler) with an outbox event. The calendar keeps the
+windows that ended in the last 30 days, a window counted from "now"."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -56,7 +61,13 @@ def _strip(raw: str | None) -> str | None:
 def _api(path: str, render: Render) -> Route:
     name = path.removeprefix("api/v2/")
     return Route(
-        path, name, _fixed(render, JSON_TYPE), eager=True, view=views.api_view, machine=True
+        path,
+        name,
+        _fixed(render, JSON_TYPE),
+        eager=True,
+        view=views.api_view,
+        machine=True,
+        ages=False,
     )
 
 
@@ -66,7 +77,13 @@ def _fixed(render: Render, content_type: str) -> Callable[[], Document]:
 
 
 def _adjusted(
-    path: str, name: str, render: Render, content_type: str, view: Callable[[View], View]
+    path: str,
+    name: str,
+    render: Render,
+    content_type: str,
+    view: Callable[[View], View],
+    *,
+    ages: bool,
 ) -> Route:
     """A document whose view adjusts the stored answer, so the lane leaves it to Django."""
     return Route(
@@ -77,6 +94,7 @@ def _adjusted(
         lane=False,
         view=view,
         machine=True,
+        ages=ages,
     )
 
 
@@ -89,9 +107,25 @@ ROUTES = [
     _api("api/v2/scheduled-maintenances.json", render_maintenances),
     _api("api/v2/scheduled-maintenances/upcoming.json", render_upcoming_maintenances),
     _api("api/v2/scheduled-maintenances/active.json", render_active_maintenances),
-    Route("history.atom", "history_atom", _fixed(render_atom, ATOM_TYPE), eager=True, machine=True),
-    Route("history.rss", "history_rss", _fixed(render_rss, RSS_TYPE), eager=True, machine=True),
-    _adjusted("maintenance.ics", "calendar", render_calendar, CALENDAR_TYPE, views.calendar),
+    Route(
+        "history.atom",
+        "history_atom",
+        _fixed(render_atom, ATOM_TYPE),
+        eager=True,
+        machine=True,
+        ages=False,
+    ),
+    Route(
+        "history.rss",
+        "history_rss",
+        _fixed(render_rss, RSS_TYPE),
+        eager=True,
+        machine=True,
+        ages=False,
+    ),
+    _adjusted(
+        "maintenance.ics", "calendar", render_calendar, CALENDAR_TYPE, views.calendar, ages=True
+    ),
     # The page's badge, or with `?component=<id>` a component's; its view answers unknown ones.
     Route(
         "badge.svg",
@@ -103,6 +137,7 @@ ROUTES = [
         lane=False,
         view=views.badge,
         machine=True,
+        ages=False,
     ),
-    _adjusted("embed", "embed", render_embed, EMBED_TYPE, views.embed),
+    _adjusted("embed", "embed", render_embed, EMBED_TYPE, views.embed, ages=False),
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from pages.models import Page
-from snapshots.documents import Document, Render, Route
+from snapshots.documents import Document, Render, Route, shared
 from statuspage.ids import is_public_id
 
 from . import rendering
@@ -29,12 +29,17 @@ def _html(template: str, context: dict[str, Any]) -> bytes:
     return rendering.splice(render_to_string(template, context), context)
 
 
+def _home_context(page: Page, now: datetime) -> dict[str, Any]:
+    # The page and its fragment, rendered one after the other by a publish round, share it.
+    return shared("home", page, now, lambda: rendering.home_context(page, now))
+
+
 def render_home(page: Page, now: datetime) -> bytes:
-    return _html("public/home.html", rendering.home_context(page, now))
+    return _html("public/home.html", _home_context(page, now))
 
 
 def render_home_fragment(page: Page, now: datetime) -> bytes:
-    return _html("public/home.html#live", rendering.home_context(page, now))
+    return _html("public/home.html#live", _home_context(page, now))
 
 
 def render_history(number: int) -> Render:
@@ -97,6 +102,8 @@ def history(page: str | None) -> Document | None:
 
 
 # In the order Django matches them; the eager ones in the order the publisher renders them.
+# Every page here but brand.css ages: "ongoing for", "last updated", the uptime bars and the
+# days of the home page, the months of the history.
 ROUTES = [
     Route("", "home", lambda: Document(render_home, HTML), eager=True),
     Route(
@@ -124,6 +131,11 @@ ROUTES = [
     Route("maintenance/<str:maintenance_id>", "maintenance", maintenance, subject="maintenance"),
     Route("history", "history", history, query="page", variant=history_variant, eager=True),
     Route(
-        "brand.css", "brand_css", lambda: Document(render_brand_css, CSS), eager=True, machine=True
+        "brand.css",
+        "brand_css",
+        lambda: Document(render_brand_css, CSS),
+        eager=True,
+        machine=True,
+        ages=False,
     ),
 ]

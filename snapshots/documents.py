@@ -8,13 +8,26 @@ own: `public` and `api` register their routes from their AppConfig.ready, so a r
 cannot be imported stops the process at start-up instead of turning its URLs into 404s.
 
 A document is a pure function of a page's data and "now" (`render(page, now) -> bytes`), so
-the publisher can render it ahead of any request. Its key in the store is the URL's path, plus
+the publisher can render it ahead of any request. Most documents change only when the page's
+data does, so the publisher renders them again on the events of their page (the outbox) alone;
+a document that shows something the clock changes by itself ("ongoing for 2 h", "last
+updated", the uptime bars rolling over at midnight in the page's time zone, a maintenance window
+opening by its date on the home page, the calendar's 30 days of past windows) says so with
+`ages`, and is also rendered again once it is `SNAPSHOT_REFRESH_SECONDS` old, by the
+publisher's periodic refresh and on a read. `ages` is True unless a route says otherwise, so a
+document nobody has thought about keeps being refreshed; a route sets it to False only when
+its renderer reads no clock (it ignores `now` and reads no time-relative query) and each
+change of what it shows comes with an outbox event (a maintenance started or completed by the
+scheduler is one). Its key in the store is the URL's path, plus
 `?name=value` for the variants a query parameter picks (`/history?page=2`). Renderers raise
-Http404 when what the path names does not exist.
+Http404 when what the path names does not exist. Documents built from the same context (a
+page and its fragment) may compute it once per publish round with `shared()`.
 """
 
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,6 +75,9 @@ class Route:
     eager: bool = False
     # Rendered again by every event about one incident or maintenance ("incident", ...).
     subject: str | None = None
+    # Whether the document changes with the clock alone, and so is rendered again once it is
+    # SNAPSHOT_REFRESH_SECONDS old (see the module's docstring); False only when it does not.
+    ages: bool = True
     # Whether the lane may answer it; False where the view adjusts the stored answer.
     lane: bool = True
     # Wraps the view, for what the URL adds to the document (CORS, a download name, ...).
@@ -90,6 +106,9 @@ class Route:
 _routes: list[Route] = []
 # The app (URL namespace) that registered each route.
 _apps: dict[str, str] = {}
+# What ages() found, by path.
+_ages: dict[str, bool] = {}
+AGES_MEMO_LIMIT = 4096
 
 
 def register(app: str, *routes: Route) -> None:
@@ -101,6 +120,7 @@ def register(app: str, *routes: Route) -> None:
             raise ValueError(f"the public URL {route.route!r} is registered twice")
         _apps[route.route] = app
         _routes.append(route)
+        _ages.clear()
 
 
 def routes() -> list[Route]:
@@ -145,6 +165,25 @@ def eager_keys() -> list[str]:
     return [route.path_for() for route in _routes if route.eager]
 
 
+def ageing_keys() -> list[str]:
+    """The eager documents that the clock changes, which the periodic refresh renders again."""
+    return [route.path_for() for route in _routes if route.eager and route.ages]
+
+
+def ages(key: str) -> bool:
+    """Whether the document a store key names changes with the clock (True if unknown).
+    Asked on reads of documents older than SNAPSHOT_REFRESH_SECONDS, so remembered by path."""
+    path = key.partition("?")[0]
+    known = _ages.get(path)
+    if known is None:
+        found = find(path)
+        known = True if found is None else found[0].ages
+        if len(_ages) >= AGES_MEMO_LIMIT:
+            _ages.clear()
+        _ages[path] = known
+    return known
+
+
 def subject_keys(subject_type: str, subject_id: str) -> list[str]:
     """The documents about one incident or maintenance, which its events change."""
     return [
@@ -152,3 +191,29 @@ def subject_keys(subject_type: str, subject_id: str) -> list[str]:
         for route in _routes
         if route.subject == subject_type
     ]
+
+
+_sharing = threading.local()
+
+
+@contextmanager
+def sharing() -> Iterator[None]:
+    """Within it (one publish round of one page, in this thread), `shared()` computes each of
+    its values once: the documents rendered are the same as when each computes its own."""
+    _sharing.values = {}
+    try:
+        yield
+    finally:
+        _sharing.values = None
+
+
+def shared[T](name: str, page: Page, now: datetime, compute: Callable[[], T]) -> T:
+    """`compute()`, or what it gave for the same name, page and "now" within `sharing()`.
+    What it returns must not be changed by its users (a template context is only read)."""
+    values: dict[tuple[str, str, datetime], Any] | None = getattr(_sharing, "values", None)
+    if values is None:
+        return compute()
+    key = (name, page.pk, now)
+    if key not in values:
+        values[key] = compute()
+    return values[key]

@@ -2,9 +2,10 @@
 
 `publish()` reads the outbox events this host has not seen yet, bumps each page's version,
 re-renders the documents those events can change (the page documents, the API and feeds, and
-the incident or maintenance page the event is about), re-renders time-relative documents once
-they are `SNAPSHOT_REFRESH_SECONDS` old, and marks the events published. It holds a lock shared
-by the processes of the host, so one of them renders at a time; running it twice changes nothing.
+the incident or maintenance page the event is about), re-renders the time-relative documents
+(those that `ages`, snapshots/documents.py) once they are `SNAPSHOT_REFRESH_SECONDS` old, and
+marks the events published. It holds a lock shared by the processes of the host, so one of them
+renders at a time; running it twice changes nothing.
 
 It runs from three places, none of which needs the broker:
 
@@ -26,6 +27,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -45,15 +47,25 @@ logger = logging.getLogger(__name__)
 GAP_SECONDS = 120
 EVENT_BATCH = 5000
 
+# The pages this process has refreshed in full. The documents that do not age are kept across
+# restarts and rendered again only by events: so that what a new release renders differently
+# reaches them without waiting for one, each process's first refresh of a page renders all of
+# its eager documents, and the later ones only those that age.
+_refreshed_in_full: set[str] = set()
 
-def render(page: Page, key: str, *, version: int | None = None) -> store.Snapshot:
-    """Render one document now and store it. Http404 if it names nothing (and forgets it)."""
+
+def render(
+    page: Page, key: str, *, version: int | None = None, now: datetime | None = None
+) -> store.Snapshot:
+    """Render one document (as of `now`, by default now) and store it. Http404 if it names
+    nothing (and forgets it)."""
     document = documents.document(key)
     if document is None:
         raise Http404("No such document.")
     if version is None:
         version = store.read_state().version(page.pk)
-    now = timezone.now()
+    if now is None:
+        now = timezone.now()
     try:
         body = document.render(page, now)
     except Http404:
@@ -148,8 +160,13 @@ def _publish(*, eager: bool) -> Published:
         wanted = set(dirty) | set(due)
         pages = list(Page.objects.filter(pk__in=wanted))
         for page in pages:
-            if _render_page(page, versions.get(page.pk, 0), dirty.get(page.pk, set()), result):
+            # An event may change any eager document; the clock alone, only those that age.
+            everything = page.pk in dirty or page.pk not in _refreshed_in_full
+            subjects = dirty.get(page.pk, set())
+            if _render_page(page, versions.get(page.pk, 0), subjects, result, everything):
                 refreshed[page.pk] = now
+                if everything:
+                    _refreshed_in_full.add(page.pk)
         for gone in wanted - {page.pk for page in pages}:  # deleted pages
             versions.pop(gone, None)
             refreshed.pop(gone, None)
@@ -170,20 +187,26 @@ def _publish(*, eager: bool) -> Published:
     return result
 
 
-def _render_page(page: Page, version: int, subjects: set[str], result: Published) -> bool:
+def _render_page(
+    page: Page, version: int, subjects: set[str], result: Published, everything: bool
+) -> bool:
     ok = True
-    eager = documents.eager_keys()
-    # What readers look at first goes first: the home page, then what the event is about.
-    for key in [*eager[:2], *sorted(subjects), *eager[2:]]:
-        try:
-            render(page, key, version=version)
-            result.rendered += 1
-        except Http404:
-            continue  # a deleted incident, or feeds switched off: nothing to serve
-        except Exception:
-            logger.exception("could not render %s for page %s", key, page.pk)
-            result.failed.append(key)
-            ok = False
+    eager = documents.eager_keys() if everything else documents.ageing_keys()
+    # One "now" for the round, so that documents built alike (the home page and its fragment)
+    # compute what they share once.
+    now = timezone.now()
+    with documents.sharing():
+        # What readers look at first goes first: the home page, then what the event is about.
+        for key in [*eager[:2], *sorted(subjects), *eager[2:]]:
+            try:
+                render(page, key, version=version, now=now)
+                result.rendered += 1
+            except Http404:
+                continue  # a deleted incident, or feeds switched off: nothing to serve
+            except Exception:
+                logger.exception("could not render %s for page %s", key, page.pk)
+                result.failed.append(key)
+                ok = False
     return ok
 
 

@@ -3,9 +3,10 @@
 A request finds its page in the host index and its document in the store: two `stat()` calls
 and, most of the time, no read at all (the bytes are cached per process). Neither PostgreSQL nor
 Redis is touched. A document never rendered is rendered once, while concurrent requests for it
-wait; a stale one (its page has newer events, or it is older than SNAPSHOT_REFRESH_SECONDS) is
-served as it is while one background thread renders it again. If the database is down when a
-document must be rendered, the stored copy is served; with no stored copy the answer is a 503.
+wait; a stale one (its page has newer events, or it ages and is older than
+SNAPSHOT_REFRESH_SECONDS: snapshots/documents.py) is served as it is while one background thread
+renders it again. If the database is down when a document must be rendered, the stored copy is
+served; with no stored copy the answer is a 503.
 """
 
 import logging
@@ -72,7 +73,10 @@ def access_for(request: HttpRequest) -> viewers.Access | None:
 def is_stale(snapshot: store.Snapshot, page_id: str) -> bool:
     if snapshot.version < store.read_state().version(page_id):
         return True
-    return time.time() - snapshot.rendered_at >= settings.SNAPSHOT_REFRESH_SECONDS
+    if time.time() - snapshot.rendered_at < settings.SNAPSHOT_REFRESH_SECONDS:
+        return False
+    # A document the clock does not change stays current until its page's next event.
+    return documents.ages(snapshot.key)
 
 
 def _render_once(

@@ -1,0 +1,187 @@
+# mypy: disable-error-code="union-attr"
+"""The periodic refresh renders again only what the clock changes; events, all they change."""
+
+import time
+
+import pytest
+
+from incidents import services as incident_services
+from snapshots import documents, publisher, serving, store
+
+AGEING = ["/", "/fragments/home", "/history", "/maintenance.ics"]
+NOT_AGEING = [
+    "/brand.css",
+    "/api/v2/summary.json",
+    "/api/v2/status.json",
+    "/api/v2/components.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/api/v2/scheduled-maintenances.json",
+    "/api/v2/scheduled-maintenances/upcoming.json",
+    "/api/v2/scheduled-maintenances/active.json",
+    "/history.atom",
+    "/history.rss",
+    "/badge.svg",
+    "/embed",
+]
+
+
+@pytest.fixture
+def incident(page, api):
+    return incident_services.open_incident(
+        page=page,
+        name="Elevated error rates",
+        body="We are investigating.",
+        actor="tests",
+        component_statuses={api: "partial_outage"},
+    )
+
+
+def rendered_at(page, keys):
+    return {key: store.read(page.pk, key).rendered_at for key in keys}
+
+
+def make_refresh_due(page, settings):
+    """As if the page's last refresh were an hour old."""
+    state = store.read_state()
+    refreshed = dict(state.refreshed or {})
+    refreshed[page.pk] = time.time() - 3600
+    assert time.time() - refreshed[page.pk] >= settings.SNAPSHOT_REFRESH_SECONDS
+    store.write_state(
+        store.State(
+            seen=state.seen,
+            gaps=state.gaps or {},
+            versions=state.versions or {},
+            refreshed=refreshed,
+        )
+    )
+
+
+def test_the_table_says_which_documents_age():
+    assert documents.ageing_keys() == AGEING
+    assert sorted(documents.eager_keys()) == sorted(AGEING + NOT_AGEING)
+    for key in [*AGEING, "/incidents/k3v0000000000000", "/history?page=2"]:
+        assert documents.ages(key), key
+    for key in [*NOT_AGEING, "/badge.svg?component=k3v0000000000000"]:
+        assert not documents.ages(key), key
+    assert documents.ages("/no/such/document")  # when unsure, it ages
+
+
+def test_the_periodic_refresh_renders_again_only_the_documents_that_age(page, incident, settings):
+    first = publisher.publish()
+    assert first is not None and not first.failed
+    before = rendered_at(page, AGEING + NOT_AGEING)
+
+    make_refresh_due(page, settings)
+    result = publisher.publish()
+
+    assert result is not None and result.events == 0 and not result.failed
+    assert result.rendered == len(AGEING)
+    after = rendered_at(page, AGEING + NOT_AGEING)
+    for key in AGEING:
+        assert after[key] > before[key], key
+    for key in NOT_AGEING:
+        assert after[key] == before[key], key
+    # The refresh counts as one: nothing is due again straight away.
+    again = publisher.publish()
+    assert again is not None and again.rendered == 0
+
+
+def test_an_event_still_renders_every_document_it_may_change(page, incident, settings):
+    publisher.publish()
+    subject = [f"/incidents/{incident.pk}", f"/incidents/{incident.pk}/fragment"]
+    for key in subject:
+        publisher.render(page, key)
+    before = rendered_at(page, AGEING + NOT_AGEING + subject)
+
+    make_refresh_due(page, settings)  # due as well: the event's round renders everything
+    incident_services.post_incident_update(
+        incident=incident, status="identified", body="A bad deploy; rolling back.", actor="tests"
+    )
+    result = publisher.publish()
+
+    assert result is not None and result.events >= 1 and not result.failed
+    after = rendered_at(page, AGEING + NOT_AGEING + subject)
+    for key in AGEING + NOT_AGEING + subject:
+        assert after[key] > before[key], key
+    for key in ["/", "/api/v2/summary.json", "/history.atom", *subject]:
+        assert "A bad deploy" in store.read(page.pk, key).body.decode(), key
+    assert "Identified" in store.read(page.pk, "/embed").body.decode()
+
+
+def test_a_processs_first_refresh_of_a_page_renders_everything(
+    page, incident, settings, monkeypatch
+):
+    publisher.publish()
+    before = rendered_at(page, NOT_AGEING)
+    # A process just started (after an upgrade, say): the stored documents are an older
+    # release's until each is rendered again.
+    monkeypatch.setattr(publisher, "_refreshed_in_full", set())
+
+    make_refresh_due(page, settings)
+    result = publisher.publish()
+
+    assert result is not None and result.events == 0
+    assert result.rendered == len(AGEING + NOT_AGEING)
+    after = rendered_at(page, NOT_AGEING)
+    assert all(after[key] > before[key] for key in NOT_AGEING)
+    make_refresh_due(page, settings)
+    assert publisher.publish().rendered == len(AGEING)
+
+
+def test_on_a_read_only_an_old_document_that_ages_is_stale(page, incident, settings):
+    publisher.publish()
+    old = time.time() - 2 * settings.SNAPSHOT_REFRESH_SECONDS
+    version = store.read_state().version(page.pk)
+    for key, stale in [("/", True), ("/api/v2/summary.json", False), ("/badge.svg", False)]:
+        snapshot = store.read(page.pk, key)
+        aged = store.write(
+            page.pk, key, snapshot.body, snapshot.content_type, version=version, now=old
+        )
+        assert serving.is_stale(aged, page.pk) is stale, key
+        behind = store.write(
+            page.pk, key, snapshot.body, snapshot.content_type, version=version - 1, now=old
+        )
+        assert serving.is_stale(behind, page.pk), key  # an event always makes it stale
+
+
+def test_a_reader_of_an_old_document_that_does_not_age_gets_the_stored_copy(
+    client, page, incident, settings
+):
+    client.get("/api/v2/summary.json")
+    snapshot = store.read(page.pk, "/api/v2/summary.json")
+    kept = store.write(
+        page.pk,
+        "/api/v2/summary.json",
+        snapshot.body.replace(b"Elevated error rates", b"Kept copy"),
+        snapshot.content_type,
+        version=snapshot.version,
+        now=time.time() - 2 * settings.SNAPSHOT_REFRESH_SECONDS,
+    )
+
+    assert "Kept copy" in client.get("/api/v2/summary.json").content.decode()
+    assert store.read(page.pk, "/api/v2/summary.json") == kept
+
+
+def test_a_round_builds_the_home_pages_context_once_for_the_page_and_its_fragment(
+    page, incident, monkeypatch
+):
+    from public import rendering
+
+    built = []
+    home_context = rendering.home_context
+
+    def counted(page, now):
+        built.append(now)
+        return home_context(page, now)
+
+    monkeypatch.setattr(rendering, "home_context", counted)
+    publisher.publish()
+    assert len(built) == 1
+
+    # The same bytes as each rendered on its own at that moment.
+    now = built[0]
+    for key in ["/", "/fragments/home"]:
+        alone = documents.document(key).render(page, now)
+        assert store.read(page.pk, key).body == alone, key
+    assert len(built) == 3
