@@ -258,12 +258,16 @@ class SnapshotLane:
             if query:
                 next_path += "?" + query
         status, own, body = viewers.refusal(why, next_path, machine=machine)
+        return REFUSED_STATUS[status], own + self._site_for(secure), body
+
+    # Response ---------------------------------------------------------------------------------
+
+    def _site_for(self, secure: bool) -> Headers:
+        """The middleware's headers, made once per scheme."""
         site = self._site.get(secure)
         if site is None:
             site = self._site[secure] = _site_headers(secure)
-        return REFUSED_STATUS[status], own + site, body
-
-    # Response ---------------------------------------------------------------------------------
+        return site
 
     def _headers_for(
         self,
@@ -278,9 +282,7 @@ class SnapshotLane:
         found = self._headers.get(memo)
         if found is not None and found[0] is snapshot:
             return found[1]
-        site = self._site.get(secure)
-        if site is None:
-            site = self._site[secure] = _site_headers(secure)
+        site = self._site_for(secure)
         own = representation_headers(
             snapshot, compressed=compressed, fragment=fragment, private=private
         )

@@ -7,11 +7,11 @@ ports. Shared by bench/proxy/run.py and tests/ops/test_proxy_config.py.
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+from bench.read.stack import free_port, start_nginx
 
 SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "beacon.conf"
 # The lines of the shipped file that name this machine's paths and ports.
@@ -24,12 +24,6 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def adapted(directory: Path, *, listen_port: int, upstream_port: int) -> str:
@@ -97,21 +91,8 @@ class CachingProxy:
         return subprocess.run([*self.command, "-t"], capture_output=True, text=True)
 
     def start(self) -> "CachingProxy":
-        self.process = subprocess.Popen(
-            self.command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError(f"nginx did not start: {(self.dir / 'error.log').read_text()}")
+        self.process = start_nginx(self.command, self.port, self.dir / "error.log")
+        return self
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -156,19 +137,9 @@ class StaticFiles:
         included.write_text(server + "\n")
         conf = self.dir / "nginx.conf"
         conf.write_text(main_conf(self.dir, included, workers=workers))
-        self.process = subprocess.Popen(
-            [binary, "-c", str(conf), "-p", str(self.dir)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        self.process = start_nginx(
+            [binary, "-c", str(conf), "-p", str(self.dir)], self.port, self.dir / "error.log"
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("nginx did not start")
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

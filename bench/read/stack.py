@@ -38,6 +38,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_nginx(command: list[str], port: int, error_log: Path) -> subprocess.Popen[bytes]:
+    """Run nginx with `command`, returning once it accepts connections on `port`."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    error = error_log.read_text() if error_log.exists() else ""
+    raise RuntimeError(f"nginx did not start: {error}")
+
+
 class Stack:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="beacon-bench-"))
@@ -208,25 +225,12 @@ http {{
 }}
 """
         (self.dir / "nginx.conf").write_text(conf)
-        self.process = subprocess.Popen(
-            [
-                shutil.which("nginx") or "/usr/sbin/nginx",
-                "-c",
-                str(self.dir / "nginx.conf"),
-                "-p",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.process = start_nginx(
+            [nginx, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir)],
+            self.port,
+            self.dir / "error.log",
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("nginx did not start")
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
