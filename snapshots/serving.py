@@ -64,9 +64,9 @@ def access_for(request: HttpRequest) -> viewers.Access | None:
     """Who may see the request's page (None: everyone), as serve() finds the page: from the
     store's host index, or the database in synchronous mode and for a host not indexed yet."""
     if settings.SNAPSHOT_CHECK_SECONDS > 0:
-        page_id = store.page_id_for_host(request.get_host())
+        page_id, access = store.page_for_host(request.get_host())
         if page_id is not None:
-            return store.access_for(page_id)
+            return access
     return viewers.access_of(page_for(request))
 
 
