@@ -50,8 +50,6 @@ class PageScopedAdmin(admin.ModelAdmin):
         return f"{self.opts.app_label}.{get_permission_codename(action, self.opts)}"
 
     def _page_filter(self, page_ids: Any) -> dict[str, Any]:
-        if self.page_path == "pk":
-            return {"pk__in": page_ids}
         return {f"{self.page_path}__in": page_ids}
 
     def allowed_pages(self, request: HttpRequest, *actions: str) -> QuerySet[Page]:
