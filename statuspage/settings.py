@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "api",
     "operator_api",
     "hooks",
+    "monitors",
     "snapshots",
     "ops",
 ]
@@ -639,3 +640,9 @@ CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
     "schedule": float(NOTIFY_SWEEP_SECONDS),
     "options": {"expires": float(max(NOTIFY_SWEEP_SECONDS, 30))},
 }
+# Built-in monitors (monitors/). A worker runs the checks of its own region (blank: the checks
+# without a region); checks to private, loopback or link-local targets are refused unless allowed.
+MONITOR_REGION = env("MONITOR_REGION")
+MONITOR_ALLOW_PRIVATE_TARGETS = envbool("MONITOR_ALLOW_PRIVATE_TARGETS", False)
+# How long each check's result is kept; hourly roll-ups are kept for good.
+MONITOR_RESULT_RETENTION_DAYS = envint("MONITOR_RESULT_RETENTION_DAYS", 30, minimum=1)
