@@ -61,13 +61,18 @@ def encrypt(text: str) -> str:
     return PREFIX + _multi().encrypt(text.encode()).decode("ascii")
 
 
+class SecretUnreadable(ImproperlyConfigured):
+    """A stored secret none of the configured keys opens: the key was changed without being
+    kept as a fallback. Sign-in answers with a page that says so (statuspage/signin.py)."""
+
+
 def decrypt(value: str) -> str:
     if not is_encrypted(value):
         return value  # stored before encryption; `encrypt_mfa_secrets` encrypts it
     try:
         return _multi().decrypt(value.removeprefix(PREFIX).encode("ascii")).decode()
     except InvalidToken:
-        raise ImproperlyConfigured(
+        raise SecretUnreadable(
             "A second-factor secret could not be decrypted with MFA_ENCRYPTION_KEY (or, when "
             "unset, SECRET_KEY) nor its fallbacks: the key it was encrypted with was changed "
             "without being kept as a fallback."

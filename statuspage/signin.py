@@ -367,7 +367,11 @@ class SignInMiddleware:
         """A provider that is down, hung (every call to it is bounded by
         SOCIALACCOUNT_REQUESTS_TIMEOUT) or answers nonsense where allauth does not expect it (its
         discovery document, read when a sign-in starts and again at the callback): a page that
-        says so, not a 500."""
+        says so, not a 500. Likewise a second factor whose stored secret the server's keys no
+        longer open."""
+        if isinstance(exception, mfa_secrets.SecretUnreadable):
+            logger.error("signin: %s", exception)
+            return render(request, "signin/second_factor_unreadable.html", status=503)
         if not request.path_info.startswith("/accounts/oidc/"):
             return None
         if not isinstance(exception, requests.RequestException | ValueError | KeyError):

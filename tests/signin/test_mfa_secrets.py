@@ -116,3 +116,24 @@ def test_without_a_key_of_its_own_the_key_follows_secret_key_and_its_fallbacks(s
     settings.SECRET_KEY = "a-rotated-secret-key-" + "c" * 40
 
     assert mfa_secrets.decrypt(token) == LEGACY_SECRET
+
+
+def test_signing_in_after_the_key_was_lost_gets_a_page_that_says_so_and_keeps_the_factor(
+    alice, alice_with_plaintext_totp, settings
+):
+    settings.SIGNIN_MFA_ENCRYPTION_KEY = KEY_A
+    encrypt_command()
+    before = stored(alice, Authenticator.Type.TOTP)
+    settings.SIGNIN_MFA_ENCRYPTION_KEY = KEY_B
+
+    client = new_client()
+    sign_in_with_password(client, "alice", "correct horse battery")
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(LEGACY_SECRET)})
+
+    assert response.status_code == 503
+    assert b"MFA_ENCRYPTION_KEY_FALLBACKS" in response.content
+    assert client.get(ADMIN_INDEX).status_code != 200
+    assert stored(alice, Authenticator.Type.TOTP) == before
+
+    settings.SIGNIN_MFA_ENCRYPTION_KEY_FALLBACKS = [KEY_A]
+    assert signs_in_with_code(totp_code(LEGACY_SECRET, step_offset=1))
