@@ -237,6 +237,18 @@ def revoke_invitation(*, invitation: Invitation, actor: Actor) -> bool:
     return True
 
 
+def refuse_other_account(invitation: Invitation, user: Any) -> None:
+    """An invitation is for its address: a signed-in operator whose account has another one
+    (a forwarded or leaked link) may not use it. An account without an address may."""
+    address = (getattr(user, "email", "") or "").strip()
+    if address and address.lower() != invitation.email.lower():
+        raise ValidationError(
+            f"This invitation is for {invitation.email}, and you are signed in as {address}. "
+            f"Sign out and open the link again to join as {invitation.email}, or ask for an "
+            "invitation to your own address."
+        )
+
+
 @transaction.atomic
 def accept_invitation(
     *, token: str, user: Any = None, username: str = "", password: str = ""
@@ -261,6 +273,7 @@ def accept_invitation(
         user.save()
         actor: Actor = user
     else:
+        refuse_other_account(invitation, user)
         actor = user
     invitation.used_at = timezone.now()
     invitation.used_by = user

@@ -198,8 +198,10 @@ def accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except team.InvitationRefused as refused:
             return _refused(request, str(refused))
         except ValidationError as error:
-            for field, errors in getattr(error, "message_dict", {None: error.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            # A signed-in operator's refusal (another account's address) is said below.
+            if user is None:
+                for field, errors in getattr(error, "message_dict", {None: error.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
         except _FormInvalid:
             pass
         else:
@@ -210,6 +212,12 @@ def accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 f"{membership.get_role_display().lower()}.",
             )
             return HttpResponseRedirect(reverse("admin:index"))
+    wrong_account = ""
+    if user is not None:
+        try:
+            team.refuse_other_account(invitation, user)
+        except ValidationError as error:
+            wrong_account = error.messages[0]
     login_url = reverse("admin:login") + "?" + urlencode({"next": request.path})
     context = {
         **site.each_context(request),
@@ -217,6 +225,7 @@ def accept_view(request: HttpRequest, token: str) -> HttpResponse:
         "invitation": invitation,
         "form": form,
         "signed_in": user,
+        "wrong_account": wrong_account,
         "login_url": login_url,
         "sso": signin_routed(),
     }

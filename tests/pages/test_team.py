@@ -298,3 +298,32 @@ def test_without_single_sign_on_the_sso_button_does_nothing(client, gail, page):
     response = client.post(url, {"sso": "1"})
     assert response.status_code == 200  # the password form, with its errors
     assert not User.objects.filter(email="ines@example.org").exists()
+
+
+def test_a_link_opened_by_an_operator_with_another_address_joins_nobody(
+    client, gail, hugo, other_page, alice, smtp, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    invite(
+        client,
+        other_page,
+        "gail@example.com",
+        role="admin",
+        capture=django_capture_on_commit_callbacks,
+    )
+    link = link_in(smtp, "gail@example.com")
+    client.force_login(hugo)  # the link was forwarded to him
+
+    page_text = client.get(path_of(link)).content.decode()
+    assert "This invitation is for gail@example.com" in page_text
+    assert "hugo@example.com" in page_text
+    response = client.post(path_of(link))
+
+    assert response.status_code == 200
+    assert "This invitation is for gail@example.com" in response.content.decode()
+    assert not Membership.objects.filter(user=hugo, page=other_page).exists()
+    assert Invitation.objects.get(email="gail@example.com").used_at is None
+
+    client.force_login(gail)
+    assert client.post(path_of(link)).status_code == 302
+    assert Membership.objects.get(user=gail, page=other_page).role == "admin"
