@@ -335,6 +335,10 @@ class Membership(models.Model):
         related_name="+",
     )
 
+    # Who keeps it: "" when given in Beacon (team screen, invitation, assignrole), else
+    # "sso:<provider id>" when a sign-in provider's groups give it (and take it away again).
+    source = models.CharField(max_length=40, blank=True)
+
     objects = MembershipQuerySet.as_manager()
 
     class Meta:

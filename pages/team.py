@@ -6,6 +6,7 @@ revoked), so it works once. The email goes out after the transaction commits.
 """
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -38,31 +39,35 @@ def _membership_values(membership: Membership) -> dict[str, Any]:
 
 @transaction.atomic
 def set_membership(
-    *, page: Page, user: Any, role: str, actor: Actor, invited_by: Any = None
+    *, page: Page, user: Any, role: str, actor: Actor, invited_by: Any = None, source: str = ""
 ) -> Membership:
-    """Give `user` this role on `page` (adding them to the team if needed); audited."""
+    """Give `user` this role on `page` (adding them to the team if needed); audited. `source`
+    says who keeps it from now on: "" (a person, in Beacon) or a sign-in provider."""
     if role not in Role.values:
         raise ValidationError({"role": f"“{role}” is not a role."})
     membership = (
         Membership.objects.select_for_update().filter(page=page, user=user).select_related("user")
     ).first()
     if membership is not None and membership.role == role:
+        if membership.source != source:
+            membership.source = source
+            membership.save(update_fields=["source"])
         return membership
     before = _membership_values(membership) if membership else None
     if membership is None:
         try:
             with transaction.atomic():
                 membership = Membership.objects.create(
-                    page=page, user=user, role=role, invited_by=invited_by
+                    page=page, user=user, role=role, invited_by=invited_by, source=source
                 )
         except IntegrityError:  # added meanwhile by another request
             membership = Membership.objects.select_for_update().get(page=page, user=user)
             before = _membership_values(membership)
-            membership.role = role
-            membership.save(update_fields=["role"])
+            membership.role, membership.source = role, source
+            membership.save(update_fields=["role", "source"])
     else:
-        membership.role = role
-        membership.save(update_fields=["role"])
+        membership.role, membership.source = role, source
+        membership.save(update_fields=["role", "source"])
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -95,6 +100,52 @@ def change_role(*, membership: Membership, role: str, actor: Actor) -> Membershi
     if current.role == Role.ADMIN and role != Role.ADMIN and _last_admin(current):
         raise ValidationError("A page keeps at least one page admin.")
     return set_membership(page=current.page, user=current.user, role=role, actor=actor)
+
+
+def pages_for(references: Iterable[str]) -> list[Page]:
+    """The pages named by ids or host names; "*" is every page."""
+    wanted = {r.strip().lower() for r in references}
+    pages = list(Page.objects.order_by("pk"))
+    if "*" in wanted:
+        return pages
+    return [
+        p
+        for p in pages
+        if str(p.pk).lower() in wanted
+        or p.domain in wanted
+        or wanted & {d.lower() for d in (p.extra_domains or [])}
+    ]
+
+
+@transaction.atomic
+def sync_provider_memberships(
+    *, user: Any, grants: Mapping[Page, str], source: str, actor: Actor
+) -> None:
+    """The memberships a sign-in provider's groups give `user`, at each sign-in: added, or
+    changed where the provider keeps them; taken away where its groups no longer give them.
+    A membership given in Beacon is left as a person set it, and a page keeps its last admin."""
+    current = {
+        m.page_id: m
+        for m in Membership.objects.select_for_update().filter(user=user).select_related("page")
+    }
+    for page, role in grants.items():
+        held = current.get(page.pk)
+        if held is not None and held.source != source:
+            continue  # a person gave it: theirs to change
+        if held is not None and held.role == role:
+            continue
+        if held is not None and _last_admin(held):
+            logger.warning("%s keeps its last page admin %s despite %s", page, user, source)
+            continue
+        set_membership(page=page, user=user, role=role, actor=actor, source=source)
+    granted = {page.pk for page in grants}
+    for page_id, held in current.items():
+        if held.source != source or page_id in granted:
+            continue
+        if _last_admin(held):
+            logger.warning("%s keeps its last page admin %s despite %s", held.page, user, source)
+            continue
+        remove_member(membership=held, actor=actor)
 
 
 @transaction.atomic

@@ -19,11 +19,70 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 SINGLE_ID = "sso"
 
 
+# The roles a provider's groups may give (pages.models.Role; the settings cannot import models).
+ROLES = ("responder", "admin")
+
+
+@dataclass(frozen=True)
+class GroupRole:
+    """Members of `group` (in the provider's groups claim) get `role` on `pages`: page ids or
+    host names, or "*" for every page."""
+
+    group: str
+    role: str
+    pages: tuple[str, ...] = ("*",)
+
+
 @dataclass(frozen=True)
 class ProviderPolicy:
     name: str
     allowed_domains: list[str] = field(default_factory=list)
     trust_email: bool = False
+    # With group_roles, the provider's groups decide the roles it gives (statuspage/signin.py).
+    groups_claim: str = "groups"
+    group_roles: tuple[GroupRole, ...] = ()
+
+
+def parse_group_roles(value: Any, where: str) -> tuple[GroupRole, ...]:
+    """{"group": "admin", "group": {"role": "responder", "pages": ["status.example.com"]}}."""
+    if value in (None, "", {}):
+        return ()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ImproperlyConfigured(f"{where} is not valid JSON: {error}.") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f'{where} must be a JSON object, as {{"ops": "admin"}}.')
+    parsed = []
+    for group, grant in value.items():
+        if not group.strip():
+            raise ImproperlyConfigured(f"{where}: a group name is empty.")
+        pages: Any = ["*"]
+        if isinstance(grant, dict):
+            unknown = set(grant) - {"role", "pages"}
+            if unknown:
+                raise ImproperlyConfigured(
+                    f"{where}: {group!r} has unknown keys: {', '.join(sorted(unknown))}."
+                )
+            pages = grant.get("pages", ["*"])
+            grant = grant.get("role")
+        if grant not in ROLES:
+            raise ImproperlyConfigured(
+                f"{where}: {group!r} must give one of the roles {', '.join(ROLES)}."
+            )
+        if (
+            not isinstance(pages, list)
+            or not pages
+            or not all(isinstance(p, str) and p.strip() for p in pages)
+        ):
+            raise ImproperlyConfigured(
+                f'{where}: {group!r}\'s pages must be a list of page ids or host names, or ["*"].'
+            )
+        parsed.append(
+            GroupRole(group=group, role=grant, pages=tuple(p.strip().lower() for p in pages))
+        )
+    return tuple(parsed)
 
 
 def check_issuer(issuer: str, variable: str) -> str:
@@ -68,6 +127,8 @@ def parse_providers(raw: str) -> list[tuple[dict[str, Any], str, ProviderPolicy]
             "client_secret",
             "allowed_domains",
             "trust_email",
+            "groups_claim",
+            "group_roles",
         }
         if unknown:
             raise ImproperlyConfigured(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
@@ -90,6 +151,9 @@ def parse_providers(raw: str) -> list[tuple[dict[str, Any], str, ProviderPolicy]
         if not isinstance(trust_email, bool):
             raise ImproperlyConfigured(f"{where}: trust_email must be true or false.")
         name = entry["name"].strip()
+        groups_claim = entry.get("groups_claim", "groups")
+        if not isinstance(groups_claim, str) or not groups_claim.strip():
+            raise ImproperlyConfigured(f"{where}: groups_claim must be a claim name.")
         parsed.append(
             (
                 app(
@@ -104,6 +168,10 @@ def parse_providers(raw: str) -> list[tuple[dict[str, Any], str, ProviderPolicy]
                     name=name,
                     allowed_domains=[d.strip().lower() for d in domains if d.strip()],
                     trust_email=trust_email,
+                    groups_claim=groups_claim.strip(),
+                    group_roles=parse_group_roles(
+                        entry.get("group_roles"), f"{where}: group_roles"
+                    ),
                 ),
             )
         )

@@ -16,7 +16,13 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from statuspage.oidc_settings import SINGLE_ID, ProviderPolicy, check_issuer, parse_providers
+from statuspage.oidc_settings import (
+    SINGLE_ID,
+    ProviderPolicy,
+    check_issuer,
+    parse_group_roles,
+    parse_providers,
+)
 from statuspage.oidc_settings import app as oidc_app
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -362,6 +368,8 @@ SIGNIN_OIDC_POLICIES: dict[str, ProviderPolicy] = (
             name=SIGNIN_OIDC_NAME,
             allowed_domains=SIGNIN_OIDC_ALLOWED_DOMAINS,
             trust_email=SIGNIN_OIDC_TRUST_EMAIL,
+            groups_claim=env("OIDC_GROUPS_CLAIM", "groups").strip() or "groups",
+            group_roles=parse_group_roles(env("OIDC_GROUP_ROLES"), "OIDC_GROUP_ROLES"),
         )
     }
     if SIGNIN_OIDC_ISSUER

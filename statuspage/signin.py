@@ -47,6 +47,8 @@ from django.urls import reverse
 
 from events.models import AccountAction
 from events.services import record_account_audit
+from pages import team
+from pages.models import Page
 
 from . import mfa_secrets
 from .admin_site import (
@@ -240,18 +242,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             refusal = "unverified"
         elif not verified:
             refusal = "domain"
+        grants = granted_roles(policy, provider_claims(sociallogin))
         if sociallogin.is_existing:
             user = sociallogin.user
             if not (user.is_active and user.is_staff):
                 refusal = "unknown"
             if refusal:
                 refuse(request, policy, provider_id, refusal, emails, user=user)
+            sync_roles(policy, provider_id, user, grants)
             return
         operators = list(
             User.objects.filter(email__iexact=verified[0], is_active=True, is_staff=True)
             if verified
             else []
         )
+        if not refusal and not operators and grants:
+            operators = provisioned(verified[0])
         if not refusal and len(operators) != 1:
             # None, or two accounts sharing an email: which one is meant is not ours to guess.
             refusal = "unknown"
@@ -259,6 +265,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             refuse(request, policy, provider_id, refusal, emails)
         sociallogin.connect(request, operators[0])
         logger.info("signin: linked %s to operator %s", provider_id, operators[0])
+        sync_roles(policy, provider_id, operators[0], grants)
 
     def on_authentication_error(
         self,
@@ -282,6 +289,62 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 "address": client_address(request),
             },
         )
+
+
+def provider_claims(sociallogin: SocialLogin) -> dict[str, Any]:
+    """The provider's claims about the person: its userinfo answer, else the ID token's."""
+    data = sociallogin.account.extra_data or {}
+    merged: dict[str, Any] = {}
+    for part in ("id_token", "userinfo"):
+        if isinstance(data.get(part), dict):
+            merged.update(data[part])
+    return merged or (data if isinstance(data, dict) else {})
+
+
+def granted_roles(policy: ProviderPolicy, claims: dict[str, Any]) -> dict[Page, str]:
+    """The role on each page the person's groups give, the higher one where two do; {} when
+    the provider maps no groups (roles are then given in Beacon only)."""
+    if not policy.group_roles:
+        return {}
+    groups = claims.get(policy.groups_claim)
+    if isinstance(groups, str):
+        groups = [groups]
+    if not isinstance(groups, list):
+        groups = []
+    held = {g for g in groups if isinstance(g, str)}
+    grants: dict[Page, str] = {}
+    for rule in policy.group_roles:
+        if rule.group not in held:
+            continue
+        for page in team.pages_for(rule.pages):
+            if grants.get(page) != "admin":
+                grants[page] = rule.role
+    return grants
+
+
+def sync_roles(
+    policy: ProviderPolicy, provider_id: str, user: Any, grants: dict[Page, str]
+) -> None:
+    """With group_roles, the provider keeps the memberships its groups give (pages/team.py)."""
+    if policy.group_roles:
+        team.sync_provider_memberships(
+            user=user,
+            grants=grants,
+            source=f"sso:{provider_id}",
+            actor=f"{policy.name} (single sign-on)",
+        )
+
+
+def provisioned(email: str) -> list[Any]:
+    """An operator account for someone the provider's groups give a role, made at their first
+    sign-in: no password (they sign in through the provider), the username their address."""
+    if User.objects.filter(username__iexact=email).exists():
+        return []  # the name is someone else's: refused as an unknown operator
+    user = User(username=email, email=email, is_staff=True)
+    user.set_unusable_password()
+    user.save()
+    logger.info("signin: made operator %s from the provider's groups", email)
+    return [user]
 
 
 REFUSALS = {

@@ -22,7 +22,7 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'preferred_username'],
+    profile: ['name', 'preferred_username', 'groups'],
   },
   pkce: { required: () => false },
   cookies: { keys: ['beacon-tests-only-cookie-key'] },
