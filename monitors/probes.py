@@ -39,7 +39,7 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 from aiohttp.abc import ResolveResult
-from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
+from aiohttp.http_exceptions import LineTooLong
 from aiohttp.resolver import ThreadedResolver
 from django.conf import settings
 from yarl import URL
@@ -361,12 +361,16 @@ def describe_http_error(error: BaseException, host: str) -> str:
     if isinstance(error, aiohttp.ClientPayloadError):
         return "the response body was cut off or malformed"
     if isinstance(error, aiohttp.ClientResponseError):
+        # The parser's own words quote the bytes received: name the problem instead.
         cause = error.__cause__
-        if isinstance(cause, LineTooLong):
-            return "not a valid HTTP response (a line of its headers is too long)"
-        if isinstance(cause, HttpProcessingError) or error.status in {0, 400}:
-            return "not a valid HTTP response"
-        return f"HTTP error {error.status}"
+        said = str(getattr(cause, "message", "") or error.message or "").lower()
+        if isinstance(cause, LineTooLong) or "got more than" in said:
+            return "not a valid HTTP response (a header line is too long)"
+        if "too many headers" in said:
+            return "not a valid HTTP response (too many headers)"
+        if "status line" in said:
+            return "not a valid HTTP response (no HTTP status line)"
+        return "not a valid HTTP response"
     root = _root_os_error(error)
     if root is not None:
         return _os_error(root, host)
@@ -624,7 +628,10 @@ def _resolver(spec: str) -> dns.asyncresolver.Resolver:
     if not spec:
         now = time.monotonic()
         if _system_resolver is None or now - _system_resolver[0] > 60:
-            _system_resolver = (now, dns.asyncresolver.Resolver())
+            try:
+                _system_resolver = (now, dns.asyncresolver.Resolver())
+            except (dns.exception.DNSException, OSError):
+                raise CheckFailed("this machine has no DNS resolver configured") from None
         return _system_resolver[1]
     address, port = parse_resolver(spec)
     try:

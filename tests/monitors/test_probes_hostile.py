@@ -101,7 +101,7 @@ def test_a_gzip_bomb_inflates_no_further_than_the_bytes_read(allow_private, serv
     assert outcome.error == "'treasure' not found in the first 64 KB"
     # Inflated whole, the body would have taken a quarter of a gigabyte.
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before_kb
-    assert grown_kb < 128 * 1024
+    assert grown_kb < 64 * 1024
 
 
 def test_a_json_body_too_large_for_the_limit_is_a_clear_failure(allow_private, server):
@@ -123,8 +123,9 @@ def test_json_nested_deeper_than_python_can_parse_is_not_json(allow_private, ser
 @pytest.mark.parametrize(
     ("mode", "error"),
     [
-        ("garbage", "not a valid HTTP response"),
-        ("long-header", "not a valid HTTP response"),
+        ("garbage", "not a valid HTTP response (no HTTP status line)"),
+        ("long-header", "not a valid HTTP response (a header line is too long)"),
+        ("endless-headers", "not a valid HTTP response (too many headers)"),
         ("silent-close", "the server closed the connection without answering"),
     ],
 )
@@ -133,8 +134,7 @@ def test_answers_that_are_not_http_are_clear_failures(allow_private, hostile, mo
 
     outcome = check(http_target(f"{server.base}/", timeout=10))
 
-    assert outcome.verdict == Verdict.DOWN
-    assert outcome.error.startswith(error)
+    assert (outcome.verdict, outcome.error) == (Verdict.DOWN, error)
 
 
 def test_a_frozen_server_fails_at_the_timeout_and_recovers_when_it_thaws(allow_private):
@@ -248,6 +248,15 @@ def test_tcp_and_dns_checks_refuse_private_addresses_too(server):
 
 # Errors read as sentences.
 
+HOSTILE_MODES = (
+    "slow",
+    "drip",
+    "huge",
+    "garbage",
+    "long-header",
+    "endless-headers",
+    "silent-close",
+)
 PYTHON_LEAKS = re.compile(r"object at 0x|<[a-zA-Z_.]+[ >]|Error\(|Exception|Traceback|\\x|b'")
 
 
@@ -255,8 +264,7 @@ def test_no_error_ever_shows_python(allow_private, hostile, server):
     server.routes["/"] = redirect("/")
     server.routes["/503"] = text("x", 503)
     targets = [
-        http_target(f"{hostile(mode).base}/", keyword="k", timeout=1.5)
-        for mode in ("slow", "drip", "huge", "garbage", "long-header", "silent-close")
+        http_target(f"{hostile(mode).base}/", keyword="k", timeout=1.5) for mode in HOSTILE_MODES
     ] + [
         http_target(server.at("/")),
         http_target(server.at("/503")),

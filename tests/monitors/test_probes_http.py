@@ -51,6 +51,7 @@ def test_a_status_outside_the_expected_codes_is_down_and_says_what_was_expected(
     assert outcome.verdict == Verdict.DOWN
     assert outcome.status_code == 503
     assert outcome.error == "HTTP 503 (expected 200-299)"
+    assert outcome.latency_ms is not None
 
 
 @pytest.mark.parametrize(

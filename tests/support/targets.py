@@ -10,7 +10,6 @@ test can SIGSTOP it. `DNSServer` answers UDP queries from a small table, built w
 
 import contextlib
 import datetime
-import gzip
 import ipaddress
 import os
 import signal
@@ -20,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,8 +269,11 @@ def flapping(*statuses: int) -> Route:
 
 
 def gzip_bomb(megabytes: int) -> Answer:
-    """A small gzipped body that inflates to `megabytes` of zeros."""
-    body = gzip.compress(b"\0" * (megabytes * 1024 * 1024), compresslevel=9)
+    """A small gzipped body that inflates to `megabytes` of zeros (made a megabyte at a time,
+    so that making it does not raise the test process's peak memory)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"\0" * (1024 * 1024)
+    body = b"".join([compressor.compress(block) for _ in range(megabytes)] + [compressor.flush()])
     return 200, {"Content-Encoding": "gzip", "Content-Type": "text/plain"}, body
 
 
@@ -279,7 +282,7 @@ class HostileTarget(HostileHTTPServer):
 
     `drip`: headers at once, then a body of one byte every `interval` seconds, forever.
     `garbage`: a line that is not HTTP. `silent-close`: reads the request, hangs up.
-    `long-header`: a header line that never ends."""
+    `long-header`: a header line that never ends. `endless-headers`: header lines, forever."""
 
     def _answer(self, conn: Any) -> None:
         if self.mode in {"slow", "huge", "ok"}:
@@ -307,6 +310,11 @@ class HostileTarget(HostileHTTPServer):
                     block = b"a" * 4096
                     while not self.stopping.is_set():
                         conn.sendall(block)
+                elif self.mode == "endless-headers":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                    line = b"X-More: " + b"a" * 4000 + b"\r\n"
+                    while not self.stopping.is_set():
+                        conn.sendall(line)
                 # silent-close: nothing at all.
             except OSError:
                 self.closed.set()
