@@ -150,16 +150,19 @@ def shorten(text: str, length: int) -> str:
 
 def status_matches(code: int, spec: str) -> bool:
     """Whether `code` is among "200-299,301"-style `spec`."""
+    return any(low <= code <= high for low, high in _status_ranges(spec))
+
+
+@lru_cache(maxsize=1024)
+def _status_ranges(spec: str) -> tuple[tuple[int, int], ...]:
+    ranges = []
     for part in (p.strip() for p in spec.split(",")):
         low, dash, high = part.partition("-")
         try:
-            if dash and int(low) <= code <= int(high):
-                return True
-            if not dash and int(part) == code:
-                return True
+            ranges.append((int(low), int(high)) if dash else (int(part), int(part)))
         except ValueError:
             continue
-    return False
+    return tuple(ranges)
 
 
 def _elapsed_ms(started: float) -> float:
@@ -386,8 +389,9 @@ async def _read_prefix(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
     """At most BODY_LIMIT bytes of the body, and whether there was more."""
     chunks: list[bytes] = []
     size = 0
-    while size <= BODY_LIMIT:
-        chunk = await response.content.read(BODY_LIMIT + 1 - size)
+    content = response.content
+    while size <= BODY_LIMIT and not content.at_eof():
+        chunk = await content.read(BODY_LIMIT + 1 - size)
         if not chunk:
             break
         chunks.append(chunk)

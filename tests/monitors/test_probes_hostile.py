@@ -61,6 +61,17 @@ def test_a_slow_loris_dripping_its_status_line_fails_at_the_timeout(allow_privat
     assert (outcome.verdict, outcome.error) == (Verdict.DOWN, "no answer within 1.5 s")
 
 
+def test_a_server_that_never_completes_the_tls_handshake_fails_at_the_timeout(
+    allow_private, hostile
+):
+    # It waits for a blank line that a TLS client hello never sends.
+    server = hostile("slow")
+
+    outcome = check(http_target(f"https://127.0.0.1:{server.port}/", timeout=1.5))
+
+    assert (outcome.verdict, outcome.error) == (Verdict.DOWN, "no answer within 1.5 s")
+
+
 def test_a_body_that_drips_fails_at_the_timeout_with_its_status(allow_private, hostile):
     server = hostile("drip")
 
