@@ -59,6 +59,11 @@ ERROR_LENGTH = 300
 # Redirects followed before giving up (browsers stop at about 20; a health URL needs few).
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Headers that describe the connection or the body's framing are the client's to set: a
+# monitor's own Content-Length would leave the server waiting for a body that never comes.
+FRAMING_HEADERS = frozenset(
+    {"connection", "content-length", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"}
+)
 USER_AGENT = "Beacon-Monitor/1.0"
 # The kinds `probe` runs; heartbeats are decided from their pings.
 PROBED_KINDS = frozenset({MonitorKind.HTTP, MonitorKind.TCP, MonitorKind.DNS})
@@ -200,9 +205,9 @@ def refuse_private(host: str, addresses: Sequence[str]) -> None:
             public = False
         if not public:
             if address == host.strip("[]"):
-                raise PrivateTargetRefused(f"refused: {address} is a private address")
+                raise PrivateTargetRefused(f"refused: {address} is not a public address")
             raise PrivateTargetRefused(
-                f"refused: {shorten(host, 80)} resolves to a private address ({address})"
+                f"refused: {shorten(host, 80)} resolves to {address}, not a public address"
             )
 
 
@@ -379,6 +384,10 @@ def describe_http_error(error: BaseException, host: str) -> str:
         return _os_error(root, host)
     if isinstance(error, aiohttp.ClientError):
         return "the request failed"
+    if isinstance(error, UnicodeError):
+        return f"{shorten(host, 80)} is not a valid host name"
+    if isinstance(error, ValueError):
+        return "the monitor's method or headers are not valid HTTP"
     return "the check failed"
 
 
@@ -486,7 +495,7 @@ async def probe_http(
         raise CheckFailed("not a valid http:// or https:// URL")
     method = target.method.upper() or "GET"
     data = target.body.encode() if method == "POST" and target.body else None
-    headers = dict(target.headers)
+    headers = {k: v for k, v in target.headers.items() if k.lower() not in FRAMING_HEADERS}
     seen: set[str] = set()
     for hop in range(MAX_REDIRECTS + 1):
         seen.add(str(url))
@@ -641,7 +650,7 @@ def _resolver(spec: str) -> dns.asyncresolver.Resolver:
     try:
         refuse_private(address, [address])
     except PrivateTargetRefused:
-        raise CheckFailed(f"refused: the resolver {address} is a private address") from None
+        raise CheckFailed(f"refused: the resolver {address} is not a public address") from None
     return _custom_resolver(address, port)
 
 

@@ -183,13 +183,16 @@ def test_one_hostile_target_does_not_hold_up_the_others(allow_private, hostile, 
 @pytest.mark.parametrize(
     ("url", "error"),
     [
-        ("http://127.0.0.1:{port}/", "refused: 127.0.0.1 is a private address"),
-        ("http://localhost:{port}/", "refused: localhost resolves to a private address"),
-        ("http://[::ffff:127.0.0.1]:{port}/", "refused: ::ffff:127.0.0.1 is a private address"),
-        ("http://[::1]:{port}/", "refused: ::1 is a private address"),
-        ("http://10.0.0.1:{port}/", "refused: 10.0.0.1 is a private address"),
-        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a private"),
-        ("http://100.64.0.1:{port}/", "refused: 100.64.0.1 is a private address"),
+        ("http://127.0.0.1:{port}/", "refused: 127.0.0.1 is not a public address"),
+        (
+            "http://localhost:{port}/",
+            "refused: localhost resolves to 127.0.0.1, not a public address",
+        ),
+        ("http://[::ffff:127.0.0.1]:{port}/", "refused: ::ffff:127.0.0.1 is not a public address"),
+        ("http://[::1]:{port}/", "refused: ::1 is not a public address"),
+        ("http://10.0.0.1:{port}/", "refused: 10.0.0.1 is not a public address"),
+        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is not a public"),
+        ("http://100.64.0.1:{port}/", "refused: 100.64.0.1 is not a public address"),
     ],
 )
 def test_private_targets_are_refused_by_default(server, url, error):
@@ -238,10 +241,10 @@ def test_a_redirect_to_a_private_address_is_refused_at_that_hop(server, monkeypa
     public = check(http_target(server.at("/ok")))
 
     assert literal.error == (
-        "refused: 127.0.0.2 is a private address (after a redirect to http://127.0.0.2:8080/secret)"
+        "refused: 127.0.0.2 is not a public address (after a redirect to http://127.0.0.2:8080/secret)"
     )
     assert name.error == (
-        "refused: internal.example resolves to a private address (10.1.2.3) "
+        "refused: internal.example resolves to 10.1.2.3, not a public address "
         "(after a redirect to http://internal.example:8080/secret)"
     )
     assert public.verdict == Verdict.UP
@@ -252,9 +255,9 @@ def test_tcp_and_dns_checks_refuse_private_addresses_too(server):
     named = check(tcp_target("localhost", server.port))
     resolver = check(dns_target("example.com", dns_resolver="127.0.0.1:53"))
 
-    assert tcp.error == "refused: 127.0.0.1 is a private address"
-    assert named.error.startswith("refused: localhost resolves to a private address")
-    assert resolver.error == "refused: the resolver 127.0.0.1 is a private address"
+    assert tcp.error == "refused: 127.0.0.1 is not a public address"
+    assert named.error.startswith("refused: localhost resolves to 127.0.0.1, not a public address")
+    assert resolver.error == "refused: the resolver 127.0.0.1 is not a public address"
 
 
 # Errors read as sentences.

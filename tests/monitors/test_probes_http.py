@@ -149,6 +149,36 @@ def test_the_request_has_the_method_headers_and_body_configured(server):
     assert request["headers"]["User-Agent"].startswith("Beacon-Monitor")
 
 
+def test_headers_that_frame_the_request_are_left_to_the_client(server):
+    server.routes["/"] = text("ok")
+
+    outcome = check(
+        http_target(server.at("/"), headers={"Content-Length": "999", "Connection": "upgrade"})
+    )
+
+    assert outcome.verdict == Verdict.UP
+    assert server.requests[0]["headers"].get("Content-Length") in {None, "0"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        (
+            {"headers": {"X-Split": "a\r\nX-Injected: b"}},
+            "the monitor's method or headers are not valid HTTP",
+        ),
+        ({"method": "NOT A METHOD"}, "the monitor's method or headers are not valid HTTP"),
+    ],
+)
+def test_a_request_that_cannot_be_sent_is_down_and_says_why(server, fields, error):
+    server.routes["/"] = text("ok")
+
+    outcome = check(http_target(server.at("/"), **fields))
+
+    assert (outcome.verdict, outcome.error) == (Verdict.DOWN, error)
+    assert server.requests == []
+
+
 def test_a_head_check_reads_no_body(server):
     server.routes["/"] = text("ok")
 
@@ -282,6 +312,7 @@ def test_a_stopped_server_is_down_with_connection_refused(server):
         ("not a url", "not a valid http:// or https:// URL"),
         ("http://", "not a valid http:// or https:// URL"),
         ("http://nothing-here.invalid/", "nothing-here.invalid does not resolve"),
+        ("http://" + "a" * 70 + ".example/", "a" * 70 + ".example is not a valid host name"),
     ],
 )
 def test_a_target_that_is_not_a_reachable_url_is_down_with_a_clear_error(url, error):
