@@ -22,6 +22,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import math
 import os
 import socket
 import ssl
@@ -762,6 +763,8 @@ async def probe(target: Target, session: aiohttp.ClientSession) -> Outcome:
     """One check, never raising: every failure is a DOWN outcome with a short reason."""
     if target.kind not in PROBED_KINDS:
         return Outcome.down(f"{target.kind} monitors are not probed: their pings decide them")
+    if not (math.isfinite(target.timeout) and target.timeout > 0):
+        return Outcome.down("the monitor's timeout is not a positive number of seconds")
     progress = Progress()
     try:
         async with asyncio.timeout(target.timeout):

@@ -1,13 +1,14 @@
 """HTTP checks against a real local server: statuses, keywords, JSON paths, requests as
 configured, redirects, latency, flapping and timeouts."""
 
+import asyncio
 import json
 
 import pytest
 
 from components.models import Component
 from monitors.models import Monitor, MonitorKind, Verdict
-from monitors.probes import Target, run_all
+from monitors.probes import Target, open_session, probe, run_all
 from tests.support.targets import (
     TargetServer,
     check,
@@ -338,6 +339,28 @@ def test_a_batch_runs_concurrently_and_keeps_the_order_of_its_targets(server):
         Verdict.UP if n % 3 else Verdict.DOWN for n in range(300)
     ]
     assert server.hit("/up") + server.hit("/down") == 300
+
+
+def test_a_caller_with_its_own_event_loop_probes_through_one_shared_session(server):
+    server.routes["/"] = text("ok")
+
+    async def batch():
+        async with open_session(concurrency=10) as session:
+            return await asyncio.gather(
+                *(probe(http_target(server.at("/"), keyword="ok"), session) for _ in range(20))
+            )
+
+    outcomes = asyncio.run(asyncio.wait_for(batch(), 120))
+
+    assert {o.verdict for o in outcomes} == {Verdict.UP}
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(server, timeout):
+    outcome = check(http_target(server.at("/"), timeout=timeout))
+
+    assert outcome.error == "the monitor's timeout is not a positive number of seconds"
+    assert server.requests == []
 
 
 def test_an_empty_batch_runs_nothing():
