@@ -172,7 +172,7 @@ def _status_ranges(spec: str) -> tuple[tuple[int, int], ...]:
 
 
 def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
+    return round((time.perf_counter() - started) * 1000, 3)
 
 
 def _seconds(value: float) -> str:

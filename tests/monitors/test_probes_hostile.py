@@ -75,10 +75,11 @@ def test_a_server_that_never_completes_the_tls_handshake_fails_at_the_timeout(
 def test_a_body_that_drips_fails_at_the_timeout_with_its_status(allow_private, hostile):
     server = hostile("drip")
 
-    outcome = check(http_target(f"{server.base}/", keyword="done", timeout=1.5))
+    # Generous: the status line must arrive well within it, on a loaded machine too.
+    outcome = check(http_target(f"{server.base}/", keyword="done", timeout=4))
 
     assert outcome.verdict == Verdict.DOWN
-    assert outcome.error == "the response did not complete within 1.5 s"
+    assert outcome.error == "the response did not complete within 4 s"
     assert outcome.status_code == 200
 
 
