@@ -652,5 +652,9 @@ CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
 # without a region); checks to private, loopback or link-local targets are refused unless allowed.
 MONITOR_REGION = env("MONITOR_REGION")
 MONITOR_ALLOW_PRIVATE_TARGETS = envbool("MONITOR_ALLOW_PRIVATE_TARGETS", False)
+# Extra CA certificates (a PEM file) HTTPS checks trust besides the system's: an internal CA.
+MONITOR_CA_FILE = env("MONITOR_CA_FILE")
+if MONITOR_CA_FILE and not Path(MONITOR_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"MONITOR_CA_FILE={MONITOR_CA_FILE!r} is not a file.")
 # How long each check's result is kept; hourly roll-ups are kept for good.
 MONITOR_RESULT_RETENTION_DAYS = envint("MONITOR_RESULT_RETENTION_DAYS", 30, minimum=1)

@@ -15,6 +15,7 @@ BAD_VALUES = [
     ({"UPTIME_WEIGHT_PARTIAL_OUTAGE": "2"}, "UPTIME_WEIGHT_PARTIAL_OUTAGE"),
     ({"DB_QUERY_TIMEOUT": "-1"}, "DB_QUERY_TIMEOUT"),
     ({"WEB_RESERVED_THREADS": "many"}, "WEB_RESERVED_THREADS"),
+    ({"MONITOR_CA_FILE": "/nowhere/ca.pem"}, "MONITOR_CA_FILE"),
     # A setting that is gone says what replaced it, rather than being ignored.
     ({"NOTIFY_CLAIM_TIMEOUT_SECONDS": "300"}, "NOTIFY_LEASE_SECONDS"),
 ]

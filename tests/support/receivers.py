@@ -83,6 +83,9 @@ class LocalHTTPServer(LocalServer):
             def do_POST(self) -> None:
                 self._answer()
 
+            def do_HEAD(self) -> None:
+                self._answer()
+
             def _answer(self) -> None:
                 if self.command not in server.methods:
                     self.send_error(501, f"Unsupported method ({self.command!r})")
@@ -96,7 +99,8 @@ class LocalHTTPServer(LocalServer):
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(content)
+                if self.command != "HEAD":
+                    self.wfile.write(content)
 
             def log_message(self, *args: Any) -> None:
                 pass
