@@ -1,6 +1,5 @@
 """Strict checks on what strangers type into the subscribe form."""
 
-import ipaddress
 import re
 import socket
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from statuspage.netaddr import is_public_address
 
 # Plain addresses only: no display names, quoted local parts, comments or IP literals.
 PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -31,18 +32,6 @@ def clean_email(value: str) -> str:
             {"email": "Enter a plain email address, such as ana@example.com."}
         ) from None
     return f"{local}@{domain.lower()}"
-
-
-def is_public_address(address: str) -> bool:
-    """True for an address anyone on the internet can reach, and nothing inside a network:
-    not private, loopback, link-local, shared (100.64.0.0/10, carrier NAT), multicast, reserved
-    or unspecified, also when an IPv4 address hides inside an IPv6 one."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None and not is_public_address(str(embedded)):
-            return False
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
 @dataclass(frozen=True)
