@@ -25,6 +25,8 @@ from .models import Monitor, MonitorKind, MonitorResult, MonitorState, MonitorTr
 RESULTS_SHOWN = 50
 TRANSITIONS_SHOWN = 50
 CHECK_PERMISSION = "monitors.check_monitor"
+# On a monitor's change page these start folded, so that its history is near the top.
+COLLAPSED = {"HTTP(S)", "DNS", "Regions", "Decisions"}
 
 STATE_BADGE = {
     MonitorState.UP: "operational",
@@ -114,6 +116,8 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
             classes = ["beacon-monitor-fields"]
             if kinds is not None:
                 classes += [f"beacon-for-{kind}" for kind in kinds]
+            if obj is not None and title in COLLAPSED:
+                classes.append("collapse")  # opened again by Django when it has an error
             if title == "Heartbeat" and obj is not None:
                 fields += ["ping_url_display", "last_ping_display"]
             fieldsets.append((title, {"fields": fields, "classes": classes}))
