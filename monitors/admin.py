@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from components.models import Component
 from pages.admin_scope import PageScopedAdmin
 from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
 
@@ -58,6 +59,17 @@ def ping_url(monitor: Monitor) -> str:
     return base + where
 
 
+class ComponentFilter(admin.RelatedOnlyFieldListFilter):
+    """The components the operator's monitors watch, named with their groups in one query."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        watched = (
+            model_admin.get_queryset(request).distinct().values_list("component__pk", flat=True)
+        )
+        components = Component.objects.filter(pk__in=watched).in_display_order()
+        return [(component.pk, str(component)) for component in components]
+
+
 @admin.register(Monitor, site=site)
 class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
     form = MonitorForm
@@ -71,8 +83,8 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
         "latency_display",
         "error_display",
     ]
-    list_filter = ["page", "kind", "state", "enabled", "component"]
-    list_select_related = ["component", "page"]
+    list_filter = ["page", "kind", "state", "enabled", ("component", ComponentFilter)]
+    list_select_related = ["component__group", "page"]
     search_fields = ["name", "target"]
     change_form_template = "admin/monitors/monitor/change_form.html"
 

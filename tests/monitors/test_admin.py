@@ -200,6 +200,7 @@ def test_operators_see_only_their_pages_monitors(client, dana, make_monitor, the
     listing = client.get(LIST).content.decode()
     assert mine.name in listing
     assert theirs.name not in listing
+    assert "Their API" not in listing  # nor in the component filter
     assert client.get(change_url(theirs)).status_code == 404
     not_due(theirs)
     assert client.post(check_url(theirs)).status_code == 404
@@ -402,3 +403,40 @@ def test_the_roles_hold_the_monitor_permissions(db):
     admins = codenames("Page admins")
     assert responders == {"view_monitor", "check_monitor"}
     assert {"add_monitor", "change_monitor", "delete_monitor", "check_monitor"} <= admins
+
+
+def test_the_list_takes_as_many_queries_for_many_monitors_as_for_one(
+    client, dana, make_monitor, page, api, dashboard
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_monitor()
+    client.force_login(dana)
+    client.get(LIST)  # sessions and caches warmed
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(LIST).status_code == 200
+    for i in range(5):
+        make_monitor(name=f"Monitor {i}", component=dashboard if i % 2 else api)
+    with CaptureQueriesContext(connection) as six:
+        listing = client.get(LIST)
+    assert "Monitor 4" in listing.content.decode()
+
+    def ours(captured: CaptureQueriesContext) -> list[str]:
+        # The admin's own banners (the notifications' health) query as time passes; not these.
+        tables = ("monitors_", "components_", "pages_")
+        return [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in tables)]
+
+    assert len(ours(six)) == len(ours(one))
+
+
+def test_a_two_page_admin_cannot_mix_pages_in_one_monitor(client, page, other_page, api):
+    fay = User.objects.create_user("fay", password="pw")
+    assign_role(fay, "admin", page)
+    assign_role(fay, "admin", other_page)
+    theirs = personas.component(other_page, "Their API")
+    client.force_login(fay)
+    response = client.post(ADD, form_data(page, theirs))
+    assert response.status_code == 200
+    assert "Pick a component of the monitor" in response.content.decode()
+    assert not Monitor.objects.exists()
