@@ -10,9 +10,10 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from components.models import Component
 from pages.admin_scope import PageScopedAdmin
@@ -24,6 +25,7 @@ from .forms import FIELDSETS, MonitorForm
 from .models import Monitor, MonitorKind, MonitorResult, MonitorState, MonitorTransition
 
 RESULTS_SHOWN = 50
+HISTORY_POLL_SECONDS = 10
 TRANSITIONS_SHOWN = 50
 CHECK_PERMISSION = "monitors.check_monitor"
 # On a monitor's change page these start folded, so that its history is near the top.
@@ -219,8 +221,10 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
 
     def get_urls(self) -> list[Any]:
         check = self.admin_site.admin_view(require_POST(self.check_now_view))
+        recent = self.admin_site.admin_view(require_GET(self.recent_view))
         return [
             path("<path:object_id>/check/", check, name="monitors_monitor_check"),
+            path("<path:object_id>/recent/", recent, name="monitors_monitor_recent"),
             *super().get_urls(),
         ]
 
@@ -248,6 +252,18 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
                 request, f"{monitor.name} is due now: a worker checks it next.", messages.SUCCESS
             )
         return HttpResponseRedirect(change_url)
+
+    def recent_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The results and transitions alone, for the change page to refresh them in place."""
+        monitor = self.get_object(request, unquote(object_id))
+        if monitor is None or not self.has_view_permission(request, monitor):
+            raise Http404("No monitor with that id.")
+        context = self.history_context(request, monitor)
+        if request.GET.get("since") == context["history_marker"]:
+            return HttpResponse(status=204)
+        return TemplateResponse(
+            request, f"{self.change_form_template}#history", {**context, "change": True}
+        )
 
     def change_view(
         self,
@@ -305,7 +321,18 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
                     "detail": t.detail,
                 }
             )
+        newest_result = MonitorResult.objects.filter(monitor=monitor).order_by("-id").first()
+        newest_transition = (
+            MonitorTransition.objects.filter(monitor=monitor).order_by("-id").first()
+        )
         return {
+            "history_url": reverse("admin:monitors_monitor_recent", args=[monitor.pk]),
+            # Changes when a result or a transition is added (or purged).
+            "history_marker": (
+                f"{newest_result.pk if newest_result else 0}-"
+                f"{newest_transition.pk if newest_transition else 0}-{len(results)}"
+            ),
+            "history_poll_seconds": HISTORY_POLL_SECONDS,
             "monitor_results": results,
             "monitor_transitions": transitions,
             "results_shown": RESULTS_SHOWN,

@@ -440,3 +440,35 @@ def test_a_two_page_admin_cannot_mix_pages_in_one_monitor(client, page, other_pa
     assert response.status_code == 200
     assert "Pick a component of the monitor" in response.content.decode()
     assert not Monitor.objects.exists()
+
+
+def test_the_history_refreshes_itself_only_when_there_is_news(client, rita, make_monitor, theirs):
+    monitor = make_monitor()
+    client.force_login(rita)
+    page = client.get(change_url(monitor)).content.decode()
+    assert "/static/vendor/htmx.min.js" in page
+    history_url = reverse("admin:monitors_monitor_recent", args=[monitor.pk])
+    marker = page.split(f'hx-get="{history_url}?since=')[1].split('"')[0]
+    assert client.get(f"{history_url}?since={marker}").status_code == 204
+
+    MonitorResult.objects.create(
+        monitor=monitor, checked_at=timezone.now(), verdict="down", error="Connection reset"
+    )
+    fresh = client.get(f"{history_url}?since={marker}")
+    assert fresh.status_code == 200
+    body = fresh.content.decode()
+    assert body.lstrip().startswith('<div class="beacon-monitor-history" id="monitor-history"')
+    assert "Connection reset" in body
+    assert "<html" not in body
+    assert client.get(reverse("admin:monitors_monitor_recent", args=[theirs.pk])).status_code == 404
+
+
+def test_the_change_history_of_a_monitor_still_opens(client, dana, make_monitor):
+    monitor = make_monitor()
+    client.force_login(dana)
+    history = reverse("admin:monitors_monitor_history", args=[monitor.pk])
+    assert history.endswith(f"/{monitor.pk}/history/")
+    assert f'href="{history}"' in client.get(change_url(monitor)).content.decode()
+    response = client.get(history)
+    assert response.status_code == 200
+    assert "Change history" in response.content.decode()
