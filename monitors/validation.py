@@ -241,6 +241,15 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _whole(value: Any) -> int | None:
+    """An integer setting, or None when it is not one (a caller other than the form may pass
+    anything)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    number = _number(value)
+    return int(number) if number is not None and number == int(number) else None
+
+
 def _check_timing(monitor: "Monitor", problems: Problems) -> None:
     heartbeat = monitor.kind == MonitorKind.HEARTBEAT
     low, high = HEARTBEAT_INTERVAL if heartbeat else CHECK_INTERVAL
@@ -288,8 +297,8 @@ def _check_target(monitor: "Monitor", problems: Problems, resolve_names: bool) -
         if refused:
             problems.add("target", refused)
     elif monitor.kind == MonitorKind.TCP:
-        tcp_port = monitor.port
-        if tcp_port is None or not 1 <= int(tcp_port) <= 65535:
+        tcp_port = _whole(monitor.port)
+        if tcp_port is None or not 1 <= tcp_port <= 65535:
             problems.add("port", "Enter the port to connect to, between 1 and 65535.")
         literal = ip_literal(target)
         if not target:
@@ -301,9 +310,7 @@ def _check_target(monitor: "Monitor", problems: Problems, resolve_names: bool) -
                 "(the port has its own field).",
             )
         elif "port" not in problems:
-            refused = check_public(
-                literal or target, int(tcp_port or 0), resolve_names=resolve_names
-            )
+            refused = check_public(literal or target, tcp_port or 0, resolve_names=resolve_names)
             if refused:
                 problems.add("target", refused)
     elif monitor.kind == MonitorKind.DNS:
@@ -341,11 +348,16 @@ def _check_http_options(monitor: "Monitor", problems: Problems) -> None:
         problems.add("body", f"The request body is longer than {MAX_BODY:,} characters.")
     elif http and monitor.body and monitor.method != HttpMethod.POST:
         problems.add("body", "A request body is sent with POST only: pick POST, or clear it.")
-    if monitor.tls_expiry_days is not None and monitor.tls_expiry_days > MAX_TLS_DAYS:
+    tls_days = _whole(monitor.tls_expiry_days)
+    if tls_days is None or not 0 <= tls_days <= MAX_TLS_DAYS:
         problems.add(
-            "tls_expiry_days", f"Warn at most {MAX_TLS_DAYS} days before a certificate expires."
+            "tls_expiry_days",
+            f"Warn 0 (never) to {MAX_TLS_DAYS} days before a certificate expires.",
         )
-    latency = monitor.degraded_latency_ms
+    raw_latency = monitor.degraded_latency_ms
+    latency = _whole(raw_latency)
+    if raw_latency is not None and latency is None:
+        problems.add("degraded_latency_ms", "Enter the latency threshold in whole milliseconds.")
     if latency is not None:
         timeout = _number(monitor.timeout_seconds)
         if latency < 1:
@@ -435,7 +447,7 @@ def _check_regions(monitor: "Monitor", problems: Problems) -> None:
     if len(regions) > MAX_REGIONS:
         problems.add("regions", f"A monitor runs in at most {MAX_REGIONS} regions.")
     available = max(len(set(regions)), 1)
-    required = monitor.regions_required
+    required = _whole(monitor.regions_required)
     if required is None or required < 1:
         problems.add("regions_required", "At least one region must agree.")
     elif required > available:
@@ -449,7 +461,11 @@ def _check_regions(monitor: "Monitor", problems: Problems) -> None:
 
 
 def _check_thresholds(monitor: "Monitor", problems: Problems) -> None:
-    down_after, window, up_after = monitor.down_after, monitor.down_window, monitor.up_after
+    down_after, window, up_after = (
+        _whole(monitor.down_after),
+        _whole(monitor.down_window),
+        _whole(monitor.up_after),
+    )
     if window is None or not 1 <= window <= MAX_WINDOW:
         problems.add("down_window", f"Count failures among the last 1 to {MAX_WINDOW} checks.")
     if down_after is None or down_after < 1:
