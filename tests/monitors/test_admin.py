@@ -472,3 +472,34 @@ def test_the_change_history_of_a_monitor_still_opens(client, dana, make_monitor)
     response = client.get(history)
     assert response.status_code == 200
     assert "Change history" in response.content.decode()
+
+
+def test_junk_ids_are_not_found(client, dana):
+    client.force_login(dana)
+    for junk in ("abc", "999999", "1%00"):
+        assert client.post(f"/admin/monitors/monitor/{junk}/check/").status_code == 404
+        assert client.get(f"/admin/monitors/monitor/{junk}/recent/?since=x").status_code == 404
+
+
+def test_deleting_several_at_once_gives_back_what_each_holds(client, dana, make_monitor, api):
+    from components.models import StatusCause
+    from components.services import set_component_statuses
+
+    first = make_monitor(name="One")
+    second = make_monitor(name="Two")
+    set_component_statuses(
+        page=first.page, statuses={api: "major_outage"}, actor="m", cause=StatusCause.AUTOMATION
+    )
+    Monitor.objects.filter(pk=first.pk).update(
+        state="down", applied_status="major_outage", previous_status="operational"
+    )
+    client.force_login(dana)
+    response = client.post(
+        LIST,
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Monitor.objects.exists()
+    api.refresh_from_db()
+    assert api.status == "operational"
+    assert AuditEntry.objects.filter(object_type="monitor", action="delete").count() == 2
