@@ -193,6 +193,7 @@ class Monitor(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("check_monitor", "Can check a monitor now")]
 
     def __str__(self) -> str:
         return self.name

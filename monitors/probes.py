@@ -27,7 +27,8 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -827,8 +828,19 @@ async def _run_all(targets: Sequence[Target], concurrency: int) -> list[Outcome]
         return list(await asyncio.gather(*(one(t) for t in targets)))
 
 
+def on_fresh_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end on an event loop of its own: on this thread, or, when this
+    thread already runs a loop (an async caller, a browser driver's), on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="probes") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run_all(targets: Sequence[Target], *, concurrency: int = 100) -> list[Outcome]:
     """Run the checks concurrently on a fresh event loop; outcomes in the order of targets."""
     if not targets:
         return []
-    return asyncio.run(_run_all(targets, concurrency))
+    return on_fresh_loop(_run_all(targets, concurrency))

@@ -41,6 +41,8 @@ RESPONDER_PERMISSIONS = [
     "maintenance.add_maintenanceupdate",
     "maintenance.change_maintenanceupdate",
     "maintenance.view_maintenanceupdate",
+    "monitors.view_monitor",
+    "monitors.check_monitor",
     "events.view_auditentry",
 ]
 
@@ -53,6 +55,7 @@ PAGE_ADMIN_APPS = [
     "subscribers",
     "operator_api",
     "hooks",
+    "monitors",
 ]
 PAGE_ADMIN_EXTRA = [
     "events.view_auditentry",

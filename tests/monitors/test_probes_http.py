@@ -8,7 +8,7 @@ import pytest
 
 from components.models import Component
 from monitors.models import Monitor, MonitorKind, Verdict
-from monitors.probes import Target, open_session, probe, run_all
+from monitors.probes import Target, on_fresh_loop, open_session, probe, run_all
 from tests.support.targets import (
     TargetServer,
     check,
@@ -350,7 +350,7 @@ def test_a_caller_with_its_own_event_loop_probes_through_one_shared_session(serv
                 *(probe(http_target(server.at("/"), keyword="ok"), session) for _ in range(20))
             )
 
-    outcomes = asyncio.run(asyncio.wait_for(batch(), 120))
+    outcomes = on_fresh_loop(asyncio.wait_for(batch(), 120))
 
     assert {o.verdict for o in outcomes} == {Verdict.UP}
 

@@ -1,0 +1,245 @@
+"""Saving and deleting monitors, as an operator does in the admin.
+
+Each save is audited (the monitor's settings before and after) and keeps the monitor's
+schedules in step with its regions: a new region is due at once, a region taken away loses its
+schedule, a changed interval plans the next check from the last one, and a changed target (or
+a monitor enabled again) is due at once.
+
+A monitor that is disabled, deleted or moved to another component lets go of what it holds: if
+it set the component's status and the component still shows that status (and no other monitor
+holds it), the status it found before is given back, as when it recovers. An incident it opened
+stays open: whether the service is fine is for a person to say now. Its decided state starts
+again from "unknown", so that enabling it later decides afresh.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from components.models import Component, ComponentStatus, StatusCause
+from components.services import set_component_statuses
+from events.services import Actor, actor_fields, delete_audited, record_audit, save_audited
+
+from .models import (
+    Monitor,
+    MonitorSchedule,
+    MonitorState,
+    MonitorTransition,
+    TransitionAction,
+)
+from .validation import validate_monitor
+
+# What an operator sets; the audit entry shows these before and after. The heartbeat's token
+# is left out: it is a secret, and no operator types it.
+MONITOR_FIELDS = (
+    "page",
+    "component",
+    "name",
+    "kind",
+    "enabled",
+    "interval_seconds",
+    "timeout_seconds",
+    "target",
+    "port",
+    "method",
+    "expected_statuses",
+    "keyword",
+    "json_path",
+    "json_expected",
+    "headers",
+    "body",
+    "follow_redirects",
+    "verify_tls",
+    "tls_expiry_days",
+    "degraded_latency_ms",
+    "dns_record_type",
+    "dns_expected",
+    "dns_resolver",
+    "grace_seconds",
+    "regions",
+    "regions_required",
+    "down_after",
+    "down_window",
+    "up_after",
+    "down_status",
+    "degraded_status",
+    "open_incident",
+    "incident_template",
+)
+FOREIGN_KEYS = {"page", "component", "incident_template"}
+# Header values may hold credentials (an Authorization header): the audit log keeps the names.
+REDACTED = "(hidden)"
+
+
+def _snapshot(monitor: Monitor) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in MONITOR_FIELDS:
+        if field in FOREIGN_KEYS:
+            values[field] = getattr(monitor, f"{field}_id")
+        else:
+            values[field] = getattr(monitor, field)
+    headers = values["headers"]
+    if isinstance(headers, dict):
+        values["headers"] = dict.fromkeys(headers, REDACTED)
+    values["timeout_seconds"] = float(values["timeout_seconds"])
+    return values
+
+
+def _settings(monitor: Monitor) -> dict[str, Any]:
+    """Everything the operator set, header values included (to see what changed)."""
+    return _snapshot(monitor) | {"headers": monitor.headers}
+
+
+# What the checks write while an operator has the form open; a save keeps the stored values.
+CHECK_FIELDS = (
+    "state",
+    "state_since",
+    "applied_status",
+    "previous_status",
+    "incident_id",
+    "last_checked_at",
+    "last_verdict",
+    "last_latency_ms",
+    "last_error",
+    "last_ping_at",
+    "heartbeat_token",
+)
+RELEASED = {
+    "state": MonitorState.UNKNOWN,
+    "applied_status": "",
+    "previous_status": "",
+    "incident_id": None,
+}
+
+
+@transaction.atomic
+def save_monitor(*, monitor: Monitor, actor: Actor) -> bool:
+    """Create a monitor, or store the changes already set on it. False when nothing changed.
+
+    Bad settings raise a ValidationError naming the field; the target's host is resolved once
+    here, and private addresses refused unless MONITOR_ALLOW_PRIVATE_TARGETS."""
+    validate_monitor(monitor, resolve_names=True)
+    stored = None
+    if not monitor._state.adding:
+        stored = Monitor.objects.select_for_update().get(pk=monitor.pk)
+        # The form's copy of these may be minutes old; a check may have moved them since.
+        for field in CHECK_FIELDS:
+            setattr(monitor, field, getattr(stored, field))
+    before = _settings(stored) if stored else None
+    changed = save_audited(monitor, actor=actor, snapshot=_snapshot)
+    if not changed and before == _settings(monitor):
+        _sync_schedules(monitor, stored)
+        return False
+    if not changed:
+        # Only a header's value changed: audited by name, the value stays out of the log.
+        monitor.save()
+        record_audit(
+            page=monitor.page,
+            actor=actor,
+            action="update",
+            obj=monitor,
+            before={"headers": dict.fromkeys(stored.headers if stored else {}, REDACTED)},
+            after={"headers": dict.fromkeys(monitor.headers, REDACTED)},
+        )
+    now = timezone.now()
+    released = False
+    if stored is not None and stored.enabled and not monitor.enabled:
+        released = _release(stored, actor=actor, at=now, reason="Disabled")
+    elif stored is not None and stored.component_id != monitor.component_id:
+        released = _release(stored, actor=actor, at=now, reason="Moved to another component")
+    if released:
+        for field, value in (RELEASED | {"state_since": now}).items():
+            setattr(monitor, field, value)
+    _sync_schedules(monitor, stored, now=now)
+    return True
+
+
+@transaction.atomic
+def delete_monitor(*, monitor: Monitor, actor: Actor) -> None:
+    """Delete a monitor, its schedules, results and log, after giving back what it holds."""
+    stored = Monitor.objects.select_for_update().filter(pk=monitor.pk).first()
+    if stored is None:
+        return
+    _release(stored, actor=actor, at=timezone.now(), reason="Deleted", log=False)
+    delete_audited(stored, actor=actor, snapshot=_snapshot)
+
+
+def _sync_schedules(
+    monitor: Monitor, stored: Monitor | None, *, now: datetime | None = None
+) -> None:
+    """One schedule per region the monitor runs in, planned after what changed."""
+    now = now or timezone.now()
+    wanted = monitor.region_names
+    schedules = {
+        s.region: s for s in MonitorSchedule.objects.select_for_update().filter(monitor=monitor)
+    }
+    gone = [s.pk for region, s in schedules.items() if region not in wanted]
+    if gone:
+        MonitorSchedule.objects.filter(pk__in=gone).delete()
+    missing = [region for region in wanted if region not in schedules]
+    MonitorSchedule.objects.bulk_create(
+        MonitorSchedule(monitor=monitor, region=region, next_due_at=now) for region in missing
+    )
+    if stored is None:
+        return
+    kept = MonitorSchedule.objects.filter(monitor=monitor, region__in=list(schedules))
+    probe_changed = any(
+        getattr(stored, field) != getattr(monitor, field)
+        for field in ("kind", "target", "port", "dns_resolver", "dns_record_type")
+    )
+    if probe_changed or (monitor.enabled and not stored.enabled):
+        kept.update(next_due_at=now)
+    elif stored.interval_seconds != monitor.interval_seconds:
+        last = monitor.last_checked_at or now
+        kept.update(next_due_at=last + timedelta(seconds=monitor.interval_seconds))
+
+
+def _release(
+    monitor: Monitor, *, actor: Actor, at: datetime, reason: str, log: bool = True
+) -> bool:
+    """Give back the component's status if this monitor set it and nobody changed it since;
+    forget the decided state. `monitor` is the stored row, locked. False if it held nothing."""
+    if monitor.state == MonitorState.UNKNOWN and not monitor.applied_status:
+        return False
+    action = TransitionAction.NONE
+    given_back = ""
+    details = [f"{reason} by {actor_fields(actor)['actor_label']}."]
+    if monitor.applied_status:
+        component = Component.objects.select_for_update().get(pk=monitor.component_id)
+        others = (
+            Monitor.objects.filter(component_id=component.pk, enabled=True)
+            .exclude(pk=monitor.pk)
+            .exclude(applied_status="")
+        )
+        if others.exists():
+            details.append("Another monitor still holds the component; its status stays.")
+        elif component.status != monitor.applied_status:
+            action = TransitionAction.HELD
+            details.append("A person has changed the component's status since; it stays.")
+        else:
+            given_back = monitor.previous_status or ComponentStatus.OPERATIONAL
+            set_component_statuses(
+                page=monitor.page,
+                statuses={component: given_back},
+                actor=actor,
+                cause=StatusCause.AUTOMATION,
+            )
+            action = TransitionAction.RESTORED
+    if monitor.incident_id:
+        details.append("Its incident stays open for a person to resolve.")
+    if log:
+        MonitorTransition.objects.create(
+            monitor=monitor,
+            at=at,
+            old_state=monitor.state,
+            new_state=MonitorState.UNKNOWN,
+            action=action,
+            component_status=given_back,
+            incident_id=monitor.incident_id,
+            detail=" ".join(details)[:300],
+        )
+    Monitor.objects.filter(pk=monitor.pk).update(**RELEASED, state_since=at)
+    MonitorSchedule.objects.filter(monitor=monitor).update(state=MonitorState.UNKNOWN)
+    return True
