@@ -860,7 +860,8 @@ def metric_spec(metric: Metric, key: str, period_name: str, page: Page, now: dat
         period=PERIODS[period_name],
         end=now,
         tz=page.tz,
-        suffix=metric.suffix,
+        # A monitor feeds milliseconds.
+        suffix=metric.suffix or ("ms" if metric.monitor_id else ""),
         decimal_places=metric.decimal_places,
         y_min=metric.y_axis_min,
         y_max=metric.y_axis_max,
