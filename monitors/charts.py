@@ -425,9 +425,11 @@ def bucketed(samples: Iterable[Sample], start: datetime, step: timedelta) -> lis
         count = sum(s[1] for s in group)
         if count <= 0:
             continue
+        # At the bucket's middle, or its latest sample if earlier: the bucket in progress
+        # must not be drawn past "now" (and so cut off).
         points.append(
             Point(
-                at=start + index * step + step / 2,
+                at=min(start + index * step + step / 2, max(s[0] for s in group)),
                 value=sum(s[1] * s[2] for s in group) / count,
                 low=min(s[3] for s in group),
                 high=max(s[4] for s in group),
@@ -435,6 +437,14 @@ def bucketed(samples: Iterable[Sample], start: datetime, step: timedelta) -> lis
             )
         )
     return points
+
+
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
+
+
+def _middle(slot: datetime, length: timedelta, end: datetime) -> datetime:
+    """Where a minute's or an hour's figures are drawn: its middle, or "now" if sooner."""
+    return min(slot + length / 2, end)
 
 
 def window(period: Period, now: datetime) -> tuple[datetime, datetime]:
@@ -472,7 +482,13 @@ def monitor_series(
         )
         for row in rows:
             samples[row["monitor_id"]].append(
-                (row["minute"], row["n"], row["mean"], row["low"], row["high"])
+                (
+                    _middle(row["minute"], MINUTE, end),
+                    row["n"],
+                    row["mean"],
+                    row["low"],
+                    row["high"],
+                )
             )
     else:
         hours = (
@@ -487,7 +503,13 @@ def monitor_series(
         for monitor_id, hour, timed, total, low, high in hours:
             mean = total / timed
             samples[monitor_id].append(
-                (hour, timed, mean, mean if low is None else low, mean if high is None else high)
+                (
+                    _middle(hour, HOUR, end),
+                    timed,
+                    mean,
+                    mean if low is None else low,
+                    mean if high is None else high,
+                )
             )
     return {m: bucketed(samples.get(m, []), start, period.bucket) for m in monitor_ids}
 
@@ -500,6 +522,7 @@ def metric_series(
         return {}
     start, end = window(period, now)
     trunc = TruncMinute if period.name == "day" else TruncHour
+    slot = MINUTE if period.name == "day" else HOUR
     rows = (
         MetricPoint.objects.filter(
             metric_id__in=list(metric_ids), timestamp__gte=start, timestamp__lte=end
@@ -512,6 +535,6 @@ def metric_series(
     samples: dict[str, list[Sample]] = defaultdict(list)
     for row in rows:
         samples[row["metric_id"]].append(
-            (row["slot"], row["n"], row["mean"], row["low"], row["high"])
+            (_middle(row["slot"], slot, end), row["n"], row["mean"], row["low"], row["high"])
         )
     return {m: bucketed(samples.get(m, []), start, period.bucket) for m in metric_ids}

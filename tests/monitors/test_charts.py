@@ -241,3 +241,19 @@ def test_a_metrics_series_comes_from_its_points(page):
     series = charts.metric_series([metric.pk], PERIODS["day"], NOW)[metric.pk]
 
     assert [(round(p.value, 3), p.count) for p in series] == [(2.0, 3), (0.0, 1)]
+
+
+def test_the_bucket_in_progress_is_drawn_at_now_at_the_latest(monitor):
+    add_results(monitor, NOW - timedelta(seconds=50), 2, latency=150.0, every=timedelta(seconds=20))
+
+    (point,) = charts.monitor_series([monitor.pk], PERIODS["day"], NOW)[monitor.pk]
+
+    assert point.at <= NOW
+    figure = parsed(spec(), [point])
+    (dot,) = by_class(figure, "chart-dot")
+    bucket = charts.PLOT_W * 5 / (24 * 60)
+    assert (
+        charts.LEFT + charts.PLOT_W - bucket
+        <= float(dot.get("cx", 0))
+        <= charts.LEFT + charts.PLOT_W
+    )
