@@ -7,11 +7,13 @@ checks found rather than from the status history: each UTC hour with checks coun
 downtime, weighted like the status the monitor sets when down (settings UPTIME_WEIGHT_*);
 degraded checks likewise, by the monitor's degraded status. Several monitors on one component
 add up their checks. An hour belongs to the day its start falls in, locally; hours without
-checks (before the monitor existed, or while it was paused) have no data.
+checks (before the monitor existed, or while it was paused) have no data. Time the component
+spent under maintenance (its status history says when) is left out of the minutes counted and
+of the downtime, as for the bars from the history: planned work never lowers uptime.
 
 The hourly roll-ups are read for the window, and the hours still being rolled up
 (rollups.LOOKBACK_HOURS) straight from the results: three queries for every component of a
-page at once.
+page at once, and one for the maintenance in the status history.
 """
 
 from collections import defaultdict
@@ -22,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from components.models import Component
+from components.models import Component, ComponentStatus, ComponentStatusChange
 from components.uptime import ComponentUptime, UptimeDay, weights, window_days
 from pages.models import Page
 
@@ -85,11 +87,21 @@ def measured_uptime(
     for (monitor_id, hour), (checks, down, degraded) in hours.items():
         watch = by_monitor[monitor_id]
         per_hour[watch.component_id, hour].append((watch, checks, down, degraded))
+    maintenance = _maintenance(
+        {c.pk: c.status for c in components if c.pk in {w.component_id for w in found}},
+        start,
+        now,
+    )
     for (component_id, hour), entries in sorted(per_hour.items()):
         n = index.get(hour.astimezone(tz).date())
         if n is None:
             continue
-        minutes = min(60.0, (now - hour).total_seconds() / 60)
+        end = min(hour + timedelta(hours=1), now)
+        planned = sum(
+            max(0.0, (min(end, until) - max(hour, since)).total_seconds() / 60)
+            for since, until in maintenance.get(component_id, [])
+        )
+        minutes = (end - hour).total_seconds() / 60 - planned
         if minutes <= 0:
             continue
         checks = sum(e[1] for e in entries)
@@ -112,3 +124,34 @@ def measured_uptime(
             days=[own.get(n) or UptimeDay(day=d, has_data=False) for n, d in enumerate(calendar)],
         )
     return result
+
+
+def _maintenance(
+    current: dict[str, str], start: datetime, now: datetime
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """When each component (of those with their `current` status) was under maintenance since
+    `start`, from its status history."""
+    component_ids = list(current)
+    changes: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    for component_id, at, old, new in (
+        ComponentStatusChange.objects.filter(component_id__in=component_ids, changed_at__gte=start)
+        .order_by("component_id", "changed_at", "id")
+        .values_list("component_id", "changed_at", "old_status", "new_status")
+    ):
+        changes[component_id].append((at, old, new))
+    current = dict(Component.objects.filter(pk__in=component_ids).values_list("pk", "status"))
+    spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    for component_id in component_ids:
+        history = changes.get(component_id, [])
+        status = history[0][1] if history else current.get(component_id, "")
+        cursor = start
+        own = []
+        for at, _old, new in history:
+            if status == ComponentStatus.UNDER_MAINTENANCE and at > cursor:
+                own.append((cursor, at))
+            cursor, status = max(at, start), new
+        if status == ComponentStatus.UNDER_MAINTENANCE and now > cursor:
+            own.append((cursor, now))
+        if own:
+            spans[component_id] = own
+    return spans

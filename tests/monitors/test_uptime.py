@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from components.models import ComponentStatusChange
 from monitors import rollups
 from monitors.models import Verdict
 from monitors.uptime import measured_uptime, watches
@@ -57,3 +58,34 @@ def test_a_component_without_a_monitor_gets_no_measured_bars(page, api, website,
     monitor.enabled = False
     monitor.save()
     assert measured_uptime([api], watches(page), tz=PARIS, now=NOW) == {}
+
+
+def test_time_under_maintenance_is_left_out_as_for_the_history(settings, page, api, monitor):
+    settings.MONITOR_RESULT_RETENTION_DAYS = 30
+    hour = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
+    add_results(monitor, hour, 60, verdict=Verdict.DOWN, latency=None)
+    rollups.roll_up(start=hour, end=NOW, now=NOW)
+    # Under maintenance for the second half of that hour.
+    ComponentStatusChange.objects.bulk_create(
+        [
+            ComponentStatusChange(
+                component=api,
+                old_status="operational",
+                new_status="under_maintenance",
+                changed_at=hour + timedelta(minutes=30),
+                cause="manual",
+            ),
+            ComponentStatusChange(
+                component=api,
+                old_status="under_maintenance",
+                new_status="operational",
+                changed_at=hour + timedelta(hours=2),
+                cause="manual",
+            ),
+        ]
+    )
+
+    day = days_of(page, api)[1]
+
+    assert day.counted_minutes == 30
+    assert day.downtime_minutes == 30
