@@ -4,11 +4,15 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from components import services as component_services
+from components.models import Component
 from monitors import rollups
 from monitors.models import Metric, MetricPoint, Verdict
+from snapshots import store
 from tests.support.markup import section, text
 from tests.support.results import add_results, make_monitor
 from tests.support.scenes import open_api_incident
@@ -75,8 +79,6 @@ def test_a_component_without_a_monitor_has_a_page_with_bars_from_its_history(get
 
 
 def test_an_unknown_hidden_or_foreign_component_is_not_found(get, page, other_page, api):
-    from components.models import Component
-
     get("/components/nosuchthing", status=404)
     get("/components/NOT-AN-ID", status=404)
     foreign = Component.objects.create(page=other_page, name="Elsewhere")
@@ -144,3 +146,39 @@ def test_a_change_of_the_component_renders_its_page_again(get, page, api):
     component_services.set_component_status(component=api, status="major_outage", actor="tests")
 
     assert "Major outage" in text(get(f"/components/{api.pk}").split("uptime-heading")[0])
+
+
+def count_queries(client, url):
+    store.clear()  # bulk_create writes no outbox event: forget the stored documents
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def grow_monitoring(page, components, count):
+    """`count` monitors and displayed metrics, a day of results each, incidents on the first."""
+    now = timezone.now()
+    for n in range(count):
+        component = components[n % len(components)]
+        monitor = make_monitor(page, component, name=f"Check {n}")
+        add_results(monitor, now - timedelta(hours=3), 30, every=timedelta(minutes=5))
+        metric = Metric.objects.create(page=page, name=f"Metric {n}")
+        MetricPoint.objects.create(metric=metric, timestamp=now - timedelta(minutes=n), value=n)
+        Metric.objects.create(page=page, name=f"Fed {n}", monitor=monitor, component=component)
+        open_api_incident(page, components[0], name=f"Incident {n}")
+    rollups.roll_up(start=now - timedelta(days=1), end=now, now=now)
+
+
+def test_query_counts_stay_the_same_with_one_or_many_monitors_and_metrics(
+    client, page, api, website, dashboard
+):
+    # The dashboard is never watched: its bars come from the history all along.
+    grow_monitoring(page, [api, website], 1)
+    small = {url: count_queries(client, url) for url in ("/", f"/components/{api.pk}")}
+    week = count_queries(client, f"/components/{api.pk}?period=week")
+
+    grow_monitoring(page, [api, website], 12)
+
+    assert {url: count_queries(client, url) for url in small} == small
+    assert count_queries(client, f"/components/{api.pk}?period=week") == week
