@@ -5,7 +5,7 @@ same hour twice gives the same row, and a result that arrives late (a slow regio
 that came back) is folded in by the next run over its hour. The periodic task rolls up the last
 `LOOKBACK_HOURS`, which covers the hour in progress and any late arrivals.
 
-Results are deleted once older than MONITOR_RESULT_RETENTION_DAYS, in batches of
+Results (and metric points) are deleted once older than MONITOR_RESULT_RETENTION_DAYS, in batches of
 `PURGE_BATCH` rows (each a short transaction, so checks being written never wait long behind
 it) and at most `PURGE_BATCHES` batches a run. The cut-off falls on the hour, and an hour is
 never rolled up again once its results may have been purged: its roll-up stays as it was.
@@ -13,13 +13,14 @@ never rolled up again once its results may have been purged: its roll-up stays a
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from .models import MonitorResult, MonitorRollup, Verdict
+from .models import MetricPoint, MonitorResult, MonitorRollup, Verdict
 
 LOOKBACK_HOURS = 3
 PURGE_BATCH = 5_000
@@ -150,16 +151,33 @@ def purge_results(
     # The hours about to go are rolled up from their results while they are all still there
     # (roll_up itself refuses those hours, as their results may be partly gone on a later run).
     _roll_up_before_purge(start=floor_hour(oldest["at"]), end=cutoff)
+    return _delete_in_batches(
+        MonitorResult.objects.filter(checked_at__lt=cutoff).order_by("checked_at", "id"),
+        batch=batch,
+        batches=batches,
+    )
+
+
+def purge_metric_points(
+    *, now: datetime | None = None, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES
+) -> int:
+    """Delete metric points older than the retention period (no chart reaches them, and the
+    API refuses points that old), in the same bounded batches. Returns the count."""
+    now = now or timezone.now()
+    return _delete_in_batches(
+        MetricPoint.objects.filter(timestamp__lt=retention_cutoff(now)).order_by("timestamp", "id"),
+        batch=batch,
+        batches=batches,
+    )
+
+
+def _delete_in_batches(rows: QuerySet[Any], *, batch: int, batches: int) -> int:
     deleted = 0
     for _ in range(batches):
-        ids = list(
-            MonitorResult.objects.filter(checked_at__lt=cutoff)
-            .order_by("checked_at", "id")
-            .values_list("id", flat=True)[:batch]
-        )
+        ids = list(rows.values_list("id", flat=True)[:batch])
         if not ids:
             break
-        deleted += MonitorResult.objects.filter(id__in=ids).delete()[0]
+        deleted += rows.model.objects.filter(id__in=ids).delete()[0]
         if len(ids) < batch:
             break
     return deleted

@@ -13,5 +13,7 @@ def roll_up_monitor_results() -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_monitor_results() -> None:
-    """Beat runs this hourly: results past MONITOR_RESULT_RETENTION_DAYS, in bounded batches."""
+    """Beat runs this hourly: results and metric points past MONITOR_RESULT_RETENTION_DAYS,
+    in bounded batches."""
     rollups.purge_results()
+    rollups.purge_metric_points()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitors import rollups
-from monitors.models import MonitorResult, MonitorRollup, Verdict
+from monitors.models import Metric, MetricPoint, MonitorResult, MonitorRollup, Verdict
 from tests.support.results import add_results, make_monitor
 
 NOW = datetime(2026, 11, 8, 12, 30, tzinfo=UTC)
@@ -131,3 +131,16 @@ def test_the_tasks_run_on_the_database(settings, monitor):
     assert "monitors.tasks.roll_up_monitor_results" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+def test_metric_points_past_the_retention_are_purged_too(settings, page):
+    settings.MONITOR_RESULT_RETENTION_DAYS = 7
+    metric = Metric.objects.create(page=page, name="Queue depth")
+    MetricPoint.objects.bulk_create(
+        [MetricPoint(metric=metric, timestamp=NOW - timedelta(days=d), value=d) for d in range(10)]
+    )
+
+    assert rollups.purge_metric_points(now=NOW, batch=2) == 3
+    assert sorted(MetricPoint.objects.values_list("value", flat=True)) == [
+        float(d) for d in range(7)
+    ]
