@@ -12,6 +12,7 @@ import secrets
 from django.db import models
 
 from components.models import ComponentStatus
+from statuspage.ids import new_code
 
 
 class MonitorKind(models.TextChoices):
@@ -58,6 +59,10 @@ DOWN_STATUSES = [
     (ComponentStatus.PARTIAL_OUTAGE.value, ComponentStatus.PARTIAL_OUTAGE.label),
     (ComponentStatus.MAJOR_OUTAGE.value, ComponentStatus.MAJOR_OUTAGE.label),
 ]
+
+
+# Statuspage allows up to four decimal places on a metric's values.
+MAX_DECIMAL_PLACES = 4
 
 
 def new_heartbeat_token() -> str:
@@ -317,3 +322,82 @@ class MonitorTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.monitor}: {self.old_state} → {self.new_state}"
+
+
+# Metrics: Statuspage's "system metrics", series of numbers drawn as charts on the page --------
+
+
+class MetricQuerySet(models.QuerySet["Metric"]):
+    def for_page(self, page: object) -> "MetricQuerySet":
+        return self.filter(page=page)
+
+    def displayed(self) -> "MetricQuerySet":
+        return self.filter(display=True)
+
+
+class Metric(models.Model):
+    """A series shown as a chart: pushed through the metrics API, or fed by a monitor."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_code, editable=False)
+    page = models.ForeignKey("pages.Page", on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=100)
+    suffix = models.CharField(max_length=20, blank=True, help_text="The unit, as ms or %.")
+    tooltip_description = models.CharField(max_length=500, blank=True)
+    component = models.ForeignKey(
+        "components.Component",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="metrics",
+    )
+    # A metric fed by a monitor draws that monitor's response times; nothing is pushed to it.
+    monitor = models.ForeignKey(
+        Monitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="metrics"
+    )
+    display = models.BooleanField(default=True, help_text="Show its chart on the public page.")
+    decimal_places = models.PositiveSmallIntegerField(default=0)
+    # Blank: from the data.
+    y_axis_min = models.FloatField(null=True, blank=True)
+    y_axis_max = models.FloatField(null=True, blank=True)
+    y_axis_hidden = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=1)
+    most_recent_data_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MetricQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decimal_places__lte=MAX_DECIMAL_PLACES),
+                name="metric_decimal_places_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(y_axis_min__isnull=True)
+                | models.Q(y_axis_max__isnull=True)
+                | models.Q(y_axis_min__lt=models.F("y_axis_max")),
+                name="metric_y_axis_min_below_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetricPoint(models.Model):
+    """One value of a metric at one time; a second value for the same time replaces it."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="points")
+    timestamp = models.DateTimeField()
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["metric", "timestamp"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "timestamp"], name="one_point_per_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.timestamp:%Y-%m-%d %H:%M:%S}: {self.value:g}"

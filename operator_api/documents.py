@@ -20,6 +20,7 @@ from api.documents import update_json as public_update_json
 from components.models import Component, ComponentGroup
 from incidents.models import Incident, IncidentStatus, IncidentUpdate, Postmortem
 from maintenance.models import Maintenance, MaintenanceUpdate
+from monitors.models import Metric
 from pages.models import Page
 
 
@@ -252,3 +253,40 @@ def postmortem_json(postmortem: Postmortem, tz: ZoneInfo) -> dict[str, Any]:
         "created_at": timestamp(postmortem.created_at, tz),
         "updated_at": timestamp(postmortem.updated_at, tz),
     }
+
+
+def metric_json(metric: Metric, page: Page) -> dict[str, Any]:
+    """Statuspage's Metric, without metrics providers (Beacon's metrics are pushed, or fed by
+    a monitor: `monitor_id`)."""
+    tz = page.tz
+    return {
+        "id": metric.pk,
+        "metrics_provider_id": None,
+        "metric_identifier": None,
+        "name": metric.name,
+        "display": metric.display,
+        "tooltip_description": metric.tooltip_description or None,
+        "backfilled": False,
+        "y_axis_min": metric.y_axis_min,
+        "y_axis_max": metric.y_axis_max,
+        "y_axis_hidden": metric.y_axis_hidden,
+        "suffix": metric.suffix,
+        "decimal_places": metric.decimal_places,
+        "most_recent_data_at": timestamp(metric.most_recent_data_at, tz),
+        "created_at": timestamp(metric.created_at, tz),
+        "updated_at": timestamp(metric.updated_at, tz),
+        "last_fetched_at": None,
+        "backfill_percentage": 0,
+        "reference_name": None,
+        # Beacon's own.
+        "page_id": page.pk,
+        "component_id": metric.component_id,
+        "monitor_id": None if metric.monitor_id is None else str(metric.monitor_id),
+        "position": metric.position,
+    }
+
+
+def point_json(timestamp_: datetime, value: float) -> dict[str, Any]:
+    """A data point as Statuspage answers it: Unix seconds and the value."""
+    seconds = timestamp_.timestamp()
+    return {"timestamp": int(seconds) if seconds == int(seconds) else seconds, "value": value}

@@ -44,6 +44,12 @@ def _ref(name: str) -> dict[str, str]:
 
 
 BOOL = {"type": "boolean"}
+NULLABLE_NUMBER = {"anyOf": [{"type": "number"}, {"type": "null"}]}
+POINT_TIME = {
+    "anyOf": [{"type": "number"}, TIMESTAMP],
+    "description": "Unix seconds, or a timestamp with an offset; at most 5 minutes ahead and "
+    "no older than MONITOR_RESULT_RETENTION_DAYS.",
+}
 BOOLISH = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}]}
 ID = {"type": "string", "pattern": "^[0-9a-z]{1,40}$"}
 METADATA = {
@@ -371,6 +377,77 @@ SCHEMAS: dict[str, Any] = {
         {"component_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
         ["component_ids"],
     ),
+    "Metric": _object(
+        {
+            "id": ID,
+            "page_id": ID,
+            "metrics_provider_id": {"type": "null"},
+            "metric_identifier": {"type": "null"},
+            "name": {"type": "string"},
+            "display": BOOL,
+            "tooltip_description": _string(nullable=True),
+            "backfilled": BOOL,
+            "y_axis_min": NULLABLE_NUMBER,
+            "y_axis_max": NULLABLE_NUMBER,
+            "y_axis_hidden": BOOL,
+            "suffix": {"type": "string"},
+            "decimal_places": {"type": "integer", "minimum": 0, "maximum": 4},
+            "most_recent_data_at": NULLABLE_TIMESTAMP,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "last_fetched_at": {"type": "null"},
+            "backfill_percentage": {"type": "integer"},
+            "reference_name": {"type": "null"},
+            "component_id": _string(nullable=True),
+            "monitor_id": _string(nullable=True),
+            "position": {"type": "integer"},
+        },
+        ["id", "name", "display", "suffix", "decimal_places", "created_at", "updated_at"],
+    ),
+    "MetricIn": _object(
+        {
+            "metric": _object(
+                {
+                    "name": {"type": "string", "maxLength": 100},
+                    "suffix": {"type": "string", "maxLength": 20},
+                    "tooltip_description": {"type": "string", "maxLength": 500},
+                    "display": BOOLISH,
+                    "decimal_places": {"type": "integer", "minimum": 0, "maximum": 4},
+                    "y_axis_min": NULLABLE_NUMBER,
+                    "y_axis_max": NULLABLE_NUMBER,
+                    "y_axis_hidden": BOOLISH,
+                    "position": {"type": "integer", "minimum": 1, "maximum": 10000},
+                    "component_id": _string(nullable=True),
+                    "monitor_id": _string(nullable=True, pattern="^[0-9]{1,18}$"),
+                }
+            )
+        },
+        ["metric"],
+    ),
+    "MetricPoint": _object(
+        {"timestamp": POINT_TIME, "value": {"type": "number"}}, ["timestamp", "value"]
+    ),
+    "MetricPointIn": _object({"data": _ref("MetricPoint")}, ["data"]),
+    "MetricPointOut": _object({"data": _ref("MetricPoint")}, ["data"]),
+    "MetricPointsIn": _object(
+        {
+            "data": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _ref("MetricPoint")},
+                "description": "Points by metric id; at most 3000 points in all.",
+            }
+        },
+        ["data"],
+    ),
+    "MetricPointsOut": _object(
+        {
+            "data": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _ref("MetricPoint")},
+            }
+        },
+        ["data"],
+    ),
     "PostmortemPublishIn": _object(
         {
             "postmortem": _object(
@@ -588,6 +665,32 @@ def _paths() -> dict[str, Any]:
         inc + "/subscribers/{subscriber_id}/resend_confirmation": {
             "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("subscriber_id")],
             "post": _op("Resend the confirmation link", "201", _ref("Subscriber")),
+        },
+        P + "/metrics": {
+            "parameters": [PAGE_ID],
+            "get": _op("List metrics", "200", _list("Metric"), params=PAGING),
+            "post": _op(
+                "Create a metric (Beacon: no metrics providers)", "201", _ref("Metric"), "MetricIn"
+            ),
+        },
+        P + "/metrics/data": {
+            "parameters": [PAGE_ID],
+            "post": _op(
+                "Add data points to several metrics",
+                "201",
+                _ref("MetricPointsOut"),
+                "MetricPointsIn",
+            ),
+        },
+        P + "/metrics/{metric_id}": _item(
+            [PAGE_ID, _path_param("metric_id")], "a metric", "Metric", answers_delete=True
+        ),
+        P + "/metrics/{metric_id}/data": {
+            "parameters": [PAGE_ID, _path_param("metric_id")],
+            "post": _op(
+                "Add a data point to a metric", "201", _ref("MetricPointOut"), "MetricPointIn"
+            ),
+            "delete": _op("Reset a metric's data", "200", _ref("Metric")),
         },
         inc + "/postmortem/revert": {
             "parameters": [PAGE_ID, _path_param("incident_id")],

@@ -38,5 +38,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     re_path(PAGE + r"/subscribers" + END, views.subscribers),
     re_path(PAGE + r"/subscribers/(?P<subscriber_id>[^/.]+)" + END, views.subscriber_detail),
+    re_path(PAGE + r"/metrics" + END, views.metrics),
+    re_path(PAGE + r"/metrics/data" + END, views.metrics_data),
+    re_path(PAGE + r"/metrics/(?P<metric_id>[^/.]+)" + END, views.metric_detail),
+    re_path(PAGE + r"/metrics/(?P<metric_id>[^/.]+)/data" + END, views.metric_data),
     re_path(r"^v1/(?P<rest>.*)$", views.not_found),
 ]

@@ -70,6 +70,20 @@ def render_maintenance(maintenance_id: str) -> Render:
     return render
 
 
+def render_component(component_id: str, period: str | None) -> Render:
+    def render(page: Page, now: datetime) -> bytes:
+        context = rendering.component_context(page, component_id, period, now)
+        return _html("public/component.html", context)
+
+    return render
+
+
+def component(component_id: str, period: str | None = None) -> Document | None:
+    if not is_public_id(component_id):
+        return None
+    return Document(render_component(component_id, period), HTML)
+
+
 def incident(incident_id: str) -> Document | None:
     if not is_public_id(incident_id):
         return None
@@ -103,7 +117,7 @@ def history(page: str | None) -> Document | None:
 
 # In the order Django matches them; the eager ones in the order the publisher renders them.
 # Every page here but brand.css ages: "ongoing for", "last updated", the uptime bars and the
-# days of the home page, the months of the history.
+# days of the home page, the months of the history, the charts of the checks' results.
 ROUTES = [
     Route("", "home", lambda: Document(render_home, HTML), eager=True),
     Route(
@@ -129,6 +143,15 @@ ROUTES = [
         machine=True,
     ),
     Route("maintenance/<str:maintenance_id>", "maintenance", maintenance, subject="maintenance"),
+    # Its charts age with each check: the clock, not an event per check, renders it again.
+    Route(
+        "components/<str:component_id>",
+        "component",
+        component,
+        subject="component",
+        query="period",
+        variant=rendering.period_name,
+    ),
     Route("history", "history", history, query="page", variant=history_variant, eager=True),
     Route(
         "brand.css",

@@ -26,6 +26,10 @@ from components.models import Component, ComponentGroup, ComponentStatus, worst_
 from components.uptime import ComponentUptime, UptimeDay, uptime_by_component, weights
 from incidents.models import UNRESOLVED, Impact, Incident, IncidentStatus, IncidentUpdate
 from maintenance.models import OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
+from monitors.charts import DEFAULT_PERIOD, PERIODS, ChartSpec, monitor_series, render_chart
+from monitors.charts import metric_series as metric_points
+from monitors.models import Metric, Monitor
+from monitors.uptime import Watch, measured_uptime, watches
 from pages.models import Page
 from statuspage.ids import is_public_id
 from statuspage.markdown import render_markdown
@@ -100,12 +104,15 @@ COMPONENT_HEAD = (
     "  {description}\n"
     "  "
 )
+# A component a monitor watches links to its own page, and its bars say where they come from.
+LINKED_NAME = '<a class="component-link" href="{url}">{name}</a>'
+MEASURED_LABEL = "measured by checks"
 COMPONENT_TAIL = "\n</li>\n"
 DESCRIPTION = '<p class="description">{}</p>'
 UPTIME_HEAD = (
     "\n"
     '  <div class="uptime">\n'
-    '    <ol class="bars" aria-label="Uptime of {name}, one bar per day, oldest first">\n'
+    '    <ol class="bars" aria-label="Uptime of {name}{source}, one bar per day, oldest first">\n'
     "      "
 )
 UPTIME_TAIL = (
@@ -114,7 +121,7 @@ UPTIME_TAIL = (
     '    <p class="uptime-legend">\n'
     '      <span class="wide-only">{days} days ago</span>'
     '<span class="narrow-only">30 days ago</span>\n'
-    '      <span class="uptime-total">{text} uptime</span>\n'
+    '      <span class="uptime-total">{text} uptime{source}</span>\n'
     "      <span>Today</span>\n"
     "    </p>\n"
     "  </div>\n"
@@ -172,18 +179,24 @@ class RowMarkup:
 
 
 def component_pieces(
-    component: Component, uptime: ComponentUptime | None, markup: RowMarkup
+    component: Component,
+    uptime: ComponentUptime | None,
+    markup: RowMarkup,
+    *,
+    url: str | None = None,
+    measured: bool = False,
 ) -> list[str]:
     """The `<li>` of one component, with its uptime bars when it has any to show.
 
     In pieces, so the 6 kB of a component's bars is copied once, into the page, rather than
     into the row, the group and the list on the way. The text goes through html.escape,
     which is what Django's escape() does, without the lazy-string checks format_html makes
-    of every value: those were a fifth of the page's time at 1,000 components.
+    of every value: those were a fifth of the page's time at 1,000 components. `url` links
+    the name to the component's page; `measured` says the bars come from checks.
     """
     name = escape(component.name)
     head = COMPONENT_HEAD.format(
-        name=name,
+        name=name if url is None else LINKED_NAME.format(url=escape(url), name=name),
         status=escape(component.status),
         icon=markup.icon(component.status),
         label=escape(str(COMPONENT_LABELS.get(component.status, component.status))),
@@ -194,8 +207,9 @@ def component_pieces(
     if uptime is None:
         return [head + COMPONENT_TAIL]
     bars, text = markup.uptime(uptime)
-    tail = UPTIME_TAIL.format(days=len(uptime.days), text=escape(text))
-    return [head + UPTIME_HEAD.format(name=name), bars, tail + COMPONENT_TAIL]
+    source = f", {MEASURED_LABEL}" if measured else ""
+    tail = UPTIME_TAIL.format(days=len(uptime.days), text=escape(text), source=source)
+    return [head + UPTIME_HEAD.format(name=name, source=source), bars, tail + COMPONENT_TAIL]
 
 
 def components_pieces(tree: list[GroupRow | ComponentRow], markup: RowMarkup) -> list[str]:
@@ -533,7 +547,7 @@ class DayView:
     maintenances: list[MaintenanceView]
 
 
-def uptime_explanation() -> str:
+def uptime_explanation(*, measured: bool = False) -> str:
     weight = weights()
 
     def pct(value: float) -> str:
@@ -546,7 +560,15 @@ def uptime_explanation() -> str:
         f"{pct(weight[ComponentStatus.PARTIAL_OUTAGE])}, degraded performance "
         f"{pct(weight[ComponentStatus.DEGRADED_PERFORMANCE])}. Time under maintenance is not "
         f"counted at all; days before a component went live have no data."
-    )
+    ) + (MEASURED_EXPLANATION if measured else "")
+
+
+MEASURED_EXPLANATION = (
+    " Bars marked “measured by checks” come from the checks of the component's monitors"
+    " instead: the share of each hour's checks that found it down (or degraded, weighted as"
+    " above) counts as downtime, and hours without checks have no data. The other bars come"
+    " from the status history."
+)
 
 
 def home_context(page: Page, now: datetime) -> dict[str, Any]:
@@ -556,12 +578,27 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
     tree = component_tree(groups, components)
     rows = rows_of(tree)
     showcased = [row.component for row in rows if row.component.showcase]
+    found = watches(page)
+    measured = measured_uptime(showcased, found, tz=tz, now=now)
     # One component's days at a time, in the rows' order: 1,000 components are 90,000 days.
-    uptimes = iter(uptime_by_component(showcased, tz=tz, now=now))
+    uptimes = iter(
+        uptime_by_component([c for c in showcased if c.pk not in measured], tz=tz, now=now)
+    )
     markup = RowMarkup(sprite=static("img/icons.svg"))
+    urls = ComponentUrls()
+    watched = {watch.component_id for watch in found}
     for row in rows:
-        uptime = next(uptimes) if row.component.showcase else None
-        row.pieces = component_pieces(row.component, uptime, markup)
+        component = row.component
+        uptime = None
+        if component.showcase:
+            uptime = measured[component.pk] if component.pk in measured else next(uptimes)
+        row.pieces = component_pieces(
+            component,
+            uptime,
+            markup,
+            url=urls(component) if component.pk in watched else None,
+            measured=component.pk in measured,
+        )
 
     today = now.astimezone(tz).date()
     past_start = datetime.combine(today - timedelta(days=PAST_DAYS - 1), time(0), tzinfo=tz)
@@ -620,7 +657,8 @@ def home_context(page: Page, now: datetime) -> dict[str, Any]:
         "components": Spliced(components_pieces(tree, markup)),
         "has_uptime": bool(showcased),
         "uptime_days": settings.UPTIME_DAYS,
-        "uptime_explanation": uptime_explanation(),
+        "uptime_explanation": uptime_explanation(measured=bool(measured)),
+        "metrics": metric_charts(page, now),
         "past_days": [by_day[d] for d in sorted(by_day, reverse=True)],
     }
 
@@ -796,6 +834,148 @@ def history_context(page: Page, number: int, now: datetime) -> dict[str, Any]:
         "page_count": page_count,
         "newer": number - 1 if number > 1 else None,
         "older": number + 1 if number < page_count else None,
+    }
+
+
+# Charts and component pages ------------------------------------------------------------------
+
+# The incidents a component's page lists, newest first.
+RECENT_INCIDENTS = 10
+
+
+class ComponentUrls:
+    """Component pages' URLs, reversed once a render rather than once a component."""
+
+    def __init__(self) -> None:
+        self.prefix = reverse("public:component", args=["-"])[:-1]
+
+    def __call__(self, component: Component) -> str:
+        return self.prefix + component.pk
+
+
+def metric_spec(metric: Metric, key: str, period_name: str, page: Page, now: datetime) -> ChartSpec:
+    return ChartSpec(
+        key=key,
+        title=metric.name,
+        period=PERIODS[period_name],
+        end=now,
+        tz=page.tz,
+        # A monitor feeds milliseconds.
+        suffix=metric.suffix or ("ms" if metric.monitor_id else ""),
+        decimal_places=metric.decimal_places,
+        y_min=metric.y_axis_min,
+        y_max=metric.y_axis_max,
+        y_hidden=metric.y_axis_hidden,
+        description=metric.tooltip_description,
+    )
+
+
+def charts_of(
+    metrics: list[Metric], page: Page, now: datetime, period_name: str = DEFAULT_PERIOD
+) -> list[SafeString]:
+    """The metrics' charts, in their order: two queries at most, however many there are."""
+    period = PERIODS[period_name]
+    fed = monitor_series([m.monitor_id for m in metrics if m.monitor_id], period, now)
+    pushed = metric_points([m.pk for m in metrics if not m.monitor_id], period, now)
+    return [
+        render_chart(
+            metric_spec(metric, f"metric-{metric.pk}", period_name, page, now),
+            fed[metric.monitor_id] if metric.monitor_id else pushed[metric.pk],
+        )
+        for metric in metrics
+    ]
+
+
+def metric_charts(page: Page, now: datetime) -> list[SafeString]:
+    """The home page's system metrics: the last day of each metric shown on the page."""
+    metrics = list(Metric.objects.filter(page=page, display=True).order_by("position", "name"))
+    return charts_of(metrics, page, now) if metrics else []
+
+
+def period_name(raw: str | None) -> str | None:
+    """`?period=`: None for the default (a day), Http404 for what is not a period."""
+    if raw is None or raw == "" or raw == DEFAULT_PERIOD:
+        return None
+    if raw not in PERIODS:
+        raise Http404(f"The period is one of {', '.join(PERIODS)}.")
+    return raw
+
+
+def component_context(
+    page: Page, component_id: str, period: str | None, now: datetime
+) -> dict[str, Any]:
+    """A component's page: its status, uptime bars, response-time charts, recent incidents."""
+    if not is_public_id(component_id):
+        raise Http404("No component with this id on this page.")
+    component = Component.objects.filter(page=page, pk=component_id).select_related("group").first()
+    if component is None or not is_visible(component):
+        raise Http404("No component with this id on this page.")
+    tz = page.tz
+    chosen = period or DEFAULT_PERIOD
+    monitors = list(Monitor.objects.filter(component=component, enabled=True).order_by("name"))
+    found = [Watch(m.pk, component.pk, m.down_status, m.degraded_status) for m in monitors]
+    uptime: ComponentUptime | None = None
+    measured = False
+    if component.showcase:
+        by_measure = measured_uptime([component], found, tz=tz, now=now)
+        measured = component.pk in by_measure
+        uptime = by_measure.get(component.pk) or next(
+            uptime_by_component([component], tz=tz, now=now)
+        )
+    markup = RowMarkup(sprite=static("img/icons.svg"))
+    row = component_pieces(component, uptime, markup, measured=measured)
+
+    series = monitor_series([m.pk for m in monitors], PERIODS[chosen], now)
+    charts = [
+        render_chart(
+            ChartSpec(
+                key=f"monitor-{monitor.pk}",
+                title=f"{monitor.name} response time",
+                period=PERIODS[chosen],
+                end=now,
+                tz=tz,
+            ),
+            series[monitor.pk],
+        )
+        for monitor in monitors
+    ]
+    own = {m.pk for m in monitors}
+    metrics = [
+        metric
+        for metric in Metric.objects.filter(page=page, component=component, display=True).order_by(
+            "position", "name"
+        )
+        if metric.monitor_id not in own
+    ]
+    charts += charts_of(metrics, page, now, chosen) if metrics else []
+
+    incidents = (
+        Incident.objects.filter(page=page, components=component)
+        .defer(*LISTED_INCIDENT_UNUSED)
+        .prefetch_related(*_incident_prefetches())
+        .order_by("-started_at")[:RECENT_INCIDENTS]
+    )
+    base = reverse("public:component", args=[component.pk])
+    periods = [
+        {
+            "name": name,
+            "label": {"day": "Day", "week": "Week", "month": "Month"}[name],
+            "url": base if name == DEFAULT_PERIOD else f"{base}?period={name}",
+            "current": name == chosen,
+        }
+        for name in PERIODS
+    ]
+    return base_context(page, now) | {
+        "component": component,
+        "status_label": COMPONENT_LABELS.get(component.status, component.status),
+        "row": Spliced(row),
+        "has_uptime": uptime is not None,
+        "measured": measured,
+        "uptime_explanation": uptime_explanation(measured=measured),
+        "charts": charts,
+        "has_monitor": bool(monitors),
+        "periods": periods if charts else [],
+        "incidents": [incident_view(incident, now) for incident in incidents],
     }
 
 

@@ -658,3 +658,15 @@ if MONITOR_CA_FILE and not Path(MONITOR_CA_FILE).is_file():
     raise ImproperlyConfigured(f"MONITOR_CA_FILE={MONITOR_CA_FILE!r} is not a file.")
 # How long each check's result is kept; hourly roll-ups are kept for good.
 MONITOR_RESULT_RETENTION_DAYS = envint("MONITOR_RESULT_RETENTION_DAYS", 30, minimum=1)
+# Monitor results rolled up per hour (the hours in progress, so late results fold in), and
+# deleted in bounded batches once past MONITOR_RESULT_RETENTION_DAYS (monitors/rollups.py).
+CELERY_BEAT_SCHEDULE["roll-up-monitor-results"] = {
+    "task": "monitors.tasks.roll_up_monitor_results",
+    "schedule": 300.0,
+    "options": {"expires": 300.0},
+}
+CELERY_BEAT_SCHEDULE["purge-monitor-results"] = {
+    "task": "monitors.tasks.purge_monitor_results",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}

@@ -17,6 +17,7 @@ from .incidents import (
     incidents_unresolved,
     incidents_upcoming,
 )
+from .metrics import metric_data, metric_detail, metrics, metrics_data
 from .pages import page_detail, pages
 from .postmortems import postmortem, postmortem_publish, postmortem_revert
 from .subscribers import (
@@ -42,6 +43,10 @@ __all__ = [
     "incidents_scheduled",
     "incidents_unresolved",
     "incidents_upcoming",
+    "metric_data",
+    "metric_detail",
+    "metrics",
+    "metrics_data",
     "not_found",
     "openapi",
     "page_detail",

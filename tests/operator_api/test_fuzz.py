@@ -14,6 +14,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from monitors.models import Metric
 from operator_api.openapi import openapi_document
 from subscribers import services as subscriber_services
 from tests.support.scenes import open_api_incident
@@ -37,6 +38,7 @@ def real_ids(page, api, website, settings) -> dict[str, str]:
         page=page, email="fuzz@example.com", skip_confirmation=True, actor="tests"
     )
     incident = open_api_incident(page, api)
+    metric = Metric.objects.create(page=page, name="Latency", suffix="ms")
     return {
         "page_id": page.pk,
         "component_id": api.pk,
@@ -44,6 +46,7 @@ def real_ids(page, api, website, settings) -> dict[str, str]:
         "incident_id": incident.pk,
         "incident_update_id": incident.updates.get().pk,
         "subscriber_id": subscriber.pk,
+        "metric_id": metric.pk,
     }
 
 
