@@ -16,7 +16,7 @@ from statuspage import broker
 from statuspage.mail import header_value, render_subject
 
 from . import viewers
-from .models import Page, ViewerLink
+from .models import SIGNUP_SWITCHES, Page, ViewerLink
 
 PAGE_FIELDS = (
     "name",
@@ -30,15 +30,7 @@ PAGE_FIELDS = (
     "support_url",
     "footer_links",
     "allow_rss_atom_feeds",
-    "allow_page_subscribers",
-    "allow_email_subscribers",
-    "allow_webhook_subscribers",
-    "allow_slack_subscribers",
-    "allow_teams_subscribers",
-    "allow_discord_subscribers",
-    "allow_google_chat_subscribers",
-    "allow_sms_subscribers",
-    "allow_incident_subscribers",
+    *SIGNUP_SWITCHES,
     "is_private",
     "allowed_networks",
     "viewer_emails",
