@@ -17,7 +17,6 @@ from .admin_scope import PageScopedAdmin
 from .forms import PageForm
 from .models import SIGNUP_SWITCHES, Page, Role
 from .services import save_page
-from .team import set_membership
 from .team_views import team_view
 
 
@@ -71,11 +70,7 @@ class PageAdmin(PageScopedAdmin):
         ]
 
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:
-        created = obj._state.adding
         save_page(page=obj, actor=request.user)
-        if created and not request.user.is_superuser:
-            # Whoever creates a page runs it until they hand it over.
-            set_membership(page=obj, user=request.user, role=Role.ADMIN, actor=request.user)
 
 
 @admin.register(User, site=site)
