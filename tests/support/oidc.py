@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
 import requests
@@ -242,6 +242,16 @@ def cancel_at_idp(browser: Browser, idp: requests.Response, callback: str) -> st
     )
     assert "error=access_denied" in stopped.headers["X-Stopped-At"]
     return stopped.headers["X-Stopped-At"]
+
+
+def with_tampered_state(callback: str) -> str:
+    """The provider's redirect back to Beacon (a path and query) with its state changed on the
+    way, as by someone in between."""
+    parsed = urlparse(callback)
+    query = parse_qs(parsed.query)
+    assert query["code"] and query["state"]
+    query["state"] = [query["state"][0][:-2] + "xx"]
+    return f"{parsed.path}?{urlencode(query, doseq=True)}"
 
 
 def form_on(html: str, base_url: str, form_id: str = "") -> tuple[str, dict[str, str]]:
