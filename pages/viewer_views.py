@@ -68,16 +68,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _over_limit(request: HttpRequest) -> bool:
-    """Counts this request against its address; fails open when the cache is down."""
-    return over_limit(
-        f"viewer-link:ip:{client_address(request)}",
-        limit=settings.VIEWER_LINK_LIMIT_PER_IP,
-        window=LIMIT_WINDOW,
-        what="viewer sign-in limit",
-    )
-
-
 def _sign_in_page(
     request: HttpRequest, page: Page, form: ViewerEmailForm, next_path: str, status: int = 200
 ) -> HttpResponse:
@@ -110,7 +100,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request.POST.get("next"))
     if not page.is_private:
         return HttpResponseRedirect(next_path)
-    if _over_limit(request):
+    key = f"viewer-link:ip:{client_address(request)}"
+    limit = settings.VIEWER_LINK_LIMIT_PER_IP
+    if over_limit(key, limit=limit, window=LIMIT_WINDOW, what="viewer sign-in limit"):
         form.is_valid()
         response = _sign_in_page(request, page, form, next_path, status=429)
         response["Retry-After"] = str(LIMIT_WINDOW)
