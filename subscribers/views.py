@@ -40,6 +40,12 @@ def _page(request: HttpRequest) -> Page:
     return page_for(request)
 
 
+def public_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form of these pages: shown by GET, sent by POST, never cached, with no CSRF token (see
+    above)."""
+    return csrf_exempt(never_cache(require_http_methods(["GET", "HEAD", "POST"])(view)))
+
+
 def for_viewers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A private page's sign-up is for its signed-in viewers (or, with allowed networks, for
     requests from them); a network-limited page's for requests from its networks."""
@@ -228,25 +234,19 @@ def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
     return render(request, how.done, context)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, EMAIL_SIGNUP)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe_webhook(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, WEBHOOK_SIGNUP)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe_chat(request: HttpRequest, channel: str) -> HttpResponse:
     return _sign_up(request, CHAT_SIGNUPS[Channel(channel)])
@@ -285,9 +285,7 @@ def token_for(subscriber: Subscriber) -> str:
     return manage_token(subscriber)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subscriber = subscriber_for_token(token, salt=MANAGE_SALT)
@@ -324,9 +322,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation (mail scanners follow links); POST unsubscribes, including
     RFC 8058 one-click posts (`List-Unsubscribe=One-Click`). Idempotent."""
