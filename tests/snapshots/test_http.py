@@ -8,6 +8,7 @@ from django.utils import timezone
 from components import services as component_services
 from incidents import services as incident_services
 from snapshots import documents, publisher, store
+from tests.support.documents import store_old_copy
 
 PUBLIC_URLS = ["/", "/fragments/home", "/history", "/brand.css", "/api/v2/summary.json"]
 
@@ -121,14 +122,11 @@ def test_an_event_committed_after_a_later_one_is_still_picked_up(page, api, webs
 def test_old_snapshots_are_served_and_refreshed_past_their_age(client, page, settings):
     first = client.get("/")
     settings.SNAPSHOT_REFRESH_SECONDS = 1
-    snapshot = store.read(page.pk, "/")
-    stale = store.write(
+    stale = store_old_copy(
         page.pk,
         "/",
-        snapshot.body.replace(b"Powered by Beacon", b"Old copy"),
-        snapshot.content_type,
-        version=snapshot.version,
-        now=(timezone.now() - timedelta(minutes=5)).timestamp(),
+        swap=(b"Powered by Beacon", b"Old copy"),
+        rendered_at=(timezone.now() - timedelta(minutes=5)).timestamp(),
     )
     assert stale.etag != first["ETag"]
     assert "Old copy" not in client.get("/").content.decode()

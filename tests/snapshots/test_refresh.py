@@ -5,7 +5,7 @@ import time
 
 from incidents import services as incident_services
 from snapshots import documents, publisher, serving, store
-from tests.support.documents import API_V2_PATHS
+from tests.support.documents import API_V2_PATHS, store_old_copy
 
 AGEING = ["/", "/fragments/home", "/history", "/maintenance.ics"]
 NOT_AGEING = [
@@ -130,14 +130,11 @@ def test_a_reader_of_an_old_document_that_does_not_age_gets_the_stored_copy(
     client, page, incident, settings
 ):
     client.get("/api/v2/summary.json")
-    snapshot = store.read(page.pk, "/api/v2/summary.json")
-    kept = store.write(
+    kept = store_old_copy(
         page.pk,
         "/api/v2/summary.json",
-        snapshot.body.replace(b"Elevated API errors", b"Kept copy"),
-        snapshot.content_type,
-        version=snapshot.version,
-        now=time.time() - 2 * settings.SNAPSHOT_REFRESH_SECONDS,
+        swap=(b"Elevated API errors", b"Kept copy"),
+        rendered_at=time.time() - 2 * settings.SNAPSHOT_REFRESH_SECONDS,
     )
 
     assert "Kept copy" in client.get("/api/v2/summary.json").content.decode()
