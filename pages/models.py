@@ -75,6 +75,15 @@ SIGNUP_SWITCHES = (
 
 
 class PageQuerySet(models.QuerySet["Page"]):
+    def default(self) -> "Page | None":
+        return self.filter(is_default=True).first()
+
+    def by_reference(self, reference: str) -> "Page | None":
+        """The page a command's --page names: its id, or "default" for the default page."""
+        if reference == "default":
+            return self.default()
+        return self.filter(pk=reference).first()
+
     def for_host(self, host: str) -> "Page | None":
         """The page served at this host name (its domain or one of its extra host names), else
         the default page."""
