@@ -29,23 +29,18 @@ def _default_page_initial(request: HttpRequest) -> dict[str, Any]:
 
 def _status_action(status: ComponentStatus) -> Any:
     def action(modeladmin: "ComponentAdmin", request: HttpRequest, queryset: QuerySet) -> None:
-        changed = 0
-        by_page: dict[Any, list[Component]] = {}
-        for component in queryset.select_related("page"):
-            by_page.setdefault(component.page, []).append(component)
         try:
-            for page, components in by_page.items():
-                changed += len(
-                    services.set_component_statuses(
-                        page=page, statuses=dict.fromkeys(components, status), actor=request.user
-                    )
-                )
+            changed = services.set_status_across_pages(
+                components=queryset.select_related("page"), status=status, actor=request.user
+            )
         except ValidationError as error:
             modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         if changed:
             modeladmin.message_user(
-                request, f"{changed} component(s) set to {status.label.lower()}.", messages.SUCCESS
+                request,
+                f"{len(changed)} component(s) set to {status.label.lower()}.",
+                messages.SUCCESS,
             )
         else:
             modeladmin.message_user(
