@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from pages.admin_scope import PageScopedAdmin
-from pages.lookup import page_for
 from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
 
 from . import services
@@ -20,32 +19,20 @@ def status_badge(status: str, label: str) -> str:
     return format_html('<span class="beacon-status {}">{}</span>', status, label)
 
 
-def _default_page_initial(request: HttpRequest) -> dict[str, Any]:
-    try:
-        return {"page": page_for(request).pk}
-    except Exception:  # no page yet: the operator picks one
-        return {}
-
-
 def _status_action(status: ComponentStatus) -> Any:
     def action(modeladmin: "ComponentAdmin", request: HttpRequest, queryset: QuerySet) -> None:
-        changed = 0
-        by_page: dict[Any, list[Component]] = {}
-        for component in queryset.select_related("page"):
-            by_page.setdefault(component.page, []).append(component)
         try:
-            for page, components in by_page.items():
-                changed += len(
-                    services.set_component_statuses(
-                        page=page, statuses=dict.fromkeys(components, status), actor=request.user
-                    )
-                )
+            changed = services.set_status_across_pages(
+                components=queryset.select_related("page"), status=status, actor=request.user
+            )
         except ValidationError as error:
             modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         if changed:
             modeladmin.message_user(
-                request, f"{changed} component(s) set to {status.label.lower()}.", messages.SUCCESS
+                request,
+                f"{len(changed)} component(s) set to {status.label.lower()}.",
+                messages.SUCCESS,
             )
         else:
             modeladmin.message_user(
@@ -61,6 +48,7 @@ def _status_action(status: ComponentStatus) -> Any:
 
 @admin.register(Component, site=site)
 class ComponentAdmin(PageScopedAdmin, ServiceModelAdmin):
+    page_from_host = True
     list_display = ["name", "group", "status_display", "position", "showcase"]
     list_display_links = ["name"]
     list_filter = ["status", "group"]
@@ -93,9 +81,6 @@ class ComponentAdmin(PageScopedAdmin, ServiceModelAdmin):
         if obj and not request.user.has_perm("components.change_component_status", obj):
             readonly.append("status")
         return readonly
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        return _default_page_initial(request) | super().get_changeform_initial_data(request)
 
     def has_change_status_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("components.change_component_status")
@@ -140,15 +125,13 @@ class ComponentAdmin(PageScopedAdmin, ServiceModelAdmin):
 
 @admin.register(ComponentGroup, site=site)
 class ComponentGroupAdmin(PageScopedAdmin, ServiceModelAdmin):
+    page_from_host = True
     list_display = ["name", "page", "position"]
     fields = ["page", "name", "description", "position"]
     ordering = ["position", "name"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["page"] if obj else []
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        return _default_page_initial(request) | super().get_changeform_initial_data(request)
 
     def save_model(
         self, request: HttpRequest, obj: ComponentGroup, form: Any, change: bool

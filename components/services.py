@@ -288,6 +288,23 @@ def set_component_statuses(
     return changed
 
 
+@transaction.atomic
+def set_status_across_pages(
+    *, components: Iterable[Component], status: str, actor: Actor
+) -> list[Transition]:
+    """One status for components that may belong to several pages (the admin's bulk action):
+    set page by page, one outbox row for each page that changed, all in one transaction."""
+    by_page: dict[Page, list[Component]] = {}
+    for component in components:
+        by_page.setdefault(component.page, []).append(component)
+    changed: list[Transition] = []
+    for page, members in by_page.items():
+        changed += set_component_statuses(
+            page=page, statuses=dict.fromkeys(members, status), actor=actor
+        )
+    return changed
+
+
 def set_component_status(*, component: Component, status: str, actor: Actor) -> bool:
     return bool(
         set_component_statuses(page=component.page, statuses={component: status}, actor=actor)

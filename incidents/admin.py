@@ -12,7 +12,6 @@ from django.utils.html import format_html_join
 
 from components.admin import status_badge
 from pages.admin_scope import PageScopedAdmin
-from pages.lookup import page_for
 from pages.models import Page
 from statuspage.admin_site import in_page_time, site
 from statuspage.forms import add_service_error
@@ -257,6 +256,7 @@ class IncidentAdmin(StoryAdmin):
 
 @admin.register(IncidentTemplate, site=site)
 class IncidentTemplateAdmin(PageScopedAdmin):
+    page_from_host = True
     list_display = ["name", "title", "status", "page", "use_links"]
     list_filter = ["page", "status"]
     search_fields = ["name", "title", "body"]
@@ -267,13 +267,6 @@ class IncidentTemplateAdmin(PageScopedAdmin):
         return format_html_join(
             " ", '<a href="{}?template={}&page={}">{}</a>', [(add, obj.pk, obj.page_id, "Open")]
         )
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        try:
-            initial = {"page": page_for(request).pk}
-        except Exception:
-            initial = {}
-        return initial | super().get_changeform_initial_data(request)
 
     def save_model(
         self, request: HttpRequest, obj: IncidentTemplate, form: Any, change: bool

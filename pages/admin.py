@@ -15,12 +15,9 @@ from statuspage.admin_site import site
 from .access import page_ids_with_role
 from .admin_scope import PageScopedAdmin
 from .forms import PageForm
-from .models import Page, Role
+from .models import SIGNUP_SWITCHES, Page, Role
 from .services import save_page
-from .team import set_membership
 from .team_views import team_view
-
-PAGE_FIELDS = PageForm.Meta.fields
 
 
 @admin.register(Page, site=site)
@@ -50,17 +47,7 @@ class PageAdmin(PageScopedAdmin):
         (
             "Subscriptions",
             {
-                "fields": [
-                    "allow_page_subscribers",
-                    "allow_email_subscribers",
-                    "allow_webhook_subscribers",
-                    "allow_slack_subscribers",
-                    "allow_teams_subscribers",
-                    "allow_discord_subscribers",
-                    "allow_google_chat_subscribers",
-                    "allow_sms_subscribers",
-                    "allow_incident_subscribers",
-                ],
+                "fields": list(SIGNUP_SWITCHES),
                 "description": "Whether visitors may sign themselves up. Switching one off "
                 "stops new sign-ups only: existing subscribers keep getting notifications, "
                 "and you can still add subscribers by hand.",
@@ -83,11 +70,7 @@ class PageAdmin(PageScopedAdmin):
         ]
 
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:
-        created = obj._state.adding
         save_page(page=obj, actor=request.user)
-        if created and not request.user.is_superuser:
-            # Whoever creates a page runs it until they hand it over.
-            set_membership(page=obj, user=request.user, role=Role.ADMIN, actor=request.user)
 
 
 @admin.register(User, site=site)

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from .access import has_page_perm, memberships, role_permissions
+from .lookup import page_for
 from .models import Page
 
 CURRENT_PAGE_KEY = "beacon_admin_page"
@@ -42,9 +43,19 @@ def page_ids_with(user: Any, perms: list[str]) -> list[str]:
     ]
 
 
+def _host_page(request: HttpRequest) -> dict[str, Any]:
+    try:
+        return {"page": page_for(request).pk}
+    except Exception:  # no page yet: the operator picks one
+        return {}
+
+
 class PageScopedAdmin(admin.ModelAdmin):
     # The lookup from the admin's model to its page: "page", "event__page", ... ("pk" for Page).
     page_path = "page"
+    # A new row's page is first the page of the host the admin is reached at (the page switcher's
+    # choice, or ?page=, still comes first).
+    page_from_host = False
 
     def _perm(self, action: str) -> str:
         return f"{self.opts.app_label}.{get_permission_codename(action, self.opts)}"
@@ -134,6 +145,8 @@ class PageScopedAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
+        if self.page_from_host:
+            initial = _host_page(request) | initial
         current = current_page_id(request)
         if current and self.page_path == "page" and "page" not in request.GET:
             initial["page"] = current

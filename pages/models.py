@@ -59,7 +59,31 @@ host_name = RegexValidator(
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, such as #1f6feb.")
 
 
+# The page's sign-up switches (Page.offers_signup reads them), in the order the admin shows them:
+# the admin's Subscriptions section, what save_page audits and what the operator API may change.
+SIGNUP_SWITCHES = (
+    "allow_page_subscribers",
+    "allow_email_subscribers",
+    "allow_webhook_subscribers",
+    "allow_slack_subscribers",
+    "allow_teams_subscribers",
+    "allow_discord_subscribers",
+    "allow_google_chat_subscribers",
+    "allow_sms_subscribers",
+    "allow_incident_subscribers",
+)
+
+
 class PageQuerySet(models.QuerySet["Page"]):
+    def default(self) -> "Page | None":
+        return self.filter(is_default=True).first()
+
+    def by_reference(self, reference: str) -> "Page | None":
+        """The page a command's --page names: its id, or "default" for the default page."""
+        if reference == "default":
+            return self.default()
+        return self.filter(pk=reference).first()
+
     def for_host(self, host: str) -> "Page | None":
         """The page served at this host name (its domain or one of its extra host names), else
         the default page."""

@@ -101,7 +101,7 @@ def assign_role(user: Any, role: str, page: Any = None, *, actor: Any = "manage.
     if role not in ROLES:
         raise ValueError(f"“{role}” is not a role; use one of {', '.join(ROLES)}.")
     if page is None:
-        page = Page.objects.filter(is_default=True).first()
+        page = Page.objects.default()
         if page is None:
             raise ValueError("There is no default page yet; create a page first.")
     sync_roles()

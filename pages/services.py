@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -16,7 +17,8 @@ from statuspage import broker
 from statuspage.mail import header_value, render_subject
 
 from . import viewers
-from .models import Page, ViewerLink
+from .models import SIGNUP_SWITCHES, Page, Role, ViewerLink
+from .team import set_membership
 
 PAGE_FIELDS = (
     "name",
@@ -30,15 +32,7 @@ PAGE_FIELDS = (
     "support_url",
     "footer_links",
     "allow_rss_atom_feeds",
-    "allow_page_subscribers",
-    "allow_email_subscribers",
-    "allow_webhook_subscribers",
-    "allow_slack_subscribers",
-    "allow_teams_subscribers",
-    "allow_discord_subscribers",
-    "allow_google_chat_subscribers",
-    "allow_sms_subscribers",
-    "allow_incident_subscribers",
+    *SIGNUP_SWITCHES,
     "is_private",
     "allowed_networks",
     "viewer_emails",
@@ -71,8 +65,11 @@ def narrows_access(before: Mapping[str, Any], after: Page) -> bool:
 def save_page(*, page: Page, actor: Actor) -> bool:
     """Create a page, or store the changes already set on it. False when nothing changed.
 
-    The outbox event makes the snapshot publisher write the host index and render the page
-    as soon as this commits, so a new page answers at its host names at once."""
+    An operator who creates a page (a superuser sees every page anyway) is made its admin: they
+    run it until they hand it over. The outbox event makes the snapshot publisher write the host
+    index and render the page as soon as this commits, so a new page answers at its host names
+    at once."""
+    created = page._state.adding
     # Pages save one at a time, so two can never take the same host name at once.
     list(Page.objects.select_for_update().values_list("pk", flat=True))
     if not page._state.adding:
@@ -86,6 +83,8 @@ def save_page(*, page: Page, actor: Actor) -> bool:
     if not save_audited(page, actor=actor, snapshot=_snapshot, page=page):
         return False
     emit_event(page=page, kind=EventKind.PAGE_CHANGED, subject=page)
+    if created and isinstance(actor, User) and not actor.is_superuser:
+        set_membership(page=page, user=actor, role=Role.ADMIN, actor=actor)
     return True
 
 

@@ -12,11 +12,8 @@ email form only sends a link to the address given, the link's token authorises u
 signing out is harmless. Nothing here is cached by anyone but the viewer's browser.
 """
 
-import logging
-
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -26,12 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from statuspage.admin_site import client_address
+from statuspage.throttle import over_limit
 
 from . import services, viewer_oidc, viewers
 from .lookup import page_for
 from .models import Page
-
-logger = logging.getLogger(__name__)
 
 LIMIT_WINDOW = 3600
 
@@ -72,18 +68,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _over_limit(request: HttpRequest) -> bool:
-    """Counts this request against its address; fails open when the cache is down."""
-    key = f"viewer-link:ip:{client_address(request)}"
-    try:
-        cache.add(key, 0, LIMIT_WINDOW)
-        count = cache.incr(key)
-    except Exception:
-        logger.warning("viewer sign-in limit: cache unreachable, not limiting")
-        return False
-    return bool(count > settings.VIEWER_LINK_LIMIT_PER_IP)
-
-
 def _sign_in_page(
     request: HttpRequest, page: Page, form: ViewerEmailForm, next_path: str, status: int = 200
 ) -> HttpResponse:
@@ -116,7 +100,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request.POST.get("next"))
     if not page.is_private:
         return HttpResponseRedirect(next_path)
-    if _over_limit(request):
+    key = f"viewer-link:ip:{client_address(request)}"
+    limit = settings.VIEWER_LINK_LIMIT_PER_IP
+    if over_limit(key, limit=limit, window=LIMIT_WINDOW, what="viewer sign-in limit"):
         form.is_valid()
         response = _sign_in_page(request, page, form, next_path, status=429)
         response["Retry-After"] = str(LIMIT_WINDOW)

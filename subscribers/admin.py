@@ -233,10 +233,6 @@ class NotificationEventAdmin(PageScopedAdmin):
             return super().change_view(request, object_id, form_url, extra_context)
         if request.method == "POST" and "resend" in request.POST:
             count = services.resend_failures(event=event, actor=request.user)
-            from .tasks import start_senders
-
-            if count:
-                start_senders(count)
             messages.success(request, f"{count} failed deliveries will be sent again.")
             return HttpResponseRedirect(request.path)
         counts = {

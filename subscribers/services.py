@@ -7,6 +7,7 @@ claiming deliveries for a sender and recording each outcome as soon as it is kno
 import csv
 import io
 import logging
+import math
 import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 # However often one address is submitted, it gets at most one confirmation per this interval.
 CONFIRMATION_INTERVAL = timedelta(hours=1)
+# How many sender tasks one event may start; more workers than this sit idle for it.
+MAX_SENDERS = 16
 
 # What an incident subscriber hears about (for its own incident).
 INCIDENT_SUBSCRIBER_KINDS = {
@@ -140,6 +143,13 @@ def _send_confirmation_once(subscriber: Subscriber) -> bool:
 
 def _nudge_confirmation(subscriber_id: str) -> None:
     broker.publish("subscribers.tasks.send_confirmation", subscriber_id)
+
+
+def start_senders(count: int) -> None:
+    """Enqueue enough sender tasks for `count` due deliveries (a best-effort nudge: the sweeper
+    finds what the broker loses)."""
+    for _ in range(min(MAX_SENDERS, max(1, math.ceil(count / settings.NOTIFY_BATCH_SIZE)))):
+        broker.publish("subscribers.tasks.send_due")
 
 
 def _activate(subscriber: Subscriber) -> None:
@@ -691,8 +701,10 @@ def release_unheld(delivery: Delivery) -> bool:
 
 
 @transaction.atomic
+@transaction.atomic
 def resend_failures(*, event: OutboxEvent, actor: Actor) -> int:
-    """Give failed deliveries of an event to active subscribers a fresh set of attempts."""
+    """Give failed deliveries of an event to active subscribers a fresh set of attempts, and
+    start senders for them after commit."""
     count = Delivery.objects.filter(
         event=event,
         status=DeliveryStatus.FAILED,
@@ -708,6 +720,7 @@ def resend_failures(*, event: OutboxEvent, actor: Actor) -> int:
         record_audit(
             page=event.page, actor=actor, action="resend", obj=event, after={"deliveries": count}
         )
+        transaction.on_commit(lambda: start_senders(count))
     return count
 
 

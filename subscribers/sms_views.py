@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from pages.models import Page
 
@@ -31,7 +31,7 @@ from .sms.forms import CodeForm, SmsForm
 from .sms.numbers import clean_phone
 from .sms.text import fit
 from .sms.transport import callback_url
-from .views import IP_WINDOW, _add_errors, _page, for_viewers, over_ip_limit
+from .views import IP_WINDOW, _add_errors, _page, for_viewers, over_ip_limit, public_form
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +69,7 @@ def _verify_page(
     return render(request, VERIFY, context, status=status)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe_sms(request: HttpRequest) -> HttpResponse:
     page = _page(request)
@@ -106,9 +104,7 @@ def subscribe_sms(request: HttpRequest) -> HttpResponse:
     return _verify_page(request, page, code_form, sent=True)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def verify_sms(request: HttpRequest) -> HttpResponse:
     """Enter the code (also for numbers an operator added, so not tied to the sign-up switch);

@@ -6,11 +6,9 @@ to enqueue, the sweeper (beat, every NOTIFY_SWEEP_SECONDS) finds in the database
 """
 
 import logging
-import math
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 
 from statuspage import broker
 
@@ -18,11 +16,10 @@ from . import ratelimit, services
 from .channels import TRANSPORTS
 from .models import Delivery
 from .sending import Sender
+from .services import start_senders
 
 logger = logging.getLogger(__name__)
 
-# How many sender tasks one event may start; more workers than this sit idle for it.
-MAX_SENDERS = 16
 # A sender hands over to a fresh task after this long, so a long queue never pins one worker.
 SENDER_BUDGET_SECONDS = 60
 
@@ -34,11 +31,6 @@ def enqueue(task: str, *args: Any) -> bool:
 
 def nudge_event(event_id: int) -> None:
     enqueue("subscribers.tasks.fan_out", event_id)
-
-
-def start_senders(count: int) -> None:
-    for _ in range(min(MAX_SENDERS, max(1, math.ceil(count / settings.NOTIFY_BATCH_SIZE)))):
-        enqueue("subscribers.tasks.send_due")
 
 
 @shared_task(acks_late=True, ignore_result=True)

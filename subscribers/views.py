@@ -6,14 +6,12 @@ could abuse (it only sends a confirmation link to the address given), and every 
 authorised by the signed token in its URL.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +23,7 @@ from pages import viewers
 from pages.lookup import page_for
 from pages.models import Page
 from statuspage.admin_site import client_address
+from statuspage.throttle import over_limit
 
 from . import services
 from .channels import TRANSPORTS
@@ -34,13 +33,17 @@ from .models import CHAT_CHANNELS, Channel, Subscriber, SubscriberState
 from .tokens import CONFIRM_MAX_AGE, CONFIRM_SALT, MANAGE_SALT, manage_token, subscriber_for_token
 from .validation import CHAT_HOSTS
 
-logger = logging.getLogger(__name__)
-
 IP_WINDOW = 3600
 
 
 def _page(request: HttpRequest) -> Page:
     return page_for(request)
+
+
+def public_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form of these pages: shown by GET, sent by POST, never cached, with no CSRF token (see
+    above)."""
+    return csrf_exempt(never_cache(require_http_methods(["GET", "HEAD", "POST"])(view)))
 
 
 def for_viewers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -75,14 +78,12 @@ def refused_email(request: HttpRequest, page: Page, email: str | None) -> str | 
 
 def over_ip_limit(request: HttpRequest) -> bool:
     """Count this request against its address; fails open when the cache is down."""
-    key = f"subscribe:ip:{client_address(request)}"
-    try:
-        cache.add(key, 0, IP_WINDOW)
-        count = cache.incr(key)
-    except Exception:
-        logger.warning("subscribe limit: cache unreachable, not limiting")
-        return False
-    return count > settings.SUBSCRIBE_LIMIT_PER_IP
+    return over_limit(
+        f"subscribe:ip:{client_address(request)}",
+        limit=settings.SUBSCRIBE_LIMIT_PER_IP,
+        window=IP_WINDOW,
+        what="subscribe limit",
+    )
 
 
 def _not_offered(request: HttpRequest, page: Page, channel: Channel) -> HttpResponse:
@@ -233,25 +234,19 @@ def _sign_up(request: HttpRequest, how: SignUp) -> HttpResponse:
     return render(request, how.done, context)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, EMAIL_SIGNUP)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe_webhook(request: HttpRequest) -> HttpResponse:
     return _sign_up(request, WEBHOOK_SIGNUP)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 @for_viewers
 def subscribe_chat(request: HttpRequest, channel: str) -> HttpResponse:
     return _sign_up(request, CHAT_SIGNUPS[Channel(channel)])
@@ -290,9 +285,7 @@ def token_for(subscriber: Subscriber) -> str:
     return manage_token(subscriber)
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subscriber = subscriber_for_token(token, salt=MANAGE_SALT)
@@ -329,9 +322,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_form
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation (mail scanners follow links); POST unsubscribes, including
     RFC 8058 one-click posts (`List-Unsubscribe=One-Click`). Idempotent."""

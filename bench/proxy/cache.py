@@ -9,6 +9,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
+from email.message import Message
 from pathlib import Path
 
 from bench.read.stack import free_port, start_nginx
@@ -18,6 +21,16 @@ SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "beacon.con
 CACHE_DIR = "/var/cache/nginx/beacon"
 UPSTREAM = "server 127.0.0.1:8000 "
 LISTEN = "listen 80;"
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Message]:
+    """Status, body and headers (looked up case-insensitively), an HTTP error's included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers
 
 
 def nginx_binary() -> str | None:

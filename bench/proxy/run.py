@@ -18,26 +18,16 @@ import argparse
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.proxy.cache import CachingProxy, StaticFiles
+from bench.proxy.cache import CachingProxy, StaticFiles, get
 from bench.read.stack import Result, Stack, print_results, wrk
 
 REVALIDATE = Path(__file__).resolve().parents[1] / "read" / "revalidate.lua"
 PATHS = {"home": "/", "api": "/api/v2/summary.json"}
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Any]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), error.headers
 
 
 def paired_runs(static: StaticFiles, proxy: CachingProxy, seconds: int) -> list[Result]:

@@ -21,7 +21,7 @@ def give_roles_monitors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitors', '0001_initial'),
+        ('monitors', '0002_metrics'),
         ('pages', '0007_memberships'),
     ]
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pages.models import Page
+from pages.models import SIGNUP_SWITCHES, Page
 from pages.services import save_page
 from subscribers.sms import configured as sms_configured
 
@@ -14,18 +14,8 @@ from ..http import actor_of, api_view
 from ..models import ApiKey
 
 PAGE_FIELDS = {"name": "name", "domain": "domain", "url": "url", "time_zone": "time_zone"}
-PAGE_SWITCHES = [
-    "allow_rss_atom_feeds",
-    "allow_page_subscribers",
-    "allow_incident_subscribers",
-    "allow_email_subscribers",
-    "allow_webhook_subscribers",
-    # Beacon's chat channels (Statuspage's PATCH takes allow_*_subscribers).
-    "allow_slack_subscribers",
-    "allow_teams_subscribers",
-    "allow_discord_subscribers",
-    "allow_google_chat_subscribers",
-]
+# Statuspage's PATCH takes allow_*_subscribers; Beacon's chat channels are switched alike.
+PAGE_SWITCHES = ("allow_rss_atom_feeds", *SIGNUP_SWITCHES)
 
 
 @api_view("GET")
@@ -49,16 +39,13 @@ def page_detail(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
                 page.brand_colour = value
         for switch in PAGE_SWITCHES:
             on = read_bool(data, switch)
+            if on and switch == "allow_sms_subscribers" and not sms_configured():
+                raise invalid(
+                    switch,
+                    "SMS is not set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.",
+                )
             if on is not None:
                 setattr(page, switch, on)
-        sms = read_bool(data, "allow_sms_subscribers")
-        if sms and not sms_configured():
-            raise invalid(
-                "allow_sms_subscribers",
-                "SMS is not set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.",
-            )
-        if sms is not None:
-            page.allow_sms_subscribers = sms
         save_page(page=page, actor=actor_of(api_key))
         page.refresh_from_db()
     return page_json(page)

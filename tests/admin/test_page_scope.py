@@ -72,9 +72,7 @@ def rows(page, other_page, api, alice):
 @pytest.fixture
 def dana(page) -> User:
     """A page admin of the default page only."""
-    user = User.objects.create_user("dana", "dana@example.com", "correct horse battery")
-    assign_role(user, "admin", page)
-    return user
+    return personas.operator("dana", "admin", page)
 
 
 SCREENS = [
@@ -162,8 +160,7 @@ def test_an_operator_on_no_page_sees_no_rows(client, rows):
 def test_a_responder_on_one_page_and_admin_on_another_has_each_role_where_it_is_held(
     client, rows, page, other_page
 ):
-    erin = User.objects.create_user("erin", password="pw")
-    assign_role(erin, "responder", page)
+    erin = personas.operator("erin", "responder", page)
     assign_role(erin, "admin", other_page)
     client.force_login(erin)
     mine = rows["mine"]["components/component"]
@@ -177,9 +174,7 @@ def test_a_responder_on_one_page_and_admin_on_another_has_each_role_where_it_is_
 def test_the_page_switcher_narrows_the_lists_and_says_which_page_is_current(
     client, rows, page, other_page
 ):
-    fay = User.objects.create_user("fay", password="pw")
-    assign_role(fay, "admin", page)
-    assign_role(fay, "admin", other_page)
+    fay = personas.operator("fay", "admin", page, other_page)
     client.force_login(fay)
     both = client.get("/admin/incidents/incident/").content.decode()
     assert "Incident mine" in both and "Incident theirs" in both
@@ -223,8 +218,7 @@ def test_removal_takes_effect_at_the_next_request(client, dana, rows, page):
 
 
 def test_a_page_admin_sees_only_their_teams_accounts(client, dana, rows, other_page):
-    outsider = User.objects.create_user("outsider", password="pw")
-    assign_role(outsider, "admin", other_page)
+    outsider = personas.operator("outsider", "admin", other_page)
     client.force_login(dana)
     users = client.get("/admin/auth/user/").content.decode()
     assert "dana" in users and "outsider" not in users

@@ -5,6 +5,7 @@ from django.urls import reverse
 from incidents import services as incident_services
 from incidents.models import IncidentStatus
 from pages.roles import PAGE_ADMIN, RESPONDER, assign_role
+from tests.support import personas
 from tests.support.forms import page_form_data
 
 pytestmark = pytest.mark.django_db
@@ -13,17 +14,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def bob(page) -> User:
     """An incident responder on the default page."""
-    user = User.objects.create_user("bob", "bob@example.com", "correct horse battery")
-    assign_role(user, "responder")
-    return User.objects.get(pk=user.pk)
+    return personas.operator("bob", "responder")
 
 
 @pytest.fixture
 def carol(page) -> User:
     """A page admin of the default page, who is not a superuser."""
-    user = User.objects.create_user("carol", "carol@example.com", "correct horse battery")
-    assign_role(user, "admin")
-    return User.objects.get(pk=user.pk)
+    return personas.operator("carol", "admin")
 
 
 def test_the_migration_creates_both_role_groups_with_permissions(db):

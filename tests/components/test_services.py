@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from components import services
 from components.models import Component, ComponentStatus, ComponentStatusChange
 from events.models import AuditEntry, EventKind
+from tests.support import personas
 from tests.support.events import captured_events, emitted, read
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +199,20 @@ def test_a_group_cannot_take_a_component_of_another_page(page, core, alice):
     foreign = services.create_component(page=other, name="Elsewhere", actor=alice)
     with pytest.raises(ValidationError, match="another page"):
         services.update_group(group=core, actor=alice, components=[foreign])
+
+
+def test_one_status_for_components_of_two_pages_writes_one_event_for_each_page(
+    page, other_page, api, dashboard, alice
+):
+    theirs = personas.component(other_page, "Checkout")
+
+    with captured_events() as events:
+        changed = services.set_status_across_pages(
+            components=[api, dashboard, theirs], status=ComponentStatus.MAJOR_OUTAGE, actor=alice
+        )
+
+    assert {t.code for t in changed} == {api.pk, dashboard.pk, theirs.pk}
+    assert sorted((e.page_id, len(e.payload["transitions"])) for e in events) == sorted(
+        [(page.pk, 2), (other_page.pk, 1)]
+    )
+    assert set(Component.objects.values_list("status", flat=True)) == {"major_outage"}

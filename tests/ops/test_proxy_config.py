@@ -1,29 +1,16 @@
 """The nginx cache configuration Beacon ships (deploy/nginx/beacon.conf), run in front of it."""
 
 import time
-import urllib.error
-import urllib.request
-from email.message import Message
 
 import pytest
 import yaml
 from django.conf import settings
 
-from bench.proxy.cache import UPSTREAM, CachingProxy, nginx_binary
+from bench.proxy.cache import UPSTREAM, CachingProxy, get, nginx_binary
 from tests.support.processes import wait_for
 from tests.support.stack import demo_stack
 
 needs_nginx = pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Message]:
-    """Status, body and headers (looked up case-insensitively)."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), error.headers
 
 
 @pytest.fixture(scope="module")

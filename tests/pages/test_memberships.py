@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from pages.access import has_page_perm, pages_with_perm
 from pages.models import Membership, Page
-from pages.roles import PAGE_ADMIN, RESPONDER, assign_role
+from pages.roles import PAGE_ADMIN, RESPONDER
+from tests.support import personas
 from tests.support.forms import page_form_data
 
 pytestmark = pytest.mark.django_db
@@ -43,16 +44,13 @@ def test_the_global_roles_become_memberships_of_every_page(page, other_page):
 
 
 def test_going_back_puts_members_in_the_role_groups_again(page):
-    tom = User.objects.create_user("tom")
-    assign_role(tom, "admin", page)
+    tom = personas.operator("tom", "admin", page)
     migration.memberships_to_roles(apps, None)
     assert list(tom.groups.values_list("name", flat=True)) == [PAGE_ADMIN]
 
 
 def test_permissions_follow_the_role_on_each_page(page, other_page):
-    uma = User.objects.create_user("uma")
-    assign_role(uma, "responder", page)
-    uma = User.objects.get(pk=uma.pk)
+    uma = personas.operator("uma", "responder", page)
     assert has_page_perm(uma, "incidents.add_incident", page)
     assert not has_page_perm(uma, "components.delete_component", page)
     assert not has_page_perm(uma, "incidents.add_incident", other_page)
@@ -64,8 +62,7 @@ def test_permissions_follow_the_role_on_each_page(page, other_page):
 
 
 def test_an_inactive_member_may_do_nothing(page):
-    vic = User.objects.create_user("vic")
-    assign_role(vic, "admin", page)
+    vic = personas.operator("vic", "admin", page)
     vic.is_active = False
     vic.save()
     vic = User.objects.get(pk=vic.pk)
@@ -87,8 +84,7 @@ def test_assignrole_takes_a_page_and_defaults_to_the_default_page(page, other_pa
 
 
 def test_a_page_admin_who_creates_a_page_runs_it(client, page):
-    xia = User.objects.create_user("xia", password="pw")
-    assign_role(xia, "admin", page)
+    xia = personas.operator("xia", "admin", page)
     client.force_login(xia)
     data = page_form_data(page) | {
         "name": "Xia's page",

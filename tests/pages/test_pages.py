@@ -1,10 +1,11 @@
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from events.models import AuditEntry, EventKind
 from pages.lookup import page_for
-from pages.models import Page
+from pages.models import Membership, Page
 from pages.services import save_page
 from tests.support.events import captured_events, read
 
@@ -56,3 +57,15 @@ def test_saving_a_page_records_who_changed_what_and_a_no_op_records_nothing(page
             "payload": {},
         }
     ]
+
+
+def test_an_operator_who_creates_a_page_is_its_admin_and_a_superuser_or_command_is_not(alice):
+    xia = User.objects.create_user("xia", is_staff=True)
+
+    save_page(page=Page(name="Xia's page", url="https://xia.test", domain="xia.test"), actor=xia)
+    save_page(page=Page(name="Alice's", url="https://alice.test", domain="alice.test"), actor=alice)
+    save_page(page=Page(name="Seeded", url="https://seed.test", domain="seed.test"), actor="demo")
+
+    held = set(Membership.objects.values_list("user__username", "page__name", "role"))
+    assert held == {("xia", "Xia's page", "admin")}
+    assert AuditEntry.objects.filter(action="membership.added", actor=xia).count() == 1

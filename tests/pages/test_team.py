@@ -12,7 +12,7 @@ from django.utils import timezone
 from events.models import AuditEntry
 from pages import team
 from pages.models import Invitation, Membership
-from pages.roles import assign_role
+from tests.support import personas
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +20,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def gail(page) -> User:
     """A page admin of the default page."""
-    user = User.objects.create_user("gail", "gail@example.com", "correct horse battery")
-    assign_role(user, "admin", page)
-    return user
+    return personas.operator("gail", "admin", page)
 
 
 @pytest.fixture
 def hugo(page) -> User:
     """A responder of the default page."""
-    user = User.objects.create_user("hugo", "hugo@example.com", "correct horse battery")
-    assign_role(user, "responder", page)
-    return user
+    return personas.operator("hugo", "responder", page)
 
 
 def team_url(page) -> str:

@@ -1,20 +1,16 @@
 """Single sign-on through a real OpenID Connect provider (node-oidc-provider) on this machine."""
 
-import os
 import re
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from urllib.parse import parse_qs, urlencode, urljoin, urlparse
+from urllib.parse import urlencode
 
 import pytest
 import requests
 from allauth.mfa.totp.internal.auth import TOTP
-from allauth.socialaccount.models import SocialAccount, SocialApp
+from allauth.socialaccount.models import SocialAccount
 
 from events.models import AccountAction, AuditEntry
-from tests.support.oidc import form_on, sign_in_at_idp
+from tests.support.oidc import cancel_at_idp, form_on, sign_in_at_idp, with_tampered_state
 from tests.support.totp import totp_code
 
 from .conftest import CALLBACK, Browser
@@ -82,17 +78,9 @@ def test_only_the_allowed_email_domains_may_sign_in(oidc, browser, bob, settings
 
 
 def test_a_provider_that_answers_with_an_error_gets_a_clear_page(oidc, browser, bob):
-    idp = start_sso(browser)
-    abort = re.search(r'href="([^"]*/abort)"', idp.text)
-    assert abort, idp.text[:2000]
+    callback = cancel_at_idp(browser, start_sso(browser), CALLBACK)
 
-    abort_url = urljoin(idp.url, abort.group(1))
-    stopped = browser.follow(
-        browser.session.get(abort_url, allow_redirects=False), stop_at=CALLBACK
-    )
-    assert "error=access_denied" in stopped.headers["X-Stopped-At"]
-
-    reply = browser.get(stopped.headers["X-Stopped-At"])
+    reply = browser.get(callback)
 
     assert reply.status_code == 200
     assert "Sign-in cancelled" in reply.text
@@ -116,12 +104,8 @@ def test_a_made_up_error_callback_never_fails_with_a_server_error(oidc, browser,
 
 def test_a_tampered_state_is_refused(oidc, browser, bob):
     stopped = sign_in_at_idp(browser, start_sso(browser), "bob-at-idp", stop_at=CALLBACK)
-    callback = urlparse(stopped.headers["X-Stopped-At"])
-    query = parse_qs(callback.query)
-    assert query["code"] and query["state"]
-    query["state"] = [query["state"][0][:-2] + "xx"]
 
-    reply = browser.get(f"{CALLBACK}?{urlencode(query, doseq=True)}")
+    reply = browser.get(with_tampered_state(stopped.headers["X-Stopped-At"]))
 
     assert reply.status_code == 401
     assert "Sign-in failed" in reply.text
@@ -150,16 +134,7 @@ def test_with_sso_required_operators_may_not_use_a_password_but_superusers_may(
 
 
 def test_a_provider_added_in_the_admin_signs_operators_in_as_well(oidc, browser, bob, settings):
-    settings.SIGNIN_OIDC_ISSUER = ""
-    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
-    SocialApp.objects.create(
-        provider="openid_connect",
-        provider_id="sso",
-        name="Example SSO",
-        client_id=oidc.client_id,
-        secret=oidc.client_secret,
-        settings={"server_url": oidc.issuer},
-    )
+    oidc.add_in_admin(settings)
 
     reply = sign_in_at_idp(browser, start_sso(browser), "bob-at-idp")
 
@@ -220,16 +195,6 @@ def test_a_provider_trusted_for_its_emails_matches_an_unverified_one(oidc, brows
     assert SocialAccount.objects.get(user=bob).uid == "unverified-bob"
 
 
-@contextmanager
-def frozen(provider) -> Iterator[None]:
-    """The provider's process stopped (SIGSTOP): it still accepts connections, never answers."""
-    os.killpg(provider.process.pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.killpg(provider.process.pid, signal.SIGCONT)
-
-
 def test_a_provider_that_hangs_when_the_sign_in_starts_gets_a_clear_page_in_bounded_time(
     oidc, browser, bob, settings
 ):
@@ -237,7 +202,7 @@ def test_a_provider_that_hangs_when_the_sign_in_starts_gets_a_clear_page_in_boun
     page = browser.get("/accounts/login/?next=/admin/")
     action, fields = form_on(page.text, page.url)
 
-    with frozen(oidc):
+    with oidc.hung():
         started = time.monotonic()
         reply = browser.post(action, fields)
         waited = time.monotonic() - started
@@ -254,7 +219,7 @@ def test_a_provider_that_hangs_after_the_operator_signed_in_there_gets_a_clear_p
     settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 2
     stopped = sign_in_at_idp(browser, start_sso(browser), "bob-at-idp", stop_at=CALLBACK)
 
-    with frozen(oidc):
+    with oidc.hung():
         reply = browser.get(stopped.headers["X-Stopped-At"])
 
     assert reply.status_code in (401, 502)

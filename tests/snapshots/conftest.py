@@ -1,5 +1,7 @@
 import pytest
 
+from incidents.models import Incident
+from tests.support import scenes
 from tests.support.stack import demo_stack
 
 
@@ -12,3 +14,9 @@ def stack(tmp_path_factory):
             "User.objects.create_superuser('olivia', 'olivia@example.com', 'a long passphrase')"
         )
         yield running.beacon, running.postgres, running.redis
+
+
+@pytest.fixture
+def incident(page, api) -> Incident:
+    """Elevated API errors, open, with the API in partial outage."""
+    return scenes.open_api_incident(page, api)

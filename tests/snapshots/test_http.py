@@ -3,25 +3,14 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from components import services as component_services
 from incidents import services as incident_services
 from snapshots import documents, publisher, store
+from tests.support.documents import store_old_copy
 
 PUBLIC_URLS = ["/", "/fragments/home", "/history", "/brand.css", "/api/v2/summary.json"]
-
-
-@pytest.fixture
-def incident(page, api):
-    return incident_services.open_incident(
-        page=page,
-        name="Elevated error rates",
-        body="We are investigating.",
-        actor="tests",
-        component_statuses={api: "partial_outage"},
-    )
 
 
 def test_public_responses_carry_a_strong_etag_last_modified_and_cache_headers(client, page, api):
@@ -62,7 +51,7 @@ def test_a_reader_with_a_recent_copy_by_date_gets_a_304(client, page):
 
 def test_an_operators_change_shows_at_once_with_a_new_etag(client, page, api, incident):
     before = client.get("/")
-    assert "Elevated error rates" in before.content.decode()
+    assert "Elevated API errors" in before.content.decode()
 
     incident_services.post_incident_update(
         incident=incident, status="identified", body="A bad deploy; rolling back.", actor="tests"
@@ -133,14 +122,11 @@ def test_an_event_committed_after_a_later_one_is_still_picked_up(page, api, webs
 def test_old_snapshots_are_served_and_refreshed_past_their_age(client, page, settings):
     first = client.get("/")
     settings.SNAPSHOT_REFRESH_SECONDS = 1
-    snapshot = store.read(page.pk, "/")
-    stale = store.write(
+    stale = store_old_copy(
         page.pk,
         "/",
-        snapshot.body.replace(b"Powered by Beacon", b"Old copy"),
-        snapshot.content_type,
-        version=snapshot.version,
-        now=(timezone.now() - timedelta(minutes=5)).timestamp(),
+        swap=(b"Powered by Beacon", b"Old copy"),
+        rendered_at=(timezone.now() - timedelta(minutes=5)).timestamp(),
     )
     assert stale.etag != first["ETag"]
     assert "Old copy" not in client.get("/").content.decode()

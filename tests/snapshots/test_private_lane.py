@@ -164,7 +164,7 @@ def test_a_private_page_is_never_served_through_another_pages_host(
     change(other_page, domain="other.example.com")
     status, _, body = same_answer("/", HTTP_HOST="other.example.com")
     assert status == "200 OK"
-    assert b"Elevated error rates" not in body
+    assert b"Elevated API errors" not in body
     assert HOST not in body.decode()
 
 
@@ -179,4 +179,4 @@ def test_the_snapshot_files_are_not_served_at_any_url(private, lane_settings):  
     ]:
         status, _, body = call(lane, environ(path, HTTP_COOKIE=cookie_for(private)))
         assert status.startswith("404"), path
-        assert b"Elevated error rates" not in body
+        assert b"Elevated API errors" not in body

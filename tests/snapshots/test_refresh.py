@@ -3,38 +3,19 @@
 
 import time
 
-import pytest
-
 from incidents import services as incident_services
 from snapshots import documents, publisher, serving, store
+from tests.support.documents import API_V2_PATHS, store_old_copy
 
 AGEING = ["/", "/fragments/home", "/history", "/maintenance.ics"]
 NOT_AGEING = [
     "/brand.css",
-    "/api/v2/summary.json",
-    "/api/v2/status.json",
-    "/api/v2/components.json",
-    "/api/v2/incidents.json",
-    "/api/v2/incidents/unresolved.json",
-    "/api/v2/scheduled-maintenances.json",
-    "/api/v2/scheduled-maintenances/upcoming.json",
-    "/api/v2/scheduled-maintenances/active.json",
+    *API_V2_PATHS,
     "/history.atom",
     "/history.rss",
     "/badge.svg",
     "/embed",
 ]
-
-
-@pytest.fixture
-def incident(page, api):
-    return incident_services.open_incident(
-        page=page,
-        name="Elevated error rates",
-        body="We are investigating.",
-        actor="tests",
-        component_statuses={api: "partial_outage"},
-    )
 
 
 def rendered_at(page, keys):
@@ -149,14 +130,11 @@ def test_a_reader_of_an_old_document_that_does_not_age_gets_the_stored_copy(
     client, page, incident, settings
 ):
     client.get("/api/v2/summary.json")
-    snapshot = store.read(page.pk, "/api/v2/summary.json")
-    kept = store.write(
+    kept = store_old_copy(
         page.pk,
         "/api/v2/summary.json",
-        snapshot.body.replace(b"Elevated error rates", b"Kept copy"),
-        snapshot.content_type,
-        version=snapshot.version,
-        now=time.time() - 2 * settings.SNAPSHOT_REFRESH_SECONDS,
+        swap=(b"Elevated API errors", b"Kept copy"),
+        rendered_at=time.time() - 2 * settings.SNAPSHOT_REFRESH_SECONDS,
     )
 
     assert "Kept copy" in client.get("/api/v2/summary.json").content.decode()

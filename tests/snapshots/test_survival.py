@@ -1,7 +1,7 @@
 """The public page survives PostgreSQL and Redis going away, on real servers.
 
-Beacon runs under gunicorn with its production settings, on a PostgreSQL and a Redis that
-this module starts in a temporary directory and stops at will.
+Beacon runs as in production (`python -m statuspage.web`, granian, production settings), on a
+PostgreSQL and a Redis that this module starts in a temporary directory and stops at will.
 """
 
 import re

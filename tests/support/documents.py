@@ -1,4 +1,7 @@
-"""The public API's documents, by the paths Statuspage clients read."""
+"""The public API's documents, by the paths Statuspage clients read, and stored documents made
+old."""
+
+from snapshots import store
 
 API_V2_PATHS = [
     "/api/v2/summary.json",
@@ -10,3 +13,21 @@ API_V2_PATHS = [
     "/api/v2/scheduled-maintenances/upcoming.json",
     "/api/v2/scheduled-maintenances/active.json",
 ]
+
+
+def store_old_copy(
+    page_id: str, key: str, *, swap: tuple[bytes, bytes], rendered_at: float
+) -> store.Snapshot:
+    """Write the stored document `key` again as rendered at `rendered_at` (a Unix time), with
+    `swap`'s first bytes in its body replaced by its second, so that a reader can tell this
+    copy from a fresh render."""
+    snapshot = store.read(page_id, key)
+    assert snapshot is not None, key
+    return store.write(
+        page_id,
+        key,
+        snapshot.body.replace(*swap),
+        snapshot.content_type,
+        version=snapshot.version,
+        now=rendered_at,
+    )

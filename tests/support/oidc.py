@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
-from urllib.parse import urljoin
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
 import requests
+from allauth.socialaccount.models import SocialApp
 
 from tests.support.processes import free_port, stop, wait_for
 
@@ -119,6 +121,20 @@ class OIDCProvider:
         finally:
             os.killpg(self.process.pid, signal.SIGCONT)
 
+    def add_in_admin(self, settings: Any) -> None:
+        """Beacon configured for this provider the other way: no OIDC_ISSUER, a social
+        application row as an operator adds it in the admin."""
+        settings.SIGNIN_OIDC_ISSUER = ""
+        settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+        SocialApp.objects.create(
+            provider="openid_connect",
+            provider_id="sso",
+            name="Example SSO",
+            client_id=self.client_id,
+            secret=self.client_secret,
+            settings={"server_url": self.issuer},
+        )
+
     def settings_for_beacon(self, name: str = "Example SSO") -> dict[str, object]:
         """SOCIALACCOUNT_PROVIDERS as OIDC_ISSUER & co. make it for this provider."""
         return {
@@ -213,6 +229,29 @@ def sign_in_at_idp(
             browser.session.post(action, data=fields, allow_redirects=False), stop_at=stop_at
         )
     return reply
+
+
+def cancel_at_idp(browser: Browser, idp: requests.Response, callback: str) -> str:
+    """Follow the provider's "cancel" link back to Beacon, stopping short of Beacon's callback:
+    the callback URL, carrying the provider's access_denied error."""
+    abort = re.search(r'href="([^"]*/abort)"', idp.text)
+    assert abort, idp.text[:2000]
+    stopped = browser.follow(
+        browser.session.get(urljoin(idp.url, abort.group(1)), allow_redirects=False),
+        stop_at=callback,
+    )
+    assert "error=access_denied" in stopped.headers["X-Stopped-At"]
+    return stopped.headers["X-Stopped-At"]
+
+
+def with_tampered_state(callback: str) -> str:
+    """The provider's redirect back to Beacon (a path and query) with its state changed on the
+    way, as by someone in between."""
+    parsed = urlparse(callback)
+    query = parse_qs(parsed.query)
+    assert query["code"] and query["state"]
+    query["state"] = [query["state"][0][:-2] + "xx"]
+    return f"{parsed.path}?{urlencode(query, doseq=True)}"
 
 
 def form_on(html: str, base_url: str, form_id: str = "") -> tuple[str, dict[str, str]]:

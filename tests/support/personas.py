@@ -12,6 +12,9 @@ from django.contrib.auth.models import User
 from components import services as component_services
 from components.models import Component, ComponentGroup
 from pages.models import Page
+from pages.roles import assign_role
+
+PASSWORD = "correct horse battery"
 
 
 def example_page(**fields: Any) -> Page:
@@ -31,7 +34,17 @@ def other_page() -> Page:
 
 
 def alice() -> User:
-    return User.objects.create_superuser("alice", "alice@example.com", "correct horse battery")
+    return User.objects.create_superuser("alice", "alice@example.com", PASSWORD)
+
+
+def operator(username: str, role: str, *pages: Page) -> User:
+    """A staff account (username@example.com, PASSWORD) with `role` ("responder" or "admin") on
+    each of `pages`, or on the default page when none is given; read again, so that no
+    permission is cached on it."""
+    user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+    for page in pages or (None,):
+        assign_role(user, role, page)
+    return User.objects.get(pk=user.pk)
 
 
 def group(page: Page, name: str) -> ComponentGroup:

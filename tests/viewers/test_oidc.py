@@ -2,21 +2,26 @@
 and get the page's viewer cookie; nobody gets an operator account for it."""
 
 import json
-import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urljoin, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
-from allauth.socialaccount.models import SocialApp
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 
 from pages.viewers import COOKIE_NAME
-from tests.support.oidc import VIEWER_CALLBACK, Browser, OIDCProvider, sign_in_at_idp
+from tests.support.oidc import (
+    VIEWER_CALLBACK,
+    Browser,
+    OIDCProvider,
+    cancel_at_idp,
+    sign_in_at_idp,
+    with_tampered_state,
+)
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,16 +115,9 @@ def test_with_oidc_trust_email_an_unverified_email_is_taken_at_its_word(
 
 
 def test_a_viewer_who_cancels_at_the_provider_gets_a_clear_page(oidc, private_page, viewer):
-    idp = start(viewer)
-    abort = re.search(r'href="([^"]*/abort)"', idp.text)
-    assert abort, idp.text[:2000]
-    stopped = viewer.follow(
-        viewer.session.get(urljoin(idp.url, abort.group(1)), allow_redirects=False),
-        stop_at=VIEWER_CALLBACK,
-    )
-    assert "error=access_denied" in stopped.headers["X-Stopped-At"]
+    callback = cancel_at_idp(viewer, start(viewer), VIEWER_CALLBACK)
 
-    reply = viewer.get(stopped.headers["X-Stopped-At"])
+    reply = viewer.get(callback)
 
     assert reply.status_code == 403
     assert "Sign-in cancelled" in reply.text
@@ -141,11 +139,8 @@ def test_a_made_up_callback_is_refused_without_asking_the_provider(oidc, private
 
 def test_a_tampered_state_is_refused(oidc, private_page, viewer):
     stopped = sign_in_at_idp(viewer, start(viewer), "vera-at-idp", stop_at=VIEWER_CALLBACK)
-    query = parse_qs(urlparse(stopped.headers["X-Stopped-At"]).query)
-    assert query["code"] and query["state"]
-    query["state"] = [query["state"][0][:-2] + "xx"]
 
-    reply = viewer.get(f"{VIEWER_CALLBACK}?{urlencode(query, doseq=True)}")
+    reply = viewer.get(with_tampered_state(stopped.headers["X-Stopped-At"]))
 
     assert reply.status_code == 400
     refused(reply, viewer)
@@ -316,16 +311,7 @@ def test_a_provider_answering_without_end_is_read_no_further_than_the_bound(
 def test_a_provider_added_in_the_admin_signs_viewers_in_as_well(
     oidc, private_page, viewer, settings
 ):
-    settings.SIGNIN_OIDC_ISSUER = ""
-    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
-    SocialApp.objects.create(
-        provider="openid_connect",
-        provider_id="sso",
-        name="Example SSO",
-        client_id=oidc.client_id,
-        secret=oidc.client_secret,
-        settings={"server_url": oidc.issuer},
-    )
+    oidc.add_in_admin(settings)
     sign_in = viewer.get("/viewer/sign-in?next=/history")
     assert "Sign in with Example SSO" in sign_in.text
 

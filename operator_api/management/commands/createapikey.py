@@ -16,10 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ref = options["page"]
-        if ref == "default":
-            page = Page.objects.filter(is_default=True).first()
-        else:
-            page = Page.objects.filter(pk=ref).first()
+        page = Page.objects.by_reference(ref)
         if page is None:
             raise CommandError(f"No page “{ref}”. Give a page id, or “default”.")
         try:

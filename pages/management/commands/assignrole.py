@@ -17,8 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ref = options["page"]
-        pages = Page.objects.filter(is_default=True) if ref == "default" else Page.objects
-        page = pages.filter(pk=ref).first() if ref != "default" else pages.first()
+        page = Page.objects.by_reference(ref)
         if page is None:
             raise CommandError(f"No page “{ref}”. Give a page id, or “default”.")
         user = get_user_model().objects.filter(username=options["username"]).first()
