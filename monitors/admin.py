@@ -19,10 +19,17 @@ from components.models import Component
 from pages.admin_scope import PageScopedAdmin
 from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
 
-from . import scheduling
+from . import metrics, scheduling
 from .editing import delete_monitor, save_monitor
 from .forms import FIELDSETS, MonitorForm
-from .models import Monitor, MonitorKind, MonitorResult, MonitorState, MonitorTransition
+from .models import (
+    Metric,
+    Monitor,
+    MonitorKind,
+    MonitorResult,
+    MonitorState,
+    MonitorTransition,
+)
 
 RESULTS_SHOWN = 50
 HISTORY_POLL_SECONDS = 10
@@ -343,3 +350,46 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
             ),
             "check_url": reverse("admin:monitors_monitor_check", args=[monitor.pk]),
         }
+
+
+@admin.register(Metric, site=site)
+class MetricAdmin(PageScopedAdmin, ServiceModelAdmin):
+    """Statuspage's system metrics: series pushed through the metrics API, or drawn from a
+    monitor's response times, charted on the public page when shown."""
+
+    list_display = ["name", "page", "component", "monitor", "display", "most_recent_data_at"]
+    list_filter = ["page", "display"]
+    search_fields = ["name"]
+    fields = ["page", *metrics.EDITABLE, "id", "most_recent_data_at"]
+    readonly_fields = ["id", "most_recent_data_at"]
+    actions = ["reset_data"]
+    service_field_map = {"component_id": "component", "monitor_id": "monitor"}
+
+    def save_model(self, request: HttpRequest, obj: Metric, form: Any, change: bool) -> None:
+        values = {field: getattr(obj, field) for field in metrics.EDITABLE}
+        try:
+            if change:
+                stored = Metric.objects.get(pk=obj.pk)
+                metrics.update_metric(metric=stored, actor=request.user, **values)
+            else:
+                name = values.pop("name")
+                created = metrics.create_metric(
+                    page=obj.page, actor=request.user, name=name, **values
+                )
+                obj.pk = created.pk
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
+
+    def delete_model(self, request: HttpRequest, obj: Metric) -> None:
+        metrics.delete_metric(metric=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for metric in queryset:
+            metrics.delete_metric(metric=metric, actor=request.user)
+
+    @admin.action(description="Delete the data points of the selected metrics")
+    def reset_data(self, request: HttpRequest, queryset: QuerySet) -> None:
+        deleted = sum(
+            metrics.reset_metric_data(metric=metric, actor=request.user) for metric in queryset
+        )
+        self.message_user(request, f"{deleted} data points deleted.", messages.SUCCESS)

@@ -373,12 +373,14 @@ class Metric(models.Model):
             models.CheckConstraint(
                 condition=models.Q(decimal_places__lte=MAX_DECIMAL_PLACES),
                 name="metric_decimal_places_bounded",
+                violation_error_message=f"Decimal places must be 0 to {MAX_DECIMAL_PLACES}.",
             ),
             models.CheckConstraint(
                 condition=models.Q(y_axis_min__isnull=True)
                 | models.Q(y_axis_max__isnull=True)
                 | models.Q(y_axis_min__lt=models.F("y_axis_max")),
                 name="metric_y_axis_min_below_max",
+                violation_error_message="The y-axis maximum must be above its minimum.",
             ),
         ]
 

@@ -43,6 +43,7 @@ RESPONDER_PERMISSIONS = [
     "maintenance.view_maintenanceupdate",
     "monitors.view_monitor",
     "monitors.check_monitor",
+    "monitors.view_metric",
     "events.view_auditentry",
 ]
 

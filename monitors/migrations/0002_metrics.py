@@ -52,11 +52,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='metric',
-            constraint=models.CheckConstraint(condition=models.Q(('decimal_places__lte', 4)), name='metric_decimal_places_bounded'),
+            constraint=models.CheckConstraint(condition=models.Q(('decimal_places__lte', 4)), name='metric_decimal_places_bounded', violation_error_message='Decimal places must be 0 to 4.'),
         ),
         migrations.AddConstraint(
             model_name='metric',
-            constraint=models.CheckConstraint(condition=models.Q(('y_axis_min__isnull', True), ('y_axis_max__isnull', True), ('y_axis_min__lt', models.F('y_axis_max')), _connector='OR'), name='metric_y_axis_min_below_max'),
+            constraint=models.CheckConstraint(condition=models.Q(('y_axis_min__isnull', True), ('y_axis_max__isnull', True), ('y_axis_min__lt', models.F('y_axis_max')), _connector='OR'), name='metric_y_axis_min_below_max', violation_error_message='The y-axis maximum must be above its minimum.'),
         ),
         migrations.AddConstraint(
             model_name='metricpoint',
