@@ -107,10 +107,30 @@ class Published:
 
 def publish(*, eager: bool = True, blocking: bool = True) -> Published | None:
     """Catch up with the outbox; None when another process on this host is already at it."""
+    if _idle(eager=eager):
+        return Published()
     with store.host_lock("publish", blocking=blocking) as acquired:
         if not acquired:
             return None
         return _publish(eager=eager)
+
+
+def _idle(*, eager: bool) -> bool:
+    """Whether a round would find nothing to do: no event past the last one seen, no gap to
+    look for again, no page due for its refresh. Each web process asks every second, so this
+    is one small query and no lock, where a round builds its query for the events and takes
+    the host's lock (docs/performance.md, footprint). What it reads is written atomically."""
+    state = store.read_state()
+    now = time.time()
+    if (state.seen == 0 and not state.versions) or store.read_hosts() is None:
+        return False
+    if any(now - t < GAP_SECONDS for t in (state.gaps or {}).values()):
+        return False
+    refreshed = state.refreshed or {}
+    if eager and any(now - at >= settings.SNAPSHOT_REFRESH_SECONDS for at in refreshed.values()):
+        return False
+    latest = OutboxEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
+    return bool(latest <= state.seen)
 
 
 def _publish(*, eager: bool) -> Published:
@@ -158,7 +178,7 @@ def _publish(*, eager: bool) -> Published:
 
     if eager:
         wanted = set(dirty) | set(due)
-        pages = list(Page.objects.filter(pk__in=wanted))
+        pages = list(Page.objects.filter(pk__in=wanted)) if wanted else []
         for page in pages:
             # An event may change any eager document; the clock alone, only those that age.
             everything = page.pk in dirty or page.pk not in _refreshed_in_full

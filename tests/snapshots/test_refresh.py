@@ -185,3 +185,25 @@ def test_a_round_builds_the_home_pages_context_once_for_the_page_and_its_fragmen
         alone = documents.document(key).render(page, now)
         assert store.read(page.pk, key).body == alone, key
     assert len(built) == 3
+
+
+def test_a_check_that_finds_nothing_new_is_one_query_and_the_next_event_is_still_seen(
+    page, incident, django_assert_num_queries
+):
+    publisher.publish()
+    with django_assert_num_queries(1):  # the latest event's id; no round, no lock
+        idle = publisher.publish()
+    assert idle is not None and idle.events == 0 and idle.rendered == 0
+
+    incident_services.post_incident_update(
+        incident=incident, status="identified", body="A bad deploy; rolling back.", actor="tests"
+    )
+    result = publisher.publish()
+    assert result is not None and result.events >= 1 and not result.failed
+    assert "A bad deploy" in store.read(page.pk, "/api/v2/summary.json").body.decode()
+
+
+def test_a_check_does_a_round_when_a_refresh_is_due(page, incident, settings):
+    publisher.publish()
+    make_refresh_due(page, settings)
+    assert publisher.publish().rendered == len(AGEING)
