@@ -23,7 +23,7 @@ from components.models import Component, ComponentGroup, ComponentStatus, worst_
 from incidents.models import UNRESOLVED, Incident, IncidentUpdate, Postmortem
 from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
 from pages.models import Page
-from public.status import overall_status
+from public.status import OverallStatus, overall_status
 from snapshots.documents import shared
 
 from .common import page_updated_at, round_updated_at, shortlink, timestamp
@@ -375,11 +375,18 @@ def _round_open(page: Page, now: datetime, statuses: Iterable[str]) -> list[Main
 # Documents ------------------------------------------------------------------------------------
 
 
+def _rollup(page: Page, now: datetime) -> OverallStatus:
+    """The page's overall status, from what the summary looks up (once per round)."""
+    incidents = _round_unresolved(page, now)
+    statuses = _components(page, now).statuses
+    return overall_status(statuses, [i.effective_impact for i in incidents])
+
+
 def summary_document(page: Page, now: datetime) -> JSONDict:
     components = _components(page, now)
     incidents = _round_unresolved(page, now)
     maintenances = _round_open(page, now, OPEN)
-    status = overall_status(components.statuses, [i.effective_impact for i in incidents])
+    status = _rollup(page, now)
     return {
         "page": _page(page, now),
         "components": components.ordered,
@@ -392,14 +399,7 @@ def summary_document(page: Page, now: datetime) -> JSONDict:
 
 
 def status_document(page: Page, now: datetime) -> JSONDict:
-    statuses = Component.objects.filter(page=page).values_list("status", flat=True)
-    impacts = [
-        i.effective_impact
-        for i in Incident.objects.filter(page=page, status__in=UNRESOLVED).only(
-            "impact", "impact_override"
-        )
-    ]
-    return {"page": _page(page, now), "status": overall_status(statuses, impacts).as_json()}
+    return {"page": _page(page, now), "status": _rollup(page, now).as_json()}
 
 
 def components_document(page: Page, now: datetime) -> JSONDict:

@@ -16,7 +16,7 @@ def rendered(page, keys, now):
 
 
 def test_the_documents_of_a_round_are_those_rendered_one_by_one_in_fewer_queries(world, page):
-    keys = documents.eager_keys()
+    keys = documents.eager_keys() + documents.subject_keys("incident", world.outage.pk)
     now = timezone.now()
 
     alone, queries_alone = rendered(page, keys, now)
