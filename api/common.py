@@ -15,6 +15,7 @@ from events.models import EventKind, OutboxEvent
 from incidents.models import Incident, IncidentUpdate
 from maintenance.models import Maintenance, MaintenanceUpdate
 from pages.models import Page
+from snapshots.documents import shared
 from statuspage.timefmt import timestamp as timestamp  # re-exported for the documents
 
 
@@ -58,3 +59,9 @@ def page_updated_at(page: Page) -> datetime:
         Page.objects.filter(pk=page.pk).annotate(latest=latest).values_list("latest", flat=True)
     ).first()
     return value or page.updated_at
+
+
+def round_updated_at(page: Page, now: datetime) -> datetime:
+    """`page_updated_at`, looked up once for all the documents of a publish round (every API
+    document and feed shows it; snapshots.documents.shared)."""
+    return shared("updated_at", page, now, lambda: page_updated_at(page))

@@ -23,9 +23,10 @@ from components.models import Component, ComponentGroup, ComponentStatus, worst_
 from incidents.models import UNRESOLVED, Incident, IncidentUpdate, Postmortem
 from maintenance.models import ACTIVE, OPEN, Maintenance, MaintenanceStatus, MaintenanceUpdate
 from pages.models import Page
-from public.status import overall_status
+from public.status import OverallStatus, overall_status
+from snapshots.documents import shared
 
-from .common import page_updated_at, shortlink, timestamp
+from .common import page_updated_at, round_updated_at, shortlink, timestamp
 
 __all__ = [
     "PageComponents",
@@ -348,16 +349,46 @@ def _open_maintenances(page: Page, statuses: Iterable[str]) -> list[Maintenance]
     )
 
 
+# What several documents show, looked up once per publish round (snapshots.documents.shared)
+# and only read by them.
+
+
+def _page(page: Page, now: datetime) -> JSONDict:
+    return page_json(page, updated_at=round_updated_at(page, now))
+
+
+def _components(page: Page, now: datetime) -> PageComponents:
+    return shared("components", page, now, lambda: page_components(page))
+
+
+def _round_unresolved(page: Page, now: datetime) -> list[Incident]:
+    return shared("unresolved", page, now, lambda: _unresolved(page))
+
+
+def _round_open(page: Page, now: datetime, statuses: Iterable[str]) -> list[Maintenance]:
+    """The open maintenances (one lookup per round) in these statuses, in window order."""
+    wanted = list(statuses)  # of TextChoices, which hash by name: a list compares by value
+    every = shared("open_maintenances", page, now, lambda: _open_maintenances(page, OPEN))
+    return [m for m in every if m.status in wanted]
+
+
 # Documents ------------------------------------------------------------------------------------
 
 
+def _rollup(page: Page, now: datetime) -> OverallStatus:
+    """The page's overall status, from what the summary looks up (once per round)."""
+    incidents = _round_unresolved(page, now)
+    statuses = _components(page, now).statuses
+    return overall_status(statuses, [i.effective_impact for i in incidents])
+
+
 def summary_document(page: Page, now: datetime) -> JSONDict:
-    components = page_components(page)
-    incidents = _unresolved(page)
-    maintenances = _open_maintenances(page, OPEN)
-    status = overall_status(components.statuses, [i.effective_impact for i in incidents])
+    components = _components(page, now)
+    incidents = _round_unresolved(page, now)
+    maintenances = _round_open(page, now, OPEN)
+    status = _rollup(page, now)
     return {
-        "page": page_json(page),
+        "page": _page(page, now),
         "components": components.ordered,
         "incidents": [incident_json(i, page, components=components) for i in incidents],
         "scheduled_maintenances": [
@@ -368,53 +399,46 @@ def summary_document(page: Page, now: datetime) -> JSONDict:
 
 
 def status_document(page: Page, now: datetime) -> JSONDict:
-    statuses = Component.objects.filter(page=page).values_list("status", flat=True)
-    impacts = [
-        i.effective_impact
-        for i in Incident.objects.filter(page=page, status__in=UNRESOLVED).only(
-            "impact", "impact_override"
-        )
-    ]
-    return {"page": page_json(page), "status": overall_status(statuses, impacts).as_json()}
+    return {"page": _page(page, now), "status": _rollup(page, now).as_json()}
 
 
 def components_document(page: Page, now: datetime) -> JSONDict:
-    return {"page": page_json(page), "components": page_components(page).ordered}
+    return {"page": _page(page, now), "components": _components(page, now).ordered}
 
 
 def incidents_document(page: Page, now: datetime) -> JSONDict:
-    return _incident_list(page, _incidents(page)[:LIST_LIMIT])
+    return _incident_list(page, now, _incidents(page)[:LIST_LIMIT])
 
 
 def unresolved_incidents_document(page: Page, now: datetime) -> JSONDict:
-    return _incident_list(page, _unresolved(page))
+    return _incident_list(page, now, _round_unresolved(page, now))
 
 
 def maintenances_document(page: Page, now: datetime) -> JSONDict:
     ordered = _maintenances(page).order_by("-scheduled_for", "-created_at", "-pk")
-    return _maintenance_list(page, ordered[:LIST_LIMIT])
+    return _maintenance_list(page, now, ordered[:LIST_LIMIT])
 
 
 def upcoming_maintenances_document(page: Page, now: datetime) -> JSONDict:
-    return _maintenance_list(page, _open_maintenances(page, [MaintenanceStatus.SCHEDULED]))
+    return _maintenance_list(page, now, _round_open(page, now, [MaintenanceStatus.SCHEDULED]))
 
 
 def active_maintenances_document(page: Page, now: datetime) -> JSONDict:
-    return _maintenance_list(page, _open_maintenances(page, ACTIVE))
+    return _maintenance_list(page, now, _round_open(page, now, ACTIVE))
 
 
-def _incident_list(page: Page, incidents: Iterable[Incident]) -> JSONDict:
-    components = page_components(page)
+def _incident_list(page: Page, now: datetime, incidents: Iterable[Incident]) -> JSONDict:
+    components = _components(page, now)
     return {
-        "page": page_json(page),
+        "page": _page(page, now),
         "incidents": [incident_json(i, page, components=components) for i in incidents],
     }
 
 
-def _maintenance_list(page: Page, maintenances: Iterable[Maintenance]) -> JSONDict:
-    components = page_components(page)
+def _maintenance_list(page: Page, now: datetime, maintenances: Iterable[Maintenance]) -> JSONDict:
+    components = _components(page, now)
     return {
-        "page": page_json(page),
+        "page": _page(page, now),
         "scheduled_maintenances": [
             maintenance_json(m, page, components=components) for m in maintenances
         ],

@@ -23,9 +23,10 @@ from django.http import Http404
 from incidents.models import Incident
 from maintenance.models import Maintenance, MaintenanceStatus
 from pages.models import Page
+from snapshots.documents import shared
 from statuspage.timefmt import iso_utc, rss_time
 
-from .common import page_updated_at, page_url, shortlink
+from .common import page_url, round_updated_at, shortlink
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -221,6 +222,11 @@ def check_feeds_allowed(page: Page) -> None:
         raise Http404("This page does not offer feeds.")
 
 
+def _round_items(page: Page, now: datetime) -> list[Item]:
+    """The feeds' items, looked up once for the Atom and RSS feeds of a publish round."""
+    return shared("feed_items", page, now, lambda: feed_items(page))
+
+
 def render_atom(page: Page, now: datetime) -> bytes:
     check_feeds_allowed(page)
     host = _host(page)
@@ -235,11 +241,11 @@ def render_atom(page: Page, now: datetime) -> bytes:
         attrs={"rel": "self", "type": "application/atom+xml", "href": f"{url}/history.atom"},
     )
     w.leaf(1, "title", f"{page.name} Status - Incident History")
-    w.leaf(1, "updated", iso_utc(page_updated_at(page)))
+    w.leaf(1, "updated", iso_utc(round_updated_at(page, now)))
     w.open(1, "author")
     w.leaf(2, "name", page.name)
     w.close(1, "author")
-    for item in feed_items(page):
+    for item in _round_items(page, now):
         w.open(1, "entry")
         w.leaf(2, "id", f"tag:{host},2005:Incident/{item.number}")
         w.leaf(2, "published", iso_utc(item.published))
@@ -269,8 +275,8 @@ def render_rss(page: Page, now: datetime) -> bytes:
     w.leaf(2, "title", f"{page.name} Status - Incident History")
     w.leaf(2, "link", page_url(page))
     w.leaf(2, "description", "Statuspage")
-    w.leaf(2, "pubDate", rss_time(page_updated_at(page), tz))
-    for item in feed_items(page):
+    w.leaf(2, "pubDate", rss_time(round_updated_at(page, now), tz))
+    for item in _round_items(page, now):
         link = shortlink(page, item.public_id)
         w.open(2, "item")
         w.leaf(3, "title", item.title)

@@ -58,13 +58,14 @@ def _strip(raw: str | None) -> str | None:
     return (raw or "").strip() or None
 
 
-def _api(path: str, render: Render) -> Route:
+def _api(path: str, render: Render, *, early: bool = False) -> Route:
     name = path.removeprefix("api/v2/")
     return Route(
         path,
         name,
         _fixed(render, JSON_TYPE),
         eager=True,
+        early=early,
         view=views.api_view,
         machine=True,
         ages=False,
@@ -99,8 +100,9 @@ def _adjusted(
 
 
 ROUTES = [
-    _api("api/v2/summary.json", render_summary),
-    _api("api/v2/status.json", render_status),
+    # What status widgets and monitors poll goes early in a publish round, with the feeds.
+    _api("api/v2/summary.json", render_summary, early=True),
+    _api("api/v2/status.json", render_status, early=True),
     _api("api/v2/components.json", render_components),
     _api("api/v2/incidents.json", render_incidents),
     _api("api/v2/incidents/unresolved.json", render_unresolved_incidents),
@@ -112,6 +114,7 @@ ROUTES = [
         "history_atom",
         _fixed(render_atom, ATOM_TYPE),
         eager=True,
+        early=True,
         machine=True,
         ages=False,
     ),
@@ -120,6 +123,7 @@ ROUTES = [
         "history_rss",
         _fixed(render_rss, RSS_TYPE),
         eager=True,
+        early=True,
         machine=True,
         ages=False,
     ),

@@ -57,7 +57,14 @@ def render_brand_css(page: Page, now: datetime) -> bytes:
 
 def render_incident(incident_id: str, template: str) -> Render:
     def render(page: Page, now: datetime) -> bytes:
-        return _html(template, rendering.incident_context(page, incident_id, now))
+        # The incident's page and its fragment, rendered one after the other, share it too.
+        context = shared(
+            f"incident {incident_id}",
+            page,
+            now,
+            lambda: rendering.incident_context(page, incident_id, now),
+        )
+        return _html(template, context)
 
     return render
 
@@ -119,12 +126,13 @@ def history(page: str | None) -> Document | None:
 # Every page here but brand.css ages: "ongoing for", "last updated", the uptime bars and the
 # days of the home page, the months of the history, the charts of the checks' results.
 ROUTES = [
-    Route("", "home", lambda: Document(render_home, HTML), eager=True),
+    Route("", "home", lambda: Document(render_home, HTML), eager=True, early=True),
     Route(
         "fragments/home",
         "home_fragment",
         lambda: Document(render_home_fragment, HTML, fragment=True),
         eager=True,
+        early=True,
         machine=True,
     ),
     # Shortlinks of maintenance use this form too: the view redirects them.

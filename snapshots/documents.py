@@ -73,6 +73,10 @@ class Route:
     variant: Callable[[str | None], str | None] = _plain
     # Rendered again by every event of its page; fixed paths only.
     eager: bool = False
+    # Rendered at the head of a publish round, before the pages an event is about and the other
+    # eager documents: what people and programs poll for news (the home page and its fragment,
+    # the summary and status, the feeds). An update committed during a round waits for it.
+    early: bool = False
     # Rendered again by every event about one incident or maintenance ("incident", ...).
     subject: str | None = None
     # Whether the document changes with the clock alone, and so is rendered again once it is
@@ -161,8 +165,14 @@ def document(key: str) -> Document | None:
 
 
 def eager_keys() -> list[str]:
-    """The documents every event of a page may change, in the order readers look at them."""
-    return [route.path_for() for route in _routes if route.eager]
+    """The documents every event of a page may change, the `early` ones first."""
+    eager = [route for route in _routes if route.eager]
+    return [route.path_for() for route in sorted(eager, key=lambda route: not route.early)]
+
+
+def early_keys() -> list[str]:
+    """The eager documents a publish round renders first, in the order readers look at them."""
+    return [route.path_for() for route in _routes if route.eager and route.early]
 
 
 def ageing_keys() -> list[str]:

@@ -5,7 +5,9 @@ re-renders the documents those events can change (the page documents, the API an
 the incident or maintenance page the event is about), re-renders the time-relative documents
 (those that `ages`, snapshots/documents.py) once they are `SNAPSHOT_REFRESH_SECONDS` old, and
 marks the events published. It holds a lock shared by the processes of the host, so one of them
-renders at a time; running it twice changes nothing.
+renders at a time; running it twice changes nothing. A round renders first what readers poll (the
+`early` documents), then the pages its events are about, then the rest, which it leaves to a
+round started at once if a newer event of the page has come meanwhile (DEFER_SECONDS).
 
 It runs from three places, none of which needs the broker:
 
@@ -46,6 +48,14 @@ logger = logging.getLogger(__name__)
 
 GAP_SECONDS = 120
 EVENT_BATCH = 5000
+
+# A round that finds a newer event of the page it renders, once it has rendered what readers poll
+# and what its events are about, leaves the page's other documents to the next round, which
+# renders them all again anyway: on a busy machine an update then waits for the head of a round,
+# not for the whole of the one before. Never for longer than this, so that under a steady stream
+# of writes the other documents still follow within seconds.
+DEFER_SECONDS = 5.0
+_deferring_since: dict[str, float] = {}
 
 # The pages this process has refreshed in full. The documents that do not age are kept across
 # restarts and rendered again only by events: so that what a new release renders differently
@@ -103,14 +113,42 @@ class Published:
     events: int = 0
     rendered: int = 0
     failed: list[str] = field(default_factory=list)
+    # Stopped for a newer event of a page, leaving the state for the next round to carry on.
+    deferred: bool = False
 
 
 def publish(*, eager: bool = True, blocking: bool = True) -> Published | None:
     """Catch up with the outbox; None when another process on this host is already at it."""
+    if _idle(eager=eager):
+        return Published()
     with store.host_lock("publish", blocking=blocking) as acquired:
         if not acquired:
             return None
-        return _publish(eager=eager)
+        result = _publish(eager=eager)
+        while result.deferred:  # carry on at once with the newer events
+            more = _publish(eager=eager)  # which reads the same events again, and the newer
+            more.rendered += result.rendered
+            more.failed[:0] = result.failed
+            result = more
+        return result
+
+
+def _idle(*, eager: bool) -> bool:
+    """Whether a round would find nothing to do: no event past the last one seen, no gap to
+    look for again, no page due for its refresh. Each web process asks every second, so this
+    is one small query and no lock, where a round builds its query for the events and takes
+    the host's lock (docs/performance.md, footprint). What it reads is written atomically."""
+    state = store.read_state()
+    now = time.time()
+    if (state.seen == 0 and not state.versions) or store.read_hosts() is None:
+        return False
+    if any(now - t < GAP_SECONDS for t in (state.gaps or {}).values()):
+        return False
+    refreshed = state.refreshed or {}
+    if eager and any(now - at >= settings.SNAPSHOT_REFRESH_SECONDS for at in refreshed.values()):
+        return False
+    latest = OutboxEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
+    return bool(latest <= state.seen)
 
 
 def _publish(*, eager: bool) -> Published:
@@ -122,8 +160,9 @@ def _publish(*, eager: bool) -> Published:
     dirty: dict[str, set[str]] = defaultdict(set)
     result = Published()
     hosts_changed = store.read_hosts() is None
+    new_store = state.seen == 0 and not versions
 
-    if state.seen == 0 and not versions:
+    if new_store:
         # A new store: everything on every page may have changed.
         latest = OutboxEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
         seen = latest
@@ -158,12 +197,23 @@ def _publish(*, eager: bool) -> Published:
 
     if eager:
         wanted = set(dirty) | set(due)
-        pages = list(Page.objects.filter(pk__in=wanted))
+        pages = list(Page.objects.filter(pk__in=wanted)) if wanted else []
         for page in pages:
             # An event may change any eager document; the clock alone, only those that age.
             everything = page.pk in dirty or page.pk not in _refreshed_in_full
             subjects = dirty.get(page.pk, set())
-            if _render_page(page, versions.get(page.pk, 0), subjects, result, everything):
+            # Only a round for events stops for a newer one (a refresh has few documents), and
+            # not the first round of a store, which reads no events and must record that it ran.
+            newer_than = seen if page.pk in dirty and not new_store else None
+            rendered = _render_page(
+                page, versions.get(page.pk, 0), subjects, result, everything, newer_than
+            )
+            if rendered is None:
+                # The state and the outbox are left as they were: the next round reads these
+                # events again with the newer ones, and renders every document they change.
+                result.deferred = True
+                return result
+            if rendered:
                 refreshed[page.pk] = now
                 if everything:
                     _refreshed_in_full.add(page.pk)
@@ -188,16 +238,28 @@ def _publish(*, eager: bool) -> Published:
 
 
 def _render_page(
-    page: Page, version: int, subjects: set[str], result: Published, everything: bool
-) -> bool:
+    page: Page,
+    version: int,
+    subjects: set[str],
+    result: Published,
+    everything: bool,
+    newer_than: int | None,
+) -> bool | None:
+    """Whether every document rendered; None if it stopped for an event after `newer_than`."""
     ok = True
     eager = documents.eager_keys() if everything else documents.ageing_keys()
+    early = [key for key in documents.early_keys() if key in eager]
+    later = [key for key in eager if key not in early]
+    head = [*early, *sorted(subjects)]
     # One "now" for the round, so that documents built alike (the home page and its fragment)
     # compute what they share once.
     now = timezone.now()
     with documents.sharing():
-        # What readers look at first goes first: the home page, then what the event is about.
-        for key in [*eager[:2], *sorted(subjects), *eager[2:]]:
+        # What readers poll goes first (the home page, the summary, the feeds: a round on a busy
+        # machine takes a second or more), then what the event is about, then the rest.
+        for n, key in enumerate([*head, *later]):
+            if n >= len(head) and newer_than is not None and _defer(page, newer_than):
+                return None
             try:
                 render(page, key, version=version, now=now)
                 result.rendered += 1
@@ -207,7 +269,19 @@ def _render_page(
                 logger.exception("could not render %s for page %s", key, page.pk)
                 result.failed.append(key)
                 ok = False
+    _deferring_since.pop(page.pk, None)
     return ok
+
+
+def _defer(page: Page, seen: int) -> bool:
+    """Whether to leave the rest of the page's documents to the next round (DEFER_SECONDS)."""
+    since = _deferring_since.get(page.pk)
+    if since is not None and time.monotonic() - since >= DEFER_SECONDS:
+        return False
+    if not OutboxEvent.objects.filter(page_id=page.pk, id__gt=seen).exists():
+        return False
+    _deferring_since.setdefault(page.pk, time.monotonic())
+    return True
 
 
 # Background work in web and worker processes ------------------------------------------------

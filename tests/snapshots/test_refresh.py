@@ -163,3 +163,140 @@ def test_a_round_builds_the_home_pages_context_once_for_the_page_and_its_fragmen
         alone = documents.document(key).render(page, now)
         assert store.read(page.pk, key).body == alone, key
     assert len(built) == 3
+
+
+def test_a_check_that_finds_nothing_new_is_one_query_and_the_next_event_is_still_seen(
+    page, incident, django_assert_num_queries
+):
+    publisher.publish()
+    with django_assert_num_queries(1):  # the latest event's id; no round, no lock
+        idle = publisher.publish()
+    assert idle is not None and idle.events == 0 and idle.rendered == 0
+
+    incident_services.post_incident_update(
+        incident=incident, status="identified", body="A bad deploy; rolling back.", actor="tests"
+    )
+    result = publisher.publish()
+    assert result is not None and result.events >= 1 and not result.failed
+    assert "A bad deploy" in store.read(page.pk, "/api/v2/summary.json").body.decode()
+
+
+def test_a_check_does_a_round_when_a_refresh_is_due(page, incident, settings):
+    publisher.publish()
+    make_refresh_due(page, settings)
+    assert publisher.publish().rendered == len(AGEING)
+
+
+def test_a_round_renders_what_readers_poll_first_then_the_events_subject(
+    page, incident, monkeypatch
+):
+    publisher.publish()
+    order = []
+    render = publisher.render
+
+    def recording(page, key, **kwargs):
+        order.append(key)
+        return render(page, key, **kwargs)
+
+    monkeypatch.setattr(publisher, "render", recording)
+    incident_services.post_incident_update(
+        incident=incident, status="identified", body="Rolling back.", actor="tests"
+    )
+    publisher.publish()
+
+    early = ["/", "/fragments/home", "/api/v2/summary.json", "/api/v2/status.json"]
+    early += ["/history.atom", "/history.rss"]
+    subject = [f"/incidents/{incident.pk}", f"/incidents/{incident.pk}/fragment"]
+    assert documents.early_keys() == early
+    assert order[: len(early) + 2] == early + subject
+    assert sorted(order[len(early) + 2 :]) == sorted(set(AGEING + NOT_AGEING) - set(early))
+
+
+def test_a_round_that_meets_a_newer_event_leaves_the_rest_to_a_round_started_at_once(
+    page, incident, monkeypatch
+):
+    publisher.publish()
+    order = []
+    render = publisher.render
+    subject = [f"/incidents/{incident.pk}", f"/incidents/{incident.pk}/fragment"]
+
+    def recording(page, key, **kwargs):
+        order.append(key)
+        snapshot = render(page, key, **kwargs)
+        if order == [*documents.early_keys(), *subject]:  # an operator posts again meanwhile
+            incident_services.post_incident_update(
+                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
+            )
+        return snapshot
+
+    monkeypatch.setattr(publisher, "render", recording)
+    incident_services.post_incident_update(
+        incident=incident, status="identified", body="Rolling back.", actor="tests"
+    )
+    result = publisher.publish()
+
+    head = [*documents.early_keys(), *subject]
+    assert order[: 2 * len(head)] == head + head  # the head again, then the rest, once
+    assert sorted(order[2 * len(head) :]) == sorted(set(AGEING + NOT_AGEING) - set(head))
+    assert result is not None and not result.failed
+    for key in ["/api/v2/incidents.json", "/history", "/", *subject]:
+        assert "A fix is out" in store.read(page.pk, key).body.decode(), key
+    assert "Monitoring" in store.read(page.pk, "/embed").body.decode()
+    assert store.read_state().version(page.pk) == page.events.order_by("-id").first().pk
+    assert publisher.publish().rendered == 0
+
+
+def test_a_page_whose_documents_were_left_for_long_enough_renders_them_all_in_one_round(
+    page, incident, monkeypatch
+):
+    publisher.publish()
+    monkeypatch.setitem(publisher._deferring_since, page.pk, time.monotonic() - 3600)
+    order = []
+    render = publisher.render
+
+    def recording(page, key, **kwargs):
+        order.append(key)
+        snapshot = render(page, key, **kwargs)
+        if key == f"/incidents/{incident.pk}/fragment" and order.count(key) == 1:
+            incident_services.post_incident_update(
+                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
+            )
+        return snapshot
+
+    monkeypatch.setattr(publisher, "render", recording)
+    incident_services.post_incident_update(
+        incident=incident, status="identified", body="Rolling back.", actor="tests"
+    )
+    publisher.publish()
+
+    # The round went to its end; the newer event is the next round's.
+    assert len(order) == len(AGEING + NOT_AGEING) + 2
+    assert sorted(order) == sorted(
+        AGEING + NOT_AGEING + [f"/incidents/{incident.pk}", f"/incidents/{incident.pk}/fragment"]
+    )
+    assert publisher._deferring_since.get(page.pk) is None
+    assert publisher.publish().events == 1
+
+
+def test_the_first_round_of_a_new_store_goes_to_its_end_whatever_comes_meanwhile(
+    page, incident, monkeypatch
+):
+    done = []
+    render = publisher.render
+
+    def recording(page, key, **kwargs):
+        snapshot = render(page, key, **kwargs)
+        done.append(key)
+        if len(done) == 1:
+            incident_services.post_incident_update(
+                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
+            )
+        return snapshot
+
+    monkeypatch.setattr(publisher, "render", recording)
+    result = publisher.publish()
+
+    assert result is not None and not result.failed
+    assert sorted(done) == sorted(AGEING + NOT_AGEING)
+    assert store.read_state().seen > 0
+    assert publisher.publish().events == 1  # the update, in a round of its own
