@@ -401,8 +401,9 @@ def test_the_roles_hold_the_monitor_permissions(db):
 
     responders = codenames("Incident responders")
     admins = codenames("Page admins")
-    assert responders == {"view_monitor", "check_monitor"}
+    assert responders == {"view_monitor", "check_monitor", "view_metric"}
     assert {"add_monitor", "change_monitor", "delete_monitor", "check_monitor"} <= admins
+    assert {"add_metric", "change_metric", "delete_metric"} <= admins
 
 
 def test_the_list_takes_as_many_queries_for_many_monitors_as_for_one(
