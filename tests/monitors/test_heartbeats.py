@@ -108,6 +108,7 @@ def test_a_heartbeat_within_its_deadline_is_not_judged_early(client, api):
     assert MonitorResult.objects.filter(monitor=monitor).count() == 1
     monitor.refresh_from_db()
     schedule = MonitorSchedule.objects.get(monitor=monitor)
+    assert monitor.last_ping_at is not None
     assert schedule.next_due_at == monitor.last_ping_at + timedelta(seconds=90)
 
 

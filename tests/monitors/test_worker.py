@@ -1,8 +1,10 @@
 """Real Celery workers and beat on their own Redis and the test database: checks are planned,
 claimed, run, recorded and decided, never twice at once, and a dead worker's check runs again."""
 
+import subprocess
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -28,7 +30,7 @@ def workers(transactional_db, tmp_path):
     redis = Redis(folder=tmp_path / "redis")
     redis.start()
     db = connection.settings_dict
-    started = []
+    started: list[subprocess.Popen[bytes]] = []
 
     def start(*extra: str, region: str = "", beat: bool = False):
         name = f"w{len(started)}-{uuid.uuid4().hex[:6]}"
@@ -63,7 +65,12 @@ def test_workers_and_beat_check_decide_and_never_run_a_check_twice_at_once(servi
     website = personas.component(page, "Website")
     # Slow answers and a one-second interval: a check run twice at once would show.
     service.delay = 0.3
-    fields = {"interval_seconds": 1, "down_after": 2, "down_window": 2, "up_after": 2}
+    fields: dict[str, Any] = {
+        "interval_seconds": 1,
+        "down_after": 2,
+        "down_window": 2,
+        "up_after": 2,
+    }
     watched = http_monitor(api, service.url_for("api"), **fields)
     others = [
         http_monitor(website, service.url_for(f"site-{n}"), name=f"site {n}", **fields)
