@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from components.models import Component, ComponentStatus, StatusCause, worst_status
@@ -184,8 +185,15 @@ def _act(
     monitor: Monitor, component: Component, old: str, new: str, now: datetime
 ) -> MonitorTransition:
     actor = actor_of(monitor)
-    others = list(Monitor.objects.filter(component=component).exclude(pk=monitor.pk))
+    # The other monitors that matter: those holding the component or wanting a status; one
+    # that is up and holds nothing changes nothing, however many of those there are.
+    others = list(
+        Monitor.objects.filter(component=component)
+        .exclude(pk=monitor.pk)
+        .filter(Q(applied_status__gt="") | Q(state__in=[MonitorState.DOWN, MonitorState.DEGRADED]))
+    )
     everyone = [monitor, *others]
+    holds_before = {m.pk: (m.applied_status, m.previous_status) for m in others}
     holders = [m for m in everyone if m.applied_status]
     held = any(m.applied_status == component.status for m in holders)
     wants = [w for w in (wanted_status(m) for m in everyone) if w]
@@ -252,9 +260,14 @@ def _act(
         set_component_statuses(
             page=component.page, statuses=statuses, actor=actor, cause=StatusCause.AUTOMATION
         )
-    fields = ["state", "state_since", "applied_status", "previous_status", "incident"]
-    for m in everyone:
-        m.save(update_fields=fields if m is monitor else fields[2:4])
+    monitor.save(
+        update_fields=["state", "state_since", "applied_status", "previous_status", "incident"]
+    )
+    for m in others:
+        # Only the holds that changed: a component may have many monitors, each row written
+        # is a lock held until this commits.
+        if (m.applied_status, m.previous_status) != holds_before[m.pk]:
+            m.save(update_fields=["applied_status", "previous_status"])
     component.refresh_from_db(fields=["status"])
     return MonitorTransition.objects.create(
         monitor=monitor,

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from components.models import Component
+
 from .decisions import decide
 from .models import Monitor, MonitorKind, MonitorResult, Verdict
 from .scheduling import schedule_heartbeat
@@ -63,11 +65,13 @@ def ping(*, token: str, failed: bool = False) -> Ping:
     with transaction.atomic():
         monitor = (
             Monitor.objects.filter(heartbeat_token=token, kind=MonitorKind.HEARTBEAT)
-            .only("pk", "enabled", "interval_seconds", "grace_seconds")
+            .only("pk", "component_id", "enabled", "interval_seconds", "grace_seconds")
             .first()
         )
         if monitor is None:
             return Ping.UNKNOWN
+        # The component's row first, as every decision about it locks it before the monitor's.
+        Component.objects.select_for_update().filter(pk=monitor.component_id).first()
         window = now - timedelta(seconds=PING_MIN_SECONDS)
         taken = (
             Monitor.objects.filter(pk=monitor.pk)
