@@ -1,19 +1,22 @@
 """When checks run, and who runs them: planning, claiming with leases, recording.
 
-Beat runs `plan` every MONITOR_PLAN_SECONDS. It counts, per region, the schedules that are due
-and not held, and publishes enough `run_due` tasks (one per MONITOR_BATCH_SIZE, to the
-region's queue) for the workers to take them. A worker's `run_due` claims a batch with a lease
+Beat runs `plan` every MONITOR_PLAN_SECONDS (10 s). It reads, per region, the schedules that
+fall due before the next plan, and publishes enough `run_due` tasks (one per
+MONITOR_BATCH_SIZE, to the region's queue) for the moments they fall due, as Celery etas the
+worker holds until then. A worker's `run_due` claims a batch with a lease
 (`claim_due`), runs it with `probes.run_all` on one event loop, records the outcomes (`record`)
 and lets `decisions` judge them. Nothing here relies on the broker for correctness: a lost
-task is planned again a tick later, and a claim is a conditional UPDATE on the lease, so that
+task is planned again at the next plan (a worker plans a check whose interval is shorter than
+beat's period again itself), and a claim is a conditional UPDATE on the lease, so that
 however many beats and workers run, one schedule is checked by one worker at a time. A worker
 that dies leaves its lease behind; once it runs out the schedule is due again and claimed anew.
 
 Why beat planning and short tasks rather than a long-running claim loop in a worker: each task
 is a batch that ends, so no pool slot is pinned for good (fan-out and senders share the pool),
-a SIGTERM stops a worker within one batch, and scaling out is starting more workers. The cost
-is lateness of up to one tick plus a broker hop, well under the 2 s we allow at the default
-tick of 1 s (docs/performance.md, "Monitors").
+a SIGTERM stops a worker within one batch, and scaling out is starting more workers. Beat
+wakes every 10 s rather than every second (a task a second cost 6% of a CPU on an idle
+installation), and a check starts at most one step (0.5 s) late plus the worker's hop
+(docs/performance.md, "Monitors").
 
 Due times advance from the due time, not from when the check ended, so a schedule keeps its
 phase; after downtime the slots missed are skipped (one check now, then on its phase again)
@@ -23,6 +26,7 @@ rather than run in a burst.
 import math
 import secrets
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Field, Model, Q
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from events.services import Actor, record_audit
@@ -46,9 +50,13 @@ LEASE_MARGIN_SECONDS = 30
 DEFAULT_QUEUE = "celery"
 # A run_due task stays with its worker at most this long, claiming batch after batch.
 RUN_BUDGET_SECONDS = 20.0
-# Tasks planned but not taken within this long are dropped; the next tick plans again.
+# Tasks not taken within this long of when they were for are dropped; the next plan plans again.
 RUN_EXPIRES_SECONDS = 10.0
-# At most this many run_due tasks per region and tick.
+# Checks planned for one moment are rounded up to a step of this many seconds.
+PLAN_STEP_SECONDS = 0.5
+# How far past the next plan one plan reaches, so that a late beat tick leaves no gap.
+PLAN_OVERLAP_SECONDS = 2.0
+# At most this many run_due tasks per region and step.
 MAX_RUNS_PER_TICK = 16
 
 
@@ -76,15 +84,33 @@ def claimable(now: datetime) -> Any:
 
 
 def plan(*, now: datetime | None = None) -> dict[str, int]:
-    """Publish run_due tasks for the schedules that are due, by region; the counts planned."""
+    """Publish run_due tasks for the schedules due before the next plan, by region; the counts.
+
+    Each task is published for when its checks fall due (Celery's eta, held by the worker), in
+    steps of PLAN_STEP_SECONDS, so a check starts at most a step late while beat wakes only
+    every MONITOR_PLAN_SECONDS. The window reaches PLAN_OVERLAP_SECONDS past the next plan, so
+    a late tick leaves no gap: a check planned twice finds its schedule claimed the second
+    time. Schedules already due (a worker died holding them, the workers were down) are
+    planned for now."""
     now = now or timezone.now()
-    counts = dict(
-        claimable(now).values_list("region").annotate(n=Count("id")).values_list("region", "n")
+    horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS + PLAN_OVERLAP_SECONDS)
+    soon = MonitorSchedule.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        next_due_at__lt=horizon,
+        monitor__enabled=True,
     )
-    for region, count in counts.items():
+    step = timedelta(seconds=PLAN_STEP_SECONDS)
+    buckets: Counter[tuple[str, int]] = Counter()
+    for region, due in soon.values_list("region", "next_due_at"):
+        buckets[region, max(0, math.ceil((due - now) / step))] += 1
+    counts: Counter[str] = Counter()
+    for (region, steps), count in sorted(buckets.items()):
+        counts[region] += count
+        eta = now + step * steps if steps else None
+        expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
         for _ in range(min(MAX_RUNS_PER_TICK, math.ceil(count / settings.MONITOR_BATCH_SIZE))):
-            broker.publish("monitors.tasks.run_due", region)
-    return counts
+            broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+    return dict(counts)
 
 
 @dataclass(frozen=True)
@@ -255,7 +281,21 @@ def run_batch(*, region: str, limit: int | None = None) -> int:
         outcome = by_claim[claim.schedule.pk]
         if outcome is not None and needs_decision(claim, outcome):
             decide(monitor_id=claim.monitor.pk)
+    plan_again(region, [c.schedule.next_due_at for c in claims])
     return len(claims)
+
+
+def plan_again(region: str, due_times: Sequence[datetime]) -> None:
+    """Checks that fall due again before beat's next plan (an interval shorter than
+    MONITOR_PLAN_SECONDS) are planned by the worker that ran them, for when they fall due."""
+    now = timezone.now()
+    step = timedelta(seconds=PLAN_STEP_SECONDS)
+    horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS)
+    steps = {max(1, math.ceil((due - now) / step)) for due in due_times if due < horizon}
+    for n in sorted(steps):
+        eta = now + step * n
+        expires = eta + timedelta(seconds=RUN_EXPIRES_SECONDS)
+        broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
 
 
 def run_due(*, region: str, budget: float = RUN_BUDGET_SECONDS) -> int:

@@ -106,7 +106,8 @@ def test_workers_and_beat_check_decide_and_never_run_a_check_twice_at_once(servi
 def test_a_check_held_by_a_dead_worker_runs_again_once_its_lease_runs_out(service, workers):
     page = personas.example_page()
     api = personas.component(page, "API")
-    held = http_monitor(api, service.url_for("held"), interval_seconds=1)
+    # A long timeout, so that the lease (timeout + 30 s) outlasts a slow start of the worker.
+    held = http_monitor(api, service.url_for("held"), interval_seconds=1, timeout_seconds=90)
     busy = http_monitor(api, service.url_for("busy"), interval_seconds=1, name="busy")
     # A worker claimed it and died before recording anything.
     claims = scheduling.claim_due(region="", limit=1)
