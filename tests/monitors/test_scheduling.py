@@ -169,3 +169,35 @@ def test_a_check_held_by_a_worker_is_not_made_due_again(service, api):
     scheduling.claim_due(region="", limit=1)
     scheduling.request_check(monitor=monitor, actor="alice")
     assert scheduling.run_batch(region="") == 0
+
+
+def test_checks_falling_due_before_the_next_plan_are_published_for_when_they_fall_due(
+    service, api, website, monkeypatch
+):
+    soon = http_monitor(api, service.url_for("soon"), due_in=4.2)
+    http_monitor(website, service.url_for("later"), due_in=30)  # the next plan's
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
+
+    assert scheduling.plan() == {"": 1}
+
+    [(args, options)] = published
+    assert args == ("monitors.tasks.run_due", "")
+    due = MonitorSchedule.objects.get(monitor=soon).next_due_at
+    assert timedelta(0) <= options["eta"] - due < timedelta(seconds=0.5)
+    assert options["expires"] > options["eta"]
+
+
+def test_a_worker_plans_again_a_check_whose_interval_is_shorter_than_beats(
+    service, api, monkeypatch
+):
+    monitor = http_monitor(api, service.url_for("api"), interval_seconds=2)
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
+
+    assert scheduling.run_batch(region="") == 1
+
+    [(args, options)] = published
+    assert args == ("monitors.tasks.run_due", "")
+    due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
+    assert timedelta(0) <= options["eta"] - due < timedelta(seconds=0.5)
