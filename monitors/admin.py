@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
@@ -59,11 +59,7 @@ def latency_text(value: float | None) -> str:
 
 def ping_url(monitor: Monitor) -> str:
     """The address a heartbeat's job calls, on the page's own public address."""
-    token = monitor.heartbeat_token or ""
-    try:
-        where = reverse("monitors:ping", args=[token])
-    except NoReverseMatch:
-        where = f"/ping/{token}"
+    where = reverse("heartbeat", args=[monitor.heartbeat_token or "-"])
     base = (monitor.page.url or settings.SITE_URL).rstrip("/")
     return base + where
 

@@ -24,11 +24,13 @@ from events.services import Actor, actor_fields, delete_audited, record_audit, s
 
 from .models import (
     Monitor,
+    MonitorKind,
     MonitorSchedule,
     MonitorState,
     MonitorTransition,
     TransitionAction,
 )
+from .scheduling import heartbeat_deadline
 from .validation import validate_monitor
 
 # What an operator sets; the audit entry shows these before and after. The heartbeat's token
@@ -179,8 +181,10 @@ def _sync_schedules(
     if gone:
         MonitorSchedule.objects.filter(pk__in=gone).delete()
     missing = [region for region in wanted if region not in schedules]
+    # A check is due at once; a heartbeat at its deadline, a period and its grace from now.
+    first = heartbeat_deadline(monitor) if monitor.kind == MonitorKind.HEARTBEAT else now
     MonitorSchedule.objects.bulk_create(
-        MonitorSchedule(monitor=monitor, region=region, next_due_at=now) for region in missing
+        MonitorSchedule(monitor=monitor, region=region, next_due_at=first) for region in missing
     )
     if stored is None:
         return

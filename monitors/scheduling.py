@@ -1,18 +1,341 @@
-"""When checks are due.
+"""When checks run, and who runs them: planning, claiming with leases, recording.
 
-`request_check` is what the admin's "Check now" button calls: every region's schedule of the
-monitor becomes due at once, and the next planning round hands it to a worker.
+Beat runs `plan` every MONITOR_PLAN_SECONDS (10 s). It reads, per region, the schedules that
+fall due before the next plan, and publishes enough `run_due` tasks (one per
+MONITOR_BATCH_SIZE, to the region's queue) for the moments they fall due, as Celery etas the
+worker holds until then. A worker's `run_due` claims a batch with a lease
+(`claim_due`), runs it with `probes.run_all` on one event loop, records the outcomes (`record`)
+and lets `decisions` judge them. Nothing here relies on the broker for correctness: a lost
+task is planned again at the next plan (a worker plans a check whose interval is shorter than
+beat's period again itself), and a claim is a conditional UPDATE on the lease, so that
+however many beats and workers run, one schedule is checked by one worker at a time. A worker
+that dies leaves its lease behind; once it runs out the schedule is due again and claimed anew.
+
+Why beat planning and short tasks rather than a long-running claim loop in a worker: each task
+is a batch that ends, so no pool slot is pinned for good (fan-out and senders share the pool),
+a SIGTERM stops a worker within one batch, and scaling out is starting more workers. Beat
+wakes every 10 s rather than every second (a task a second cost 6% of a CPU on an idle
+installation), and a check starts at most one step (0.5 s) late plus the worker's hop
+(docs/performance.md, "Monitors").
+
+Due times advance from the due time, not from when the check ended, so a schedule keeps its
+phase; after downtime the slots missed are skipped (one check now, then on its phase again)
+rather than run in a burst.
 """
 
-from django.db import transaction
+import math
+import secrets
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
-from events.services import Actor
+from events.services import Actor, record_audit
+from statuspage import broker
 
-from .models import Monitor, MonitorSchedule
+from .models import Monitor, MonitorKind, MonitorResult, MonitorSchedule
+from .probes import ERROR_LENGTH, Outcome, Target, run_all
+
+# Added to the longest timeout of a batch: recording and deciding happen within the lease too.
+LEASE_MARGIN_SECONDS = 30
+# Celery's own default queue (task_default_queue), which Beacon does not rename.
+DEFAULT_QUEUE = "celery"
+# A run_due task stays with its worker at most this long, claiming batch after batch.
+RUN_BUDGET_SECONDS = 20.0
+# Tasks not taken within this long of when they were for are dropped; the next plan plans again.
+RUN_EXPIRES_SECONDS = 10.0
+# Checks planned for one moment are rounded up to a step of this many seconds.
+PLAN_STEP_SECONDS = 0.5
+# How far past the next plan one plan reaches, so that a late beat tick leaves no gap.
+PLAN_OVERLAP_SECONDS = 2.0
+# At most this many run_due tasks per region and step.
+MAX_RUNS_PER_TICK = 16
+
+
+def queue_for(region: str) -> str:
+    """Checks without a region go to Celery's default queue, which every Beacon worker takes;
+    a region's go to `monitors.<region>`, taken by the workers started for it."""
+    return f"monitors.{region}" if region else DEFAULT_QUEUE
+
+
+def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> Any:
+    """Celery router (CELERY_TASK_ROUTES): `run_due(region)` goes to its region's queue."""
+    if name == "monitors.tasks.run_due":
+        region = (args[0] if args else (kwargs or {}).get("region")) or ""
+        return {"queue": queue_for(str(region))}
+    return None
+
+
+def claimable(now: datetime) -> Any:
+    """Schedules due and not held by a live lease, of enabled monitors."""
+    return MonitorSchedule.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        next_due_at__lte=now,
+        monitor__enabled=True,
+    )
+
+
+def plan(*, now: datetime | None = None) -> dict[str, int]:
+    """Publish run_due tasks for the schedules due before the next plan, by region; the counts.
+
+    Each task is published for when its checks fall due (Celery's eta, held by the worker), in
+    steps of PLAN_STEP_SECONDS, so a check starts at most a step late while beat wakes only
+    every MONITOR_PLAN_SECONDS. The window reaches PLAN_OVERLAP_SECONDS past the next plan, so
+    a late tick leaves no gap: a check planned twice finds its schedule claimed the second
+    time. Schedules already due (a worker died holding them, the workers were down) are
+    planned for now."""
+    now = now or timezone.now()
+    horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS + PLAN_OVERLAP_SECONDS)
+    soon = MonitorSchedule.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        next_due_at__lt=horizon,
+        monitor__enabled=True,
+    )
+    step = timedelta(seconds=PLAN_STEP_SECONDS)
+    buckets: Counter[tuple[str, int]] = Counter()
+    for region, due in soon.values_list("region", "next_due_at"):
+        buckets[region, max(0, math.ceil((due - now) / step))] += 1
+    counts: Counter[str] = Counter()
+    for (region, steps), count in sorted(buckets.items()):
+        counts[region] += count
+        eta = now + step * steps if steps else None
+        expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
+        for _ in range(min(MAX_RUNS_PER_TICK, math.ceil(count / settings.MONITOR_BATCH_SIZE))):
+            broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+    return dict(counts)
+
+
+@dataclass(frozen=True)
+class Claim:
+    schedule: MonitorSchedule
+    token: str
+
+    @property
+    def monitor(self) -> Monitor:
+        return self.schedule.monitor
+
+
+def claim_due(*, region: str, limit: int, now: datetime | None = None) -> list[Claim]:
+    """Take up to `limit` due schedules of `region` on a lease; the soonest due first.
+
+    PostgreSQL skips rows another claimer has locked (SKIP LOCKED); everywhere, the UPDATE
+    repeats the condition (still due, lease free), so that of two claimers racing for a row
+    one updates it and the other updates nothing: on PostgreSQL the second UPDATE re-reads the
+    row once the first commits, and SQLite takes one writer at a time.
+    """
+    now = now or timezone.now()
+    token = secrets.token_hex(16)
+    with transaction.atomic():
+        due = claimable(now).filter(region=region).order_by("next_due_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        longest = max(
+            Monitor.objects.filter(schedules__in=ids).values_list("timeout_seconds", flat=True)
+        )
+        lease = now + timedelta(seconds=float(longest) + LEASE_MARGIN_SECONDS)
+        claimable(now).filter(pk__in=ids).update(lease_until=lease, lease_token=token)
+    held = MonitorSchedule.objects.filter(lease_token=token).select_related("monitor")
+    return [Claim(schedule, token) for schedule in held.order_by("next_due_at", "id")]
+
+
+def next_due(due: datetime, interval: float, now: datetime) -> datetime:
+    """The first slot after `now` on the phase of `due`: missed slots are skipped."""
+    step = timedelta(seconds=max(interval, 1.0))
+    ahead = due + step
+    if ahead > now:
+        return ahead
+    missed = math.floor((now - due) / step)
+    return due + step * (missed + 1)
+
+
+def heartbeat_deadline(monitor: Monitor) -> datetime:
+    started = monitor.last_ping_at or monitor.created_at
+    return started + timedelta(seconds=monitor.interval_seconds + monitor.grace_seconds)
+
+
+def run_claims(claims: Sequence[Claim]) -> list[Outcome | None]:
+    """Check what was claimed: probes for the checks, the deadline for heartbeats (None: the
+    heartbeat is not late, nothing to record)."""
+    now = timezone.now()
+    probed = [c for c in claims if c.monitor.kind != MonitorKind.HEARTBEAT]
+    outcomes = iter(run_all([Target.from_monitor(c.monitor) for c in probed]))
+    results: list[Outcome | None] = []
+    for claim in claims:
+        monitor = claim.monitor
+        if monitor.kind != MonitorKind.HEARTBEAT:
+            results.append(next(outcomes))
+        elif heartbeat_deadline(monitor) <= now:
+            late = monitor.interval_seconds + monitor.grace_seconds
+            results.append(Outcome.down(f"no ping within {late} s"))
+        else:
+            results.append(None)
+    return results
+
+
+def record(
+    claims: Sequence[Claim], outcomes: Sequence[Outcome | None], *, checked_at: datetime
+) -> list[Claim]:
+    """Keep each outcome, move each schedule to its next slot and let go of the lease.
+
+    Only schedules still held by this claim are written: one whose lease ran out and was taken
+    over is the new holder's to record. Returns the claims recorded."""
+    now = timezone.now()
+    with transaction.atomic():
+        held_ids = set(
+            MonitorSchedule.objects.select_for_update()
+            .order_by("pk")  # one order for every writer of several schedules: no deadlock
+            .filter(
+                pk__in=[c.schedule.pk for c in claims], lease_token__in={c.token for c in claims}
+            )
+            .values_list("pk", flat=True)
+        )
+        kept = [(c, o) for c, o in zip(claims, outcomes, strict=True) if c.schedule.pk in held_ids]
+        results = [
+            MonitorResult(
+                monitor_id=c.monitor.pk,
+                region=c.schedule.region,
+                checked_at=checked_at,
+                verdict=o.verdict,
+                latency_ms=o.latency_ms,
+                status_code=o.status_code,
+                error=o.error[:ERROR_LENGTH],
+            )
+            for c, o in kept
+            if o is not None
+        ]
+        MonitorResult.objects.bulk_create(results)
+        schedules = []
+        for claim, outcome in kept:
+            schedule, monitor = claim.schedule, claim.monitor
+            if monitor.kind == MonitorKind.HEARTBEAT and outcome is None:
+                due = heartbeat_deadline(monitor)
+            else:
+                due = next_due(schedule.next_due_at, monitor.interval_seconds, now)
+            schedule.next_due_at, schedule.lease_until, schedule.lease_token = due, None, ""
+            schedules.append((schedule.pk, due, None, ""))
+        update_rows(MonitorSchedule, ["next_due_at", "lease_until", "lease_token"], schedules)
+    # The monitors' latest result, row by row outside the transaction: a decision holds its
+    # component's and monitors' rows locked, and a batch that held many monitors' rows while
+    # waiting for one of them could close a circle with it.
+    update_rows(
+        Monitor,
+        ["last_checked_at", "last_verdict", "last_latency_ms", "last_error"],
+        [
+            (c.monitor.pk, checked_at, o.verdict, o.latency_ms, o.error[:ERROR_LENGTH])
+            for c, o in kept
+            if o is not None
+        ],
+    )
+    return [c for c, o in kept if o is not None]
+
+
+def update_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """`UPDATE ... SET fields WHERE id = ...` for many rows (pk first, then the values), as one
+    statement run with the cursor's executemany (pipelined by psycopg). Django's bulk_update
+    builds a CASE per field and row, which cost more CPU than running the checks."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    columns: list[Field[Any, Any]] = [
+        field for name in fields if isinstance(field := model._meta.get_field(name), Field)
+    ]
+    assignments = ", ".join(f"{qn(str(column.column))} = %s" for column in columns)
+    sql = f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s"
+    params = [
+        [c.get_db_prep_save(v, connection) for c, v in zip(columns, values, strict=True)] + [pk]
+        for pk, *values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def needs_decision(claim: Claim, outcome: Outcome) -> bool:
+    """A check that agrees with every state already decided cannot change any: skip deciding."""
+    state = claim.monitor.state
+    return not (outcome.verdict == state == claim.schedule.state)
+
+
+def run_batch(*, region: str, limit: int | None = None) -> int:
+    """Claim, check, record and decide one batch of `region`; how many checks it ran."""
+    from .decisions import decide
+
+    claims = claim_due(region=region, limit=limit or settings.MONITOR_BATCH_SIZE)
+    if not claims:
+        return 0
+    checked_at = timezone.now()
+    outcomes = run_claims(claims)
+    recorded = record(claims, outcomes, checked_at=checked_at)
+    by_claim = dict(zip((c.schedule.pk for c in claims), outcomes, strict=True))
+    for claim in recorded:
+        outcome = by_claim[claim.schedule.pk]
+        if outcome is not None and needs_decision(claim, outcome):
+            decide(monitor_id=claim.monitor.pk)
+    plan_again(region, [c.schedule.next_due_at for c in claims])
+    return len(claims)
+
+
+def plan_again(region: str, due_times: Sequence[datetime]) -> None:
+    """Checks that fall due again before beat's next plan (an interval shorter than
+    MONITOR_PLAN_SECONDS) are planned by the worker that ran them, for when they fall due."""
+    now = timezone.now()
+    step = timedelta(seconds=PLAN_STEP_SECONDS)
+    horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS)
+    steps = {max(1, math.ceil((due - now) / step)) for due in due_times if due < horizon}
+    for n in sorted(steps):
+        eta = now + step * n
+        expires = eta + timedelta(seconds=RUN_EXPIRES_SECONDS)
+        broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+
+
+def run_due(*, region: str, budget: float = RUN_BUDGET_SECONDS) -> int:
+    """Run batches of `region` until none is due or the budget is spent; checks run."""
+    started = time.monotonic()
+    total = 0
+    while time.monotonic() - started < budget:
+        ran = run_batch(region=region)
+        total += ran
+        if ran < settings.MONITOR_BATCH_SIZE:
+            break
+    return total
+
+
+def nudge(region: str) -> None:
+    broker.publish("monitors.tasks.run_due", region)
 
 
 @transaction.atomic
 def request_check(*, monitor: Monitor, actor: Actor) -> int:
-    """Make the monitor due now in each of its regions; the number of schedules made due."""
-    return MonitorSchedule.objects.filter(monitor=monitor).update(next_due_at=timezone.now())
+    """Make the monitor due now in each of its regions ("check now"), and nudge the workers
+    once this commits. A schedule held by a worker keeps its lease: it is being checked.
+    Returns how many schedules were made due."""
+    now = timezone.now()
+    schedules = MonitorSchedule.objects.filter(monitor=monitor)
+    regions = sorted(set(schedules.values_list("region", flat=True)))
+    made_due = schedules.filter(next_due_at__gt=now).update(next_due_at=now)
+    record_audit(
+        page=monitor.page,
+        actor=actor,
+        action="check_now",
+        obj=monitor,
+        after={"regions": regions},
+    )
+    for region in regions:
+        transaction.on_commit(partial(nudge, region))
+    return made_due
+
+
+def schedule_heartbeat(*, monitor: Monitor, now: datetime) -> None:
+    """After a ping: the heartbeat is next judged at its new deadline."""
+    deadline = now + timedelta(seconds=monitor.interval_seconds + monitor.grace_seconds)
+    MonitorSchedule.objects.filter(monitor=monitor).update(next_due_at=deadline)

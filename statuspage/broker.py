@@ -18,6 +18,7 @@ import os
 import queue
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 from celery import current_app
@@ -28,21 +29,25 @@ QUEUE_LIMIT = 1000
 BACKOFF_SECONDS = 5.0
 
 _guard = threading.Lock()
-_queue: "queue.Queue[tuple[str, list[Any]]] | None" = None
+_queue: "queue.Queue[tuple[str, list[Any], dict[str, Any]]] | None" = None
 _pid: int | None = None
 
 
-def publish(task: str, *args: Any) -> bool:
-    """Queue a task for the publisher thread; False when it cannot take it (the sweeper will)."""
+def publish(
+    task: str, *args: Any, eta: datetime | None = None, expires: datetime | None = None
+) -> bool:
+    """Queue a task for the publisher thread; False when it cannot take it (the sweeper will).
+    With `eta`, the worker holds the task until then; with `expires`, drops it after that."""
+    options = {name: value for name, value in (("eta", eta), ("expires", expires)) if value}
     try:
-        _publisher().put_nowait((task, list(args)))
+        _publisher().put_nowait((task, list(args), options))
     except queue.Full:
         logger.warning("broker publisher backlog full; %s%r left to the sweeper", task, args)
         return False
     return True
 
 
-def _publisher() -> "queue.Queue[tuple[str, list[Any]]]":
+def _publisher() -> "queue.Queue[tuple[str, list[Any], dict[str, Any]]]":
     global _queue, _pid
     with _guard:
         # After a fork (granian, Celery prefork) the parent's thread does not exist here.
@@ -55,16 +60,16 @@ def _publisher() -> "queue.Queue[tuple[str, list[Any]]]":
         return _queue
 
 
-def _run(tasks: "queue.Queue[tuple[str, list[Any]]]") -> None:
+def _run(tasks: "queue.Queue[tuple[str, list[Any], dict[str, Any]]]") -> None:
     failing_until = 0.0
     while True:
-        task, args = tasks.get()
+        task, args, options = tasks.get()
         try:
             if time.monotonic() < failing_until:
                 logger.info("broker unavailable; %s%r left to the sweeper", task, args)
                 continue
             try:
-                current_app.send_task(task, args=args, retry=False)
+                current_app.send_task(task, args=args, retry=False, **options)
             except Exception:
                 failing_until = time.monotonic() + BACKOFF_SECONDS
                 logger.warning(

@@ -673,3 +673,15 @@ CELERY_BEAT_SCHEDULE["purge-monitor-results"] = {
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
 }
+# Monitors' scheduling (monitors/scheduling.py): beat plans the checks due before its next plan
+# every MONITOR_PLAN_SECONDS, each for when it falls due, and a worker claims them
+# MONITOR_BATCH_SIZE at a time. Checks of a region go to `monitors.<region>` (CELERY_TASK_ROUTES).
+MONITOR_PLAN_SECONDS = envint("MONITOR_PLAN_SECONDS", 10, minimum=1)
+MONITOR_BATCH_SIZE = envint("MONITOR_BATCH_SIZE", 100, minimum=1)
+CELERY_TASK_ROUTES = ["monitors.scheduling.route_task"]
+CELERY_BEAT_SCHEDULE["plan-monitor-checks"] = {
+    "task": "monitors.tasks.plan_checks",
+    "schedule": float(MONITOR_PLAN_SECONDS),
+    # A tick not taken in time is dropped: the next one plans the same checks again.
+    "options": {"expires": float(MONITOR_PLAN_SECONDS)},
+}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("operator_api.urls")),
     path("", include("hooks.urls")),
+    path("", include("monitors.urls")),  # heartbeats: /heartbeat/<token>
     path("", include("subscribers.urls")),
     # Viewers of a private page signing in through OpenID Connect (pages/viewer_oidc.py).
     path("", include("pages.viewer_oidc")),

@@ -1,0 +1,203 @@
+"""Planning, claiming with leases, and the phase of due times."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from monitors import scheduling
+from monitors.models import MonitorResult, MonitorSchedule, Verdict
+from monitors.tasks import run_due
+from tests.monitors.factories import http_monitor, service
+from tests.support import personas
+
+__all__ = ["service"]
+
+
+def test_a_due_check_is_run_recorded_and_moved_on_by_its_interval(service, api):
+    monitor = http_monitor(api, service.url_for("api"), interval_seconds=30)
+    schedule = MonitorSchedule.objects.get(monitor=monitor)
+    due = timezone.now() - timedelta(seconds=3)
+    MonitorSchedule.objects.filter(pk=schedule.pk).update(next_due_at=due)
+
+    assert scheduling.run_batch(region="") == 1
+
+    result = MonitorResult.objects.get(monitor=monitor)
+    assert result.verdict == Verdict.UP and result.status_code == 200
+    schedule.refresh_from_db()
+    # From the due time, not from when the check ran: the schedule keeps its phase.
+    assert schedule.next_due_at == due + timedelta(seconds=30)
+    assert schedule.lease_until is None and schedule.lease_token == ""
+    monitor.refresh_from_db()
+    assert monitor.last_verdict == Verdict.UP and monitor.last_checked_at == result.checked_at
+    assert service.hits["/api"] == 1
+
+
+def test_after_downtime_missed_slots_are_skipped_not_run_in_a_burst(service, api):
+    monitor = http_monitor(api, service.url_for("api"), interval_seconds=30)
+    due = timezone.now() - timedelta(seconds=30 * 10 + 7)
+    MonitorSchedule.objects.filter(monitor=monitor).update(next_due_at=due)
+
+    assert scheduling.run_batch(region="") == 1
+    assert scheduling.run_batch(region="") == 0
+
+    assert service.hits["/api"] == 1
+    next_due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
+    now = timezone.now()
+    assert now < next_due <= now + timedelta(seconds=30)
+    assert (next_due - due) % timedelta(seconds=30) == timedelta(0)
+
+
+def test_a_check_not_yet_due_is_left_alone(service, api):
+    http_monitor(api, service.url_for("api"), due_in=60)
+    assert scheduling.run_batch(region="") == 0
+    assert service.hits["/api"] == 0
+
+
+def test_a_held_schedule_is_not_claimed_until_its_lease_runs_out(service, api):
+    monitor = http_monitor(api, service.url_for("api"))
+    first = scheduling.claim_due(region="", limit=10)
+    assert [c.monitor.pk for c in first] == [monitor.pk]
+    assert scheduling.claim_due(region="", limit=10) == []
+
+    # The worker holding it died: its lease runs out, and another worker takes the check.
+    MonitorSchedule.objects.filter(monitor=monitor).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert scheduling.run_batch(region="") == 1
+    assert MonitorResult.objects.filter(monitor=monitor).count() == 1
+
+    # The first worker coming back late records nothing over the new holder's slot.
+    outcomes = scheduling.run_claims(first)
+    assert scheduling.record(first, outcomes, checked_at=timezone.now()) == []
+    assert MonitorResult.objects.filter(monitor=monitor).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_claimers_never_get_the_same_schedule(settings):
+    page = personas.example_page()
+    api = personas.component(page, "API")
+    for n in range(60):
+        http_monitor(api, f"http://127.0.0.1:9/{n}", name=f"check {n}")
+    barrier = threading.Barrier(2)
+    claimed: list[list[int]] = [[], []]
+
+    def claimer(index: int) -> None:
+        try:
+            for _ in range(6):
+                barrier.wait(timeout=30)
+                claims = scheduling.claim_due(region="", limit=7)
+                claimed[index].extend(c.schedule.pk for c in claims)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claimer, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    first, second = set(claimed[0]), set(claimed[1])
+    assert len(claimed[0]) == len(first) and len(claimed[1]) == len(second)
+    assert first.isdisjoint(second)
+    # Between them they took every schedule that was due, each once.
+    assert len(first | second) == 60
+    assert not MonitorSchedule.objects.filter(lease_token="").exists()
+
+
+def test_checks_of_a_region_run_only_on_that_regions_workers(service, api, website):
+    europe = http_monitor(api, service.url_for("eu"), regions=["eu"])
+    anywhere = http_monitor(website, service.url_for("any"))
+
+    assert scheduling.run_batch(region="eu") == 1
+    assert MonitorResult.objects.get(monitor=europe).region == "eu"
+    assert not MonitorResult.objects.filter(monitor=anywhere).exists()
+
+    assert scheduling.run_batch(region="") == 1
+    assert MonitorResult.objects.get(monitor=anywhere).region == ""
+
+
+def test_a_worker_of_another_region_leaves_the_task_alone(service, api, settings):
+    settings.MONITOR_REGION = "us"
+    monitor = http_monitor(api, service.url_for("eu"), regions=["eu"])
+    run_due("eu")
+    assert not MonitorResult.objects.filter(monitor=monitor).exists()
+    settings.MONITOR_REGION = "eu"
+    run_due("eu")
+    assert MonitorResult.objects.filter(monitor=monitor, region="eu").count() == 1
+
+
+def test_checks_are_routed_to_their_regions_queue():
+    route = scheduling.route_task
+    assert route("monitors.tasks.run_due", ["eu"], {}, {}) == {"queue": "monitors.eu"}
+    assert route("monitors.tasks.run_due", [""], {}, {}) == {"queue": "celery"}
+    assert route("subscribers.tasks.fan_out", [1], {}, {}) is None
+
+
+def test_plan_counts_what_is_due_by_region_and_skips_disabled_and_held(service, api, website):
+    http_monitor(api, service.url_for("a"), regions=["eu", "us"])
+    http_monitor(website, service.url_for("b"), regions=["eu"])
+    http_monitor(website, service.url_for("c"), enabled=False)
+    http_monitor(website, service.url_for("d"), due_in=60)
+    scheduling.claim_due(region="us", limit=10)
+
+    assert scheduling.plan() == {"eu": 2}
+
+
+def test_check_now_makes_the_monitor_due_and_nudges_only_after_commit(
+    service, api, monkeypatch, django_capture_on_commit_callbacks
+):
+    monitor = http_monitor(api, service.url_for("api"), regions=["eu"], due_in=600)
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *args: published.append(args))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert scheduling.request_check(monitor=monitor, actor="alice") == 1
+        assert published == []
+    for callback in callbacks:
+        callback()
+
+    assert published == [("monitors.tasks.run_due", "eu")]
+    assert scheduling.run_batch(region="eu") == 1
+    assert monitor.page.audit_entries.filter(action="check_now").exists()
+
+
+def test_a_check_held_by_a_worker_is_not_made_due_again(service, api):
+    monitor = http_monitor(api, service.url_for("api"))
+    scheduling.claim_due(region="", limit=1)
+    scheduling.request_check(monitor=monitor, actor="alice")
+    assert scheduling.run_batch(region="") == 0
+
+
+def test_checks_falling_due_before_the_next_plan_are_published_for_when_they_fall_due(
+    service, api, website, monkeypatch
+):
+    soon = http_monitor(api, service.url_for("soon"), due_in=4.2)
+    http_monitor(website, service.url_for("later"), due_in=30)  # the next plan's
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
+
+    assert scheduling.plan() == {"": 1}
+
+    [(args, options)] = published
+    assert args == ("monitors.tasks.run_due", "")
+    due = MonitorSchedule.objects.get(monitor=soon).next_due_at
+    assert timedelta(0) <= options["eta"] - due < timedelta(seconds=0.5)
+    assert options["expires"] > options["eta"]
+
+
+def test_a_worker_plans_again_a_check_whose_interval_is_shorter_than_beats(
+    service, api, monkeypatch
+):
+    monitor = http_monitor(api, service.url_for("api"), interval_seconds=2)
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
+
+    assert scheduling.run_batch(region="") == 1
+
+    [(args, options)] = published
+    assert args == ("monitors.tasks.run_due", "")
+    due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
+    assert timedelta(0) <= options["eta"] - due < timedelta(seconds=0.5)
