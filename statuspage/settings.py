@@ -676,7 +676,8 @@ CELERY_BEAT_SCHEDULE["purge-monitor-results"] = {
 # Monitors' scheduling (monitors/scheduling.py): beat plans the checks due before its next plan
 # every MONITOR_PLAN_SECONDS, each for when it falls due, and a worker claims them
 # MONITOR_BATCH_SIZE at a time. Checks of a region go to `monitors.<region>` (CELERY_TASK_ROUTES).
-MONITOR_PLAN_SECONDS = envint("MONITOR_PLAN_SECONDS", 10, minimum=1)
+# Embedded mode plans every 30 s, as it publishes (idle CPU); checks still start when due.
+MONITOR_PLAN_SECONDS = envint("MONITOR_PLAN_SECONDS", 30 if EMBEDDED else 10, minimum=1)
 MONITOR_BATCH_SIZE = envint("MONITOR_BATCH_SIZE", 100, minimum=1)
 CELERY_TASK_ROUTES = ["monitors.scheduling.route_task"]
 CELERY_BEAT_SCHEDULE["plan-monitor-checks"] = {
