@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import path, reverse
@@ -10,7 +11,7 @@ from django.utils.html import format_html
 
 from events.admin import PublishedFilter, ReadOnlyAdmin
 from events.models import AuditEntry, OutboxEvent
-from statuspage.admin_site import site
+from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
 
 from .access import page_ids_with_role
 from .admin_scope import PageScopedAdmin
@@ -21,7 +22,7 @@ from .team_views import team_view
 
 
 @admin.register(Page, site=site)
-class PageAdmin(PageScopedAdmin):
+class PageAdmin(PageScopedAdmin, ServiceModelAdmin):
     """Page settings: page admins only (responders may look, through the view permission)."""
 
     page_path = "pk"
@@ -70,7 +71,10 @@ class PageAdmin(PageScopedAdmin):
         ]
 
     def save_model(self, request: HttpRequest, obj: Page, form: Any, change: bool) -> None:
-        save_page(page=obj, actor=request.user)
+        try:
+            save_page(page=obj, actor=request.user)
+        except ValidationError as error:
+            raise ServiceRejected(error) from error
 
 
 @admin.register(User, site=site)

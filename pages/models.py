@@ -74,6 +74,14 @@ SIGNUP_SWITCHES = (
 )
 
 
+SMS_NOT_SET_UP = "SMS is not set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM."
+
+
+def sms_configured() -> bool:
+    """Whether Beacon can send texts: Twilio's account, token and sender are all set."""
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM)
+
+
 class PageQuerySet(models.QuerySet["Page"]):
     def default(self) -> "Page | None":
         return self.filter(is_default=True).first()

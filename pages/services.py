@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -17,7 +18,7 @@ from statuspage import broker
 from statuspage.mail import header_value, render_subject
 
 from . import viewers
-from .models import SIGNUP_SWITCHES, Page, Role, ViewerLink
+from .models import SIGNUP_SWITCHES, SMS_NOT_SET_UP, Page, Role, ViewerLink, sms_configured
 from .team import set_membership
 
 PAGE_FIELDS = (
@@ -72,14 +73,25 @@ def save_page(*, page: Page, actor: Actor) -> bool:
     created = page._state.adding
     # Pages save one at a time, so two can never take the same host name at once.
     list(Page.objects.select_for_update().values_list("pk", flat=True))
+    stored = None
     if not page._state.adding:
         stored = (
             Page.objects.filter(pk=page.pk)
-            .values("is_private", "viewer_emails", "viewer_oidc", "access_epoch")
+            .values(
+                "is_private",
+                "viewer_emails",
+                "viewer_oidc",
+                "access_epoch",
+                "allow_sms_subscribers",
+            )
             .first()
         )
         if stored is not None:
             page.access_epoch = stored["access_epoch"] + (1 if narrows_access(stored, page) else 0)
+    # Turning SMS sign-up on needs Twilio; a page that has it on keeps it when Twilio goes.
+    was_on = stored is not None and stored["allow_sms_subscribers"]
+    if page.allow_sms_subscribers and not was_on and not sms_configured():
+        raise ValidationError({"allow_sms_subscribers": SMS_NOT_SET_UP})
     if not save_audited(page, actor=actor, snapshot=_snapshot, page=page):
         return False
     emit_event(page=page, kind=EventKind.PAGE_CHANGED, subject=page)

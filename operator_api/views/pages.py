@@ -6,10 +6,9 @@ from django.http import HttpRequest
 
 from pages.models import SIGNUP_SWITCHES, Page
 from pages.services import save_page
-from subscribers.sms import configured as sms_configured
 
 from ..documents import page_json
-from ..fields import envelope, invalid, read_bool, read_str
+from ..fields import envelope, read_bool, read_str
 from ..http import actor_of, api_view
 from ..models import ApiKey
 
@@ -39,11 +38,6 @@ def page_detail(request: HttpRequest, api_key: ApiKey, body: dict) -> Any:
                 page.brand_colour = value
         for switch in PAGE_SWITCHES:
             on = read_bool(data, switch)
-            if on and switch == "allow_sms_subscribers" and not sms_configured():
-                raise invalid(
-                    switch,
-                    "SMS is not set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.",
-                )
             if on is not None:
                 setattr(page, switch, on)
         save_page(page=page, actor=actor_of(api_key))

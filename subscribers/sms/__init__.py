@@ -8,9 +8,6 @@ Twilio and reads its answers; `inbound.py` checks the signature of Twilio's inbo
 The channel is off until TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM are set.
 """
 
-from django.conf import settings
+from pages.models import sms_configured as configured
 
-
-def configured() -> bool:
-    """Whether Beacon can send texts: Twilio's account, token and sender are all set."""
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM)
+__all__ = ["configured"]

@@ -41,3 +41,23 @@ def test_unticking_page_subscribers_hides_the_subscribe_link_and_refuses_sign_up
     assert b"/subscribe" not in snapshot.body
     client.logout()
     assert client.get("/subscribe").status_code == 404
+
+
+def test_sms_sign_up_needs_twilio_in_the_page_form_too(admin_client_for, alice, page, settings):
+    client = admin_client_for(alice)
+    url = f"/admin/pages/page/{page.pk}/change/"
+
+    refused = client.post(url, page_form_data(page, allow_sms_subscribers=True, name="Renamed"))
+
+    assert refused.status_code == 200
+    assert "SMS is not set up: set TWILIO_ACCOUNT_SID" in refused.content.decode()
+    page.refresh_from_db()
+    assert page.allow_sms_subscribers is False and page.name == "Example Status"
+
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "token"
+    settings.TWILIO_FROM = "+14155550199"
+    accepted = client.post(url, page_form_data(page, allow_sms_subscribers=True))
+    assert accepted.status_code == 302, accepted.content.decode()[:2000]
+    page.refresh_from_db()
+    assert page.allow_sms_subscribers is True
