@@ -47,7 +47,8 @@ def test_sms_sign_up_needs_twilio_in_the_page_form_too(admin_client_for, alice, 
     client = admin_client_for(alice)
     url = f"/admin/pages/page/{page.pk}/change/"
 
-    refused = client.post(url, page_form_data(page, allow_sms_subscribers=True, name="Renamed"))
+    data = page_form_data(page, allow_sms_subscribers=True) | {"name": "Renamed"}
+    refused = client.post(url, data)
 
     assert refused.status_code == 200
     assert "SMS is not set up: set TWILIO_ACCOUNT_SID" in refused.content.decode()
