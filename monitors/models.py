@@ -65,6 +65,10 @@ DOWN_STATUSES = [
 MAX_DECIMAL_PLACES = 4
 
 
+# The longest error a result keeps (and probes write).
+ERROR_LENGTH = 300
+
+
 def new_heartbeat_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -189,7 +193,7 @@ class Monitor(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
     last_latency_ms = models.FloatField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    last_error = models.CharField(max_length=ERROR_LENGTH, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -248,7 +252,7 @@ class MonitorResult(models.Model):
     verdict = models.CharField(max_length=12, choices=Verdict.choices)
     latency_ms = models.FloatField(null=True, blank=True)
     status_code = models.PositiveIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-checked_at", "-id"]

@@ -48,7 +48,7 @@ from yarl import URL
 
 from statuspage.netaddr import is_public_address
 
-from .models import MonitorKind, Verdict
+from .models import ERROR_LENGTH, MonitorKind, Verdict
 
 if TYPE_CHECKING:
     from .models import Monitor
@@ -57,7 +57,6 @@ logger = logging.getLogger(__name__)
 
 # At most this much of a response body is read, for keywords and JSON paths.
 BODY_LIMIT = 64 * 1024
-ERROR_LENGTH = 300
 # Redirects followed before giving up (browsers stop at about 20; a health URL needs few).
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

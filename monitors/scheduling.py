@@ -23,6 +23,8 @@ phase; after downtime the slots missed are skipped (one check now, then on its p
 rather than run in a burst.
 """
 
+from __future__ import annotations
+
 import math
 import secrets
 import time
@@ -31,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,8 +43,10 @@ from django.utils import timezone
 from events.services import Actor, record_audit
 from statuspage import broker
 
-from .models import Monitor, MonitorKind, MonitorResult, MonitorSchedule
-from .probes import ERROR_LENGTH, Outcome, Target, run_all
+from .models import ERROR_LENGTH, Monitor, MonitorKind, MonitorResult, MonitorSchedule
+
+if TYPE_CHECKING:
+    from .probes import Outcome
 
 # Added to the longest timeout of a batch: recording and deciding happen within the lease too.
 LEASE_MARGIN_SECONDS = 30
@@ -167,6 +171,10 @@ def heartbeat_deadline(monitor: Monitor) -> datetime:
 def run_claims(claims: Sequence[Claim]) -> list[Outcome | None]:
     """Check what was claimed: probes for the checks, the deadline for heartbeats (None: the
     heartbeat is not late, nothing to record)."""
+    # aiohttp and dnspython (some 30 MB) load in the processes that run checks, and only once
+    # they do: the web process (which plans "check now") and an idle worker never need them.
+    from .probes import Outcome, Target, run_all
+
     now = timezone.now()
     probed = [c for c in claims if c.monitor.kind != MonitorKind.HEARTBEAT]
     outcomes = iter(run_all([Target.from_monitor(c.monitor) for c in probed]))
