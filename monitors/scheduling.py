@@ -274,7 +274,7 @@ def record(
     return [c for c, o in kept if o is not None]
 
 
-def _columns(model: type[Model], fields: list[str]) -> "list[Field[Any, Any]]":
+def _columns(model: type[Model], fields: list[str]) -> list[Field[Any, Any]]:
     return [field for name in fields if isinstance(field := model._meta.get_field(name), Field)]
 
 
