@@ -188,16 +188,22 @@ class HostileHTTPServer(LocalServer):
                 return
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
+    def _read_request(self, conn: Any) -> bool:
+        """Read a request's head and count it; False when the client hung up first."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return False
+            data += chunk
+        with self.lock:
+            self.requests += 1
+        return True
+
     def _answer(self, conn: Any) -> None:
         with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            with self.lock:
-                self.requests += 1
+            if not self._read_request(conn):
+                return
             try:
                 if self.mode == "ok":
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")

@@ -289,14 +289,8 @@ class HostileTarget(HostileHTTPServer):
             super()._answer(conn)
             return
         with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            with self.lock:
-                self.requests += 1
+            if not self._read_request(conn):
+                return
             try:
                 if self.mode == "drip":
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
