@@ -89,6 +89,28 @@ class Worker:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
+    def freeze(self) -> None:
+        """Stop every process of the worker where it stands (SIGSTOP): what it has committed
+        stays as it is until it is thawed or killed."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGCONT)
+
+    def kill_while_holding(self, held, *, timeout: float) -> None:
+        """Kill the worker at a moment it holds claims. Between two batches a sender holds none,
+        so it is frozen first and killed only once the frozen state shows claims."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.freeze()
+            if held.exists() or time.monotonic() > deadline:
+                self.kill()
+                return
+            self.thaw()
+            time.sleep(0.02)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             stop(self.process)
@@ -126,11 +148,11 @@ def test_a_worker_killed_midway_through_2000_messages_finishes_after_a_restart(
             what="600 messages reaching the SMTP server",
             log=worker.log,
         )
-        worker.kill()
+        held = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+        worker.kill_while_holding(held, timeout=30)
         killed_at = time.monotonic()
         at_kill = sum(sink.recorder.counts().values())
         assert at_kill < 2000, "the worker finished before it could be killed midway"
-        held = Delivery.objects.filter(status=DeliveryStatus.SENDING)
         dead_claims = set(held.values_list("claim", flat=True))
         orphaned = held.count()
         assert orphaned, "the killed worker held no claims"
