@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from components.models import Component, ComponentStatus, StatusCause, worst_status
 from components.services import set_component_statuses
+from events.services import Actor
 from incidents import services as incident_services
 from incidents.models import Incident, IncidentStatus
 from maintenance.models import Maintenance
@@ -181,10 +182,34 @@ def _in_maintenance(component: Component) -> bool:
     return Maintenance.objects.active().filter(components=component).exists()
 
 
-def _act(
-    monitor: Monitor, component: Component, old: str, new: str, now: datetime
+def release(
+    monitor: Monitor, component: Component, now: datetime, *, actor: Actor, note: str
 ) -> MonitorTransition:
-    actor = actor_of(monitor)
+    """A monitor disabled, deleted or moved away lets go of `component` (both locked, the
+    component first): the component is judged again as if the monitor's state were unknown, so
+    the other monitors' wishes hold it where they want it, and when none is left it gets back
+    the status it had before the monitors, if it still shows what they set. An incident the
+    monitor opened stays open. `note` (who did what) begins the logged transition's detail."""
+    old = monitor.state
+    monitor.state, monitor.state_since = MonitorState.UNKNOWN, now
+    return _act(monitor, component, old, MonitorState.UNKNOWN, now, actor=actor, note=note)
+
+
+def _act(
+    monitor: Monitor,
+    component: Component,
+    old: str,
+    new: str,
+    now: datetime,
+    *,
+    actor: Actor | None = None,
+    note: str = "",
+) -> MonitorTransition:
+    """Act on a change of the monitor's overall state: set, hold or give back the component's
+    status, open or resolve the monitor's incident, and log the transition. `new` is unknown
+    only when the monitor lets go (`release`)."""
+    releasing = new == MonitorState.UNKNOWN
+    actor = actor or actor_of(monitor)
     # The other monitors that matter: those holding the component or wanting a status; one
     # that is up and holds nothing changes nothing, however many of those there are.
     others = list(
@@ -210,11 +235,17 @@ def _act(
         action = TransitionAction.MAINTENANCE
         detail = "A maintenance of the component is in progress."
     elif wanted and component.status == wanted and held:
-        detail = f"Already {wanted}, set by a monitor."
+        detail = (
+            "Another monitor still holds the component; its status stays."
+            if releasing
+            else f"Already {wanted}, set by a monitor."
+        )
         _hold(everyone, wanted, previous)
     elif wanted and (held or component.status == ComponentStatus.OPERATIONAL):
         action = TransitionAction.SET_STATUS
         statuses = {component: wanted}
+        if releasing:
+            detail = f"Another monitor still holds the component, at {wanted}."
         _hold(everyone, wanted, previous)
     elif wanted:
         action = TransitionAction.HELD
@@ -260,6 +291,9 @@ def _act(
         set_component_statuses(
             page=component.page, statuses=statuses, actor=actor, cause=StatusCause.AUTOMATION
         )
+    if releasing and monitor.incident_id:
+        detail += " Its incident stays open for a person to resolve."
+    detail = f"{note} {detail}".strip()
     monitor.save(
         update_fields=["state", "state_since", "applied_status", "previous_status", "incident"]
     )
@@ -297,7 +331,7 @@ def _let_go(monitors: list[Monitor]) -> None:
 
 
 def _open_incident(
-    monitor: Monitor, component: Component, statuses: dict[Component, str], actor: str
+    monitor: Monitor, component: Component, statuses: dict[Component, str], actor: Actor
 ) -> Incident:
     template = monitor.incident_template
     name = (template.title if template else "") or f"{component.name} is not responding"

@@ -5,11 +5,12 @@ schedules in step with its regions: a new region is due at once, a region taken 
 schedule, a changed interval plans the next check from the last one, and a changed target (or
 a monitor enabled again) is due at once.
 
-A monitor that is disabled, deleted or moved to another component lets go of what it holds: if
-it set the component's status and the component still shows that status (and no other monitor
-holds it), the status it found before is given back, as when it recovers. An incident it opened
-stays open: whether the service is fine is for a person to say now. Its decided state starts
-again from "unknown", so that enabling it later decides afresh.
+A monitor that is disabled, deleted or moved to another component lets go of what it holds
+(`decisions.release`): the component is judged again without it, so the other monitors'
+wishes hold it where they want it, and when none is left the status it found before is given
+back, if the component still shows what the monitors set. An incident it opened stays open:
+whether the service is fine is for a person to say now. Its decided state starts again from
+"unknown", so that enabling it later decides afresh.
 """
 
 from datetime import datetime, timedelta
@@ -18,17 +19,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from components.models import Component, ComponentStatus, StatusCause
-from components.services import set_component_statuses
+from components.models import Component
 from events.services import Actor, actor_fields, delete_audited, record_audit, save_audited
 
+from .decisions import release
 from .models import (
     Monitor,
     MonitorKind,
     MonitorSchedule,
     MonitorState,
-    MonitorTransition,
-    TransitionAction,
 )
 from .scheduling import heartbeat_deadline
 from .validation import validate_monitor
@@ -125,7 +124,9 @@ def save_monitor(*, monitor: Monitor, actor: Actor) -> bool:
     validate_monitor(monitor, resolve_names=True)
     stored = None
     if not monitor._state.adding:
-        stored = Monitor.objects.select_for_update().get(pk=monitor.pk)
+        stored = _lock(monitor.pk, monitor.component_id)
+        if stored is None:
+            raise Monitor.DoesNotExist("the monitor was deleted meanwhile")
         # The form's copy of these may be minutes old; a check may have moved them since.
         for field in CHECK_FIELDS:
             setattr(monitor, field, getattr(stored, field))
@@ -161,7 +162,7 @@ def save_monitor(*, monitor: Monitor, actor: Actor) -> bool:
 @transaction.atomic
 def delete_monitor(*, monitor: Monitor, actor: Actor) -> None:
     """Delete a monitor, its schedules, results and log, after giving back what it holds."""
-    stored = Monitor.objects.select_for_update().filter(pk=monitor.pk).first()
+    stored = _lock(monitor.pk)
     if stored is None:
         return
     _release(stored, actor=actor, at=timezone.now(), reason="Deleted", log=False)
@@ -203,47 +204,25 @@ def _sync_schedules(
 def _release(
     monitor: Monitor, *, actor: Actor, at: datetime, reason: str, log: bool = True
 ) -> bool:
-    """Give back the component's status if this monitor set it and nobody changed it since;
-    forget the decided state. `monitor` is the stored row, locked. False if it held nothing."""
+    """Let go of the component as `decisions.release` does, and forget the decided state.
+    `monitor` is the stored row, locked after its component. False if it held nothing."""
     if monitor.state == MonitorState.UNKNOWN and not monitor.applied_status:
         return False
-    action = TransitionAction.NONE
-    given_back = ""
-    details = [f"{reason} by {actor_fields(actor)['actor_label']}."]
-    if monitor.applied_status:
-        component = Component.objects.select_for_update().get(pk=monitor.component_id)
-        others = (
-            Monitor.objects.filter(component_id=component.pk, enabled=True)
-            .exclude(pk=monitor.pk)
-            .exclude(applied_status="")
-        )
-        if others.exists():
-            details.append("Another monitor still holds the component; its status stays.")
-        elif component.status != monitor.applied_status:
-            action = TransitionAction.HELD
-            details.append("A person has changed the component's status since; it stays.")
-        else:
-            given_back = monitor.previous_status or ComponentStatus.OPERATIONAL
-            set_component_statuses(
-                page=monitor.page,
-                statuses={component: given_back},
-                actor=actor,
-                cause=StatusCause.AUTOMATION,
-            )
-            action = TransitionAction.RESTORED
-    if monitor.incident_id:
-        details.append("Its incident stays open for a person to resolve.")
-    if log:
-        MonitorTransition.objects.create(
-            monitor=monitor,
-            at=at,
-            old_state=monitor.state,
-            new_state=MonitorState.UNKNOWN,
-            action=action,
-            component_status=given_back,
-            incident_id=monitor.incident_id,
-            detail=" ".join(details)[:300],
-        )
+    component = Component.objects.select_for_update().get(pk=monitor.component_id)
+    note = f"{reason} by {actor_fields(actor)['actor_label']}."
+    transition = release(monitor, component, at, actor=actor, note=note)
+    if not log:
+        transition.delete()
     Monitor.objects.filter(pk=monitor.pk).update(**RELEASED, state_since=at)
     MonitorSchedule.objects.filter(monitor=monitor).update(state=MonitorState.UNKNOWN)
     return True
+
+
+def _lock(monitor_id: int, *also: str | None) -> Monitor | None:
+    """The stored monitor, locked after its component (and `also`, the component it moves to):
+    a decision locks the component before its monitors, and so does every save here, so that
+    the two never wait on each other in a circle."""
+    stored_component = Monitor.objects.filter(pk=monitor_id).values_list("component_id", flat=True)
+    ids = sorted({i for i in (*stored_component, *also) if i is not None})
+    list(Component.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    return Monitor.objects.select_for_update().filter(pk=monitor_id).first()

@@ -174,7 +174,9 @@ def test_disabling_leaves_a_status_a_person_has_set_since(make_monitor, alice, a
     assert api.status == "partial_outage"
     logged = MonitorTransition.objects.get(monitor=monitor)
     assert logged.action == TransitionAction.HELD
-    assert "A person has changed" in logged.detail
+    assert logged.detail == (
+        "Disabled by alice. partial_outage was set by a person since; left as it is."
+    )
 
 
 def test_disabling_leaves_a_status_another_monitor_holds(make_monitor, alice, api):
@@ -189,6 +191,62 @@ def test_disabling_leaves_a_status_another_monitor_holds(make_monitor, alice, ap
     api.refresh_from_db()
     assert api.status == "major_outage"
     assert "Another monitor still holds" in MonitorTransition.objects.get(monitor=first).detail
+    second.refresh_from_db()
+    assert (second.applied_status, second.previous_status) == ("major_outage", "operational")
+
+
+def test_disabling_the_worse_monitor_leaves_the_component_where_the_other_wants_it(
+    make_monitor, alice, api
+):
+    outside = make_monitor(name="API from outside")
+    latency = make_monitor(name="API latency", degraded_status="degraded_performance")
+    holding(outside, api)
+    # The latency monitor is degraded too; the worse status (outside's) was applied for both.
+    Monitor.objects.filter(pk=latency.pk).update(
+        state=MonitorState.DEGRADED, applied_status="major_outage", previous_status="operational"
+    )
+    outside.enabled = False
+    save_monitor(monitor=outside, actor=alice)
+
+    api.refresh_from_db()
+    assert api.status == "degraded_performance"
+    latency.refresh_from_db()
+    assert (latency.applied_status, latency.previous_status) == (
+        "degraded_performance",
+        "operational",
+    )
+    logged = MonitorTransition.objects.get(monitor=outside)
+    assert logged.action == TransitionAction.SET_STATUS
+    assert logged.component_status == "degraded_performance"
+    assert logged.detail.startswith("Disabled by alice. Another monitor still holds")
+    change = ComponentStatusChange.objects.filter(component=api).latest("changed_at")
+    assert (change.old_status, change.new_status) == ("major_outage", "degraded_performance")
+    assert change.cause == StatusCause.AUTOMATION
+
+    # When the latency monitor lets go too, the status from before the monitors comes back.
+    latency.refresh_from_db()
+    delete_monitor(monitor=latency, actor=alice)
+    api.refresh_from_db()
+    assert api.status == "operational"
+
+
+def test_an_incident_the_monitor_opened_stays_open_when_it_is_disabled(make_monitor, alice, api):
+    from incidents import services as incidents
+
+    monitor = make_monitor()
+    holding(monitor, api)
+    incident = incidents.open_incident(
+        page=monitor.page, name="API is not responding", body="Checks fail.", actor="monitor"
+    )
+    Monitor.objects.filter(pk=monitor.pk).update(incident=incident)
+    monitor.refresh_from_db()
+    monitor.enabled = False
+    save_monitor(monitor=monitor, actor=alice)
+    incident.refresh_from_db()
+    assert not incident.is_resolved
+    logged = MonitorTransition.objects.get(monitor=monitor)
+    assert logged.detail.endswith("Its incident stays open for a person to resolve.")
+    assert Monitor.objects.get(pk=monitor.pk).incident_id is None
 
 
 def test_enabling_again_makes_it_due_now(make_monitor, alice):
