@@ -54,6 +54,17 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
+def _alternative_names(hosts: tuple[str, ...]) -> x509.SubjectAlternativeName:
+    """The names a certificate vouches for: addresses as IP addresses, the others as DNS names."""
+    names: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return x509.SubjectAlternativeName(names)
+
+
 def _write(directory: Path, stem: str, cert: x509.Certificate, key: Any) -> Certificate:
     directory.mkdir(parents=True, exist_ok=True)
     cert_file = directory / f"{stem}.crt"
@@ -122,12 +133,6 @@ class CertificateAuthority:
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         not_after = now + datetime.timedelta(days=days_left)
-        names: list[x509.GeneralName] = []
-        for host in hosts:
-            try:
-                names.append(x509.IPAddress(ipaddress.ip_address(host)))
-            except ValueError:
-                names.append(x509.DNSName(host))
         cert = (
             x509.CertificateBuilder()
             .subject_name(_name(hosts[0]))
@@ -136,7 +141,7 @@ class CertificateAuthority:
             .serial_number(x509.random_serial_number())
             .not_valid_before(min(now, not_after) - datetime.timedelta(days=30))
             .not_valid_after(not_after)
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(_alternative_names(hosts), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
@@ -153,12 +158,6 @@ def self_signed(
     """A certificate that vouches for itself, as a fresh server's default one does."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
-    names: list[x509.GeneralName] = []
-    for host in hosts:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(hosts[0]))
@@ -167,7 +166,7 @@ def self_signed(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(_alternative_names(hosts), critical=False)
         .sign(key, hashes.SHA256())
     )
     return _write(directory, "self-signed", cert, key)
