@@ -223,6 +223,21 @@ def provider_names(request: HttpRequest) -> str:
     return " or ".join(names) or settings.SIGNIN_OIDC_NAME
 
 
+def audit_sso_failure(request: HttpRequest, provider_id: str, reason: str) -> None:
+    """A sign-in through a provider failed (before any account was known)."""
+    record_account_audit(
+        action=AccountAction.SIGN_IN_FAILED,
+        user=None,
+        actor="anonymous",
+        details={
+            "method": "sso",
+            "provider": provider_id,
+            "reason": reason,
+            "address": client_address(request),
+        },
+    )
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return False
@@ -278,17 +293,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # The provider's answer and our own exception stay in the log, never on the page.
         provider_id = str(getattr(provider, "id", provider))
         logger.warning("signin: %s answered with an error (%s): %r", provider_id, error, exception)
-        record_account_audit(
-            action=AccountAction.SIGN_IN_FAILED,
-            user=None,
-            actor="anonymous",
-            details={
-                "method": "sso",
-                "provider": provider_id,
-                "reason": str(error or "error")[:40],
-                "address": client_address(request),
-            },
-        )
+        audit_sso_failure(request, provider_id, str(error or "error")[:40])
 
 
 def provider_claims(sociallogin: SocialLogin) -> dict[str, Any]:
@@ -441,17 +446,7 @@ class SignInMiddleware:
             return None
         provider_id = request.path_info.removeprefix("/accounts/oidc/").partition("/")[0]
         logger.warning("signin: %s could not be reached: %r", provider_id, exception)
-        record_account_audit(
-            action=AccountAction.SIGN_IN_FAILED,
-            user=None,
-            actor="anonymous",
-            details={
-                "method": "sso",
-                "provider": provider_id,
-                "reason": "provider unreachable",
-                "address": client_address(request),
-            },
-        )
+        audit_sso_failure(request, provider_id, "provider unreachable")
         return render(
             request,
             "signin/provider_unavailable.html",
@@ -526,30 +521,25 @@ def audit_sign_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs
     record_account_audit(action=AccountAction.SIGN_OUT, user=user, actor=user, details=details)
 
 
+def _audit_own_factor(action: AccountAction, user: Any, authenticator: Authenticator) -> None:
+    """An operator added or removed one of their own second factors: the entry names its type."""
+    record_account_audit(action=action, user=user, actor=user, details={"type": authenticator.type})
+
+
 @receiver(mfa_signals.authenticator_added, dispatch_uid="beacon.audit.mfa_added")
 def audit_second_factor_added(
     sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
 ) -> None:
     if authenticator.type == Authenticator.Type.RECOVERY_CODES:
         return  # made together with the first app or key, whose entry says so
-    record_account_audit(
-        action=AccountAction.MFA_ENABLED,
-        user=user,
-        actor=user,
-        details={"type": authenticator.type},
-    )
+    _audit_own_factor(AccountAction.MFA_ENABLED, user, authenticator)
 
 
 @receiver(mfa_signals.authenticator_removed, dispatch_uid="beacon.audit.mfa_removed")
 def audit_second_factor_removed(
     sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
 ) -> None:
-    record_account_audit(
-        action=AccountAction.MFA_DISABLED,
-        user=user,
-        actor=user,
-        details={"type": authenticator.type},
-    )
+    _audit_own_factor(AccountAction.MFA_DISABLED, user, authenticator)
 
 
 @receiver(mfa_signals.authenticator_reset, dispatch_uid="beacon.audit.mfa_reset")
