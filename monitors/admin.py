@@ -37,6 +37,17 @@ TRANSITIONS_SHOWN = 50
 CHECK_PERMISSION = "monitors.check_monitor"
 # On a monitor's change page these start folded, so that its history is near the top.
 COLLAPSED = {"HTTP(S)", "DNS", "Regions", "Decisions"}
+# A saved monitor's change page shows, read-only, how it is now (its own fieldset) and, in the
+# Heartbeat fieldset, where to ping it.
+NOW_FIELDS = (
+    "state_display",
+    "state_since_display",
+    "last_checked_display",
+    "latency_display",
+    "last_error",
+    "holds_display",
+)
+PING_FIELDS = ("ping_url_display", "last_ping_display")
 
 STATE_BADGE = {
     MonitorState.UP: "operational",
@@ -136,40 +147,16 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
             if obj is not None and title in COLLAPSED:
                 classes.append("collapse")  # opened again by Django when it has an error
             if title == "Heartbeat" and obj is not None:
-                fields += ["ping_url_display", "last_ping_display"]
+                fields += PING_FIELDS
             fieldsets.append((title, {"fields": fields, "classes": classes}))
         if obj is not None:
-            fieldsets.insert(
-                1,
-                (
-                    "Now",
-                    {
-                        "fields": [
-                            "state_display",
-                            "state_since_display",
-                            "last_checked_display",
-                            "latency_display",
-                            "last_error",
-                            "holds_display",
-                        ]
-                    },
-                ),
-            )
+            fieldsets.insert(1, ("Now", {"fields": list(NOW_FIELDS)}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = ["page"] if obj else []
         if obj is not None:
-            readonly += [
-                "state_display",
-                "state_since_display",
-                "last_checked_display",
-                "latency_display",
-                "last_error",
-                "holds_display",
-                "ping_url_display",
-                "last_ping_display",
-            ]
+            readonly += [*NOW_FIELDS, *PING_FIELDS]
         return readonly
 
     @admin.display(description="since")
