@@ -13,6 +13,7 @@ from tests.support import personas
 from tests.support.api_client import Http
 from tests.support.browser import chromium  # noqa: F401 (the session's Chromium)
 from tests.support.mail import SMTPServer, smtp_settings
+from tests.support.receivers import StartedServers
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +98,11 @@ def operator(live_server, api_key) -> Http:
 @pytest.fixture
 def base(page) -> str:
     return f"/v1/pages/{page.pk}"
+
+
+@pytest.fixture
+def stop_at_end():
+    """For fixtures that start servers as a test asks for them: each is stopped at its end."""
+    servers = StartedServers()
+    yield servers
+    servers.stop_all()

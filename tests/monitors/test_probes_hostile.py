@@ -33,17 +33,11 @@ def allow_private(settings):
 
 
 @pytest.fixture
-def hostile():
-    started: list[HostileTarget] = []
-
+def hostile(stop_at_end):
     def start(mode: str, interval: float = 0.05) -> HostileTarget:
-        server = HostileTarget(mode, interval).start()
-        started.append(server)
-        return server
+        return stop_at_end(HostileTarget(mode, interval).start())
 
-    yield start
-    for server in started:
-        server.stop()
+    return start
 
 
 @pytest.fixture

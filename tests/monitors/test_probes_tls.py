@@ -28,18 +28,13 @@ def ca(tmp_path, settings):
 
 
 @pytest.fixture
-def serve():
-    started: list[TargetServer] = []
-
+def serve(stop_at_end):
     def start(certificate):
-        server = TargetServer(certificate).start()
+        server = stop_at_end(TargetServer(certificate).start())
         server.routes["/"] = text("secure ok")
-        started.append(server)
         return server
 
-    yield start
-    for server in started:
-        server.stop()
+    return start
 
 
 def test_a_trusted_certificate_is_up(ca, serve):

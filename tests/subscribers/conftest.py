@@ -16,19 +16,14 @@ def receiver(settings):
 
 
 @pytest.fixture
-def hostile(settings):
+def hostile(settings, stop_at_end):
     settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
     settings.NOTIFY_RATE_PER_SECOND = 1000
-    started: list[HostileHTTPServer] = []
 
     def start(mode: str) -> HostileHTTPServer:
-        server = HostileHTTPServer(mode).start()
-        started.append(server)
-        return server
+        return stop_at_end(HostileHTTPServer(mode).start())
 
-    yield start
-    for server in started:
-        server.stop()
+    return start
 
 
 @pytest.fixture

@@ -57,6 +57,22 @@ class LocalServer:
         return f"{self.base}/hook"
 
 
+class StartedServers:
+    """The servers a test started, to stop at its end: called with a started server, it keeps
+    it and hands it back; `stop_all()` stops every one kept."""
+
+    def __init__(self) -> None:
+        self.started: list[LocalServer] = []
+
+    def __call__[S: LocalServer](self, server: S) -> S:
+        self.started.append(server)
+        return server
+
+    def stop_all(self) -> None:
+        for server in self.started:
+            server.stop()
+
+
 class Request(NamedTuple):
     method: str
     path: str
