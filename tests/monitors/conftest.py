@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from monitors.editing import save_monitor
 from monitors.models import Monitor
 from pages.roles import assign_role
+from tests.support.targets import TargetServer
 
 # A public address, never contacted by these tests (no worker runs), and no name to resolve.
 PUBLIC_URL = "https://93.184.215.14/health"
@@ -24,6 +25,19 @@ def make_monitor(page, api) -> Callable[..., Monitor]:
         return monitor
 
     return make
+
+
+@pytest.fixture
+def allow_private(settings):
+    """Checks may reach 127.0.0.1, where the tests' servers are (refused by default, as
+    test_probes_hostile checks)."""
+    settings.MONITOR_ALLOW_PRIVATE_TARGETS = True
+
+
+@pytest.fixture
+def server(stop_at_end) -> TargetServer:
+    """A local HTTP target, answering 404 until a test gives it routes."""
+    return stop_at_end(TargetServer().start())
 
 
 @pytest.fixture

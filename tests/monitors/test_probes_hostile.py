@@ -15,7 +15,6 @@ from monitors.models import Verdict
 from tests.support.targets import (
     FrozenHTTPServer,
     HostileTarget,
-    TargetServer,
     check,
     check_all,
     dns_target,
@@ -28,23 +27,11 @@ from tests.support.targets import (
 
 
 @pytest.fixture
-def allow_private(settings):
-    settings.MONITOR_ALLOW_PRIVATE_TARGETS = True
-
-
-@pytest.fixture
 def hostile(stop_at_end):
     def start(mode: str, interval: float = 0.05) -> HostileTarget:
         return stop_at_end(HostileTarget(mode, interval).start())
 
     return start
-
-
-@pytest.fixture
-def server():
-    server = TargetServer().start()
-    yield server
-    server.stop()
 
 
 def test_a_slow_loris_dripping_its_status_line_fails_at_the_timeout(allow_private, hostile):

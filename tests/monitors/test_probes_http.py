@@ -19,18 +19,7 @@ from tests.support.targets import (
     text,
 )
 
-
-@pytest.fixture(autouse=True)
-def private_targets_allowed(settings):
-    # The servers are on 127.0.0.1; test_probes_hostile checks that it is refused by default.
-    settings.MONITOR_ALLOW_PRIVATE_TARGETS = True
-
-
-@pytest.fixture
-def server():
-    server = TargetServer().start()
-    yield server
-    server.stop()
+pytestmark = pytest.mark.usefixtures("allow_private")
 
 
 def test_a_server_answering_200_is_up_with_its_status_and_latency(server):

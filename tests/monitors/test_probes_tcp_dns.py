@@ -6,10 +6,7 @@ import pytest
 from monitors.models import Verdict
 from tests.support.targets import DNSServer, TCPTarget, check, dns_target, tcp_target
 
-
-@pytest.fixture(autouse=True)
-def private_targets_allowed(settings):
-    settings.MONITOR_ALLOW_PRIVATE_TARGETS = True
+pytestmark = pytest.mark.usefixtures("allow_private")
 
 
 @pytest.fixture

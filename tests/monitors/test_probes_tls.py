@@ -13,10 +13,7 @@ from tests.support.targets import (
     text,
 )
 
-
-@pytest.fixture(autouse=True)
-def private_targets_allowed(settings):
-    settings.MONITOR_ALLOW_PRIVATE_TARGETS = True
+pytestmark = pytest.mark.usefixtures("allow_private")
 
 
 @pytest.fixture
