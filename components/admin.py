@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from pages.admin_scope import PageScopedAdmin
-from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
+from statuspage.admin_site import DeletedByService, ServiceModelAdmin, ServiceRejected, site
 
 from . import services
 from .models import Component, ComponentGroup, ComponentStatus
@@ -124,7 +124,7 @@ class ComponentAdmin(PageScopedAdmin, ServiceModelAdmin):
 
 
 @admin.register(ComponentGroup, site=site)
-class ComponentGroupAdmin(PageScopedAdmin, ServiceModelAdmin):
+class ComponentGroupAdmin(DeletedByService, PageScopedAdmin, ServiceModelAdmin):
     page_from_host = True
     list_display = ["name", "page", "position"]
     fields = ["page", "name", "description", "position"]
@@ -158,9 +158,5 @@ class ComponentGroupAdmin(PageScopedAdmin, ServiceModelAdmin):
         except ValidationError as error:
             raise ServiceRejected(error) from error
 
-    def delete_model(self, request: HttpRequest, obj: ComponentGroup) -> None:
-        services.delete_group(group=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for group in queryset:
-            services.delete_group(group=group, actor=request.user)
+    def delete_by_service(self, obj: ComponentGroup, actor: Any) -> None:
+        services.delete_group(group=obj, actor=actor)

@@ -1,18 +1,17 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pages.admin_scope import PageScopedAdmin
-from statuspage.admin_site import site
+from statuspage.admin_site import DeletedByService, site
 
 from .models import AlertMapping, FiringAlert
 from .services import MAPPING_FIELDS, delete_alert_mapping, save_alert_mapping
 
 
 @admin.register(AlertMapping, site=site)
-class AlertMappingAdmin(PageScopedAdmin):
+class AlertMappingAdmin(DeletedByService, PageScopedAdmin):
     # Every field but the incident name template, the name first: it links to the mapping.
     list_display = ["name", *(f for f in MAPPING_FIELDS if f not in {"name", "incident_name"})]
     list_filter = ["page", "source", "enabled"]
@@ -22,12 +21,8 @@ class AlertMappingAdmin(PageScopedAdmin):
     def save_model(self, request: HttpRequest, obj: AlertMapping, form: Any, change: bool) -> None:
         save_alert_mapping(mapping=obj, actor=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: AlertMapping) -> None:
-        delete_alert_mapping(mapping=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for mapping in queryset:
-            delete_alert_mapping(mapping=mapping, actor=request.user)
+    def delete_by_service(self, obj: AlertMapping, actor: Any) -> None:
+        delete_alert_mapping(mapping=obj, actor=actor)
 
 
 @admin.register(FiringAlert, site=site)

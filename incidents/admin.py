@@ -13,7 +13,7 @@ from django.utils.html import format_html_join
 from components.admin import status_badge
 from pages.admin_scope import PageScopedAdmin
 from pages.models import Page
-from statuspage.admin_site import in_page_time, site
+from statuspage.admin_site import DeletedByService, in_page_time, site
 from statuspage.forms import add_service_error
 from updates.admin import Forms, StoryAdmin
 
@@ -255,7 +255,7 @@ class IncidentAdmin(StoryAdmin):
 
 
 @admin.register(IncidentTemplate, site=site)
-class IncidentTemplateAdmin(PageScopedAdmin):
+class IncidentTemplateAdmin(DeletedByService, PageScopedAdmin):
     page_from_host = True
     list_display = ["name", "title", "status", "page", "use_links"]
     list_filter = ["page", "status"]
@@ -273,9 +273,5 @@ class IncidentTemplateAdmin(PageScopedAdmin):
     ) -> None:
         services.save_incident_template(template=obj, actor=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: IncidentTemplate) -> None:
-        services.delete_incident_template(template=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for template in queryset:
-            services.delete_incident_template(template=template, actor=request.user)
+    def delete_by_service(self, obj: IncidentTemplate, actor: Any) -> None:
+        services.delete_incident_template(template=obj, actor=actor)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from components.models import Component
 from pages.admin_scope import PageScopedAdmin
-from statuspage.admin_site import ServiceModelAdmin, ServiceRejected, site
+from statuspage.admin_site import DeletedByService, ServiceModelAdmin, ServiceRejected, site
 
 from . import metrics, scheduling
 from .editing import delete_monitor, save_monitor
@@ -87,7 +87,7 @@ class ComponentFilter(admin.RelatedOnlyFieldListFilter):
 
 
 @admin.register(Monitor, site=site)
-class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
+class MonitorAdmin(DeletedByService, PageScopedAdmin, ServiceModelAdmin):
     form = MonitorForm
     list_display = [
         "name",
@@ -200,12 +200,8 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
         except ValidationError as error:
             raise ServiceRejected(error) from error
 
-    def delete_model(self, request: HttpRequest, obj: Monitor) -> None:
-        delete_monitor(monitor=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for monitor in queryset:
-            delete_monitor(monitor=monitor, actor=request.user)
+    def delete_by_service(self, obj: Monitor, actor: Any) -> None:
+        delete_monitor(monitor=obj, actor=actor)
 
     # The change page: results, transitions, "Check now" ----------------------------------
 
@@ -336,7 +332,7 @@ class MonitorAdmin(PageScopedAdmin, ServiceModelAdmin):
 
 
 @admin.register(Metric, site=site)
-class MetricAdmin(PageScopedAdmin, ServiceModelAdmin):
+class MetricAdmin(DeletedByService, PageScopedAdmin, ServiceModelAdmin):
     """Statuspage's system metrics: series pushed through the metrics API, or drawn from a
     monitor's response times, charted on the public page when shown."""
 
@@ -363,12 +359,8 @@ class MetricAdmin(PageScopedAdmin, ServiceModelAdmin):
         except ValidationError as error:
             raise ServiceRejected(error) from error
 
-    def delete_model(self, request: HttpRequest, obj: Metric) -> None:
-        metrics.delete_metric(metric=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for metric in queryset:
-            metrics.delete_metric(metric=metric, actor=request.user)
+    def delete_by_service(self, obj: Metric, actor: Any) -> None:
+        metrics.delete_metric(metric=obj, actor=actor)
 
     @admin.action(description="Delete the data points of the selected metrics")
     def reset_data(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -36,6 +36,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -249,6 +250,22 @@ class ServiceRejected(Exception):
     def __init__(self, error: Any) -> None:
         super().__init__(error)
         self.error = error
+
+
+class DeletedByService:
+    """For a ModelAdmin (named first among its bases) whose objects a service deletes: the delete
+    page and each object of a bulk delete go through `delete_by_service`, one at a time, where
+    Django's bulk delete would pass the service (and its audit entry) by."""
+
+    def delete_by_service(self, obj: Any, actor: Any) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_by_service(obj, request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_by_service(obj, request.user)
 
 
 class ServiceModelAdmin(admin.ModelAdmin):

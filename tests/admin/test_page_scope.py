@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from components.models import Component
+from events.models import AuditEntry
 from hooks.models import AlertMapping
 from hooks.services import save_alert_mapping
 from incidents import services as incident_services
@@ -103,6 +104,31 @@ def test_another_pages_row_by_url_is_not_found(client, dana, rows, screen):
     assert client.get(f"/admin/{screen}/{theirs.pk}/change/").status_code == 404
     assert client.post(f"/admin/{screen}/{theirs.pk}/delete/", {"post": "yes"}).status_code == 404
     assert type(theirs).objects.filter(pk=theirs.pk).exists()
+
+
+# Screens whose rows a service deletes, one at a time (DeletedByService in the admin).
+DELETED_BY_SERVICE = [
+    "components/componentgroup",
+    "incidents/incidenttemplate",
+    "hooks/alertmapping",
+]
+
+
+@pytest.mark.parametrize("screen", DELETED_BY_SERVICE)
+@pytest.mark.parametrize("how", ["delete page", "bulk delete"])
+def test_a_deleted_row_is_deleted_by_its_service_and_audited(client, dana, rows, screen, how):
+    client.force_login(dana)
+    mine = rows["mine"][screen]
+    if how == "delete page":
+        response = client.post(f"/admin/{screen}/{mine.pk}/delete/", {"post": "yes"})
+    else:
+        selected = {"action": "delete_selected", "_selected_action": [mine.pk], "post": "yes"}
+        response = client.post(f"/admin/{screen}/", selected)
+    assert response.status_code == 302
+    assert not type(mine).objects.filter(pk=mine.pk).exists()
+    deleted = AuditEntry.objects.filter(action="delete", object_id=str(mine.pk))
+    assert deleted.get().actor == dana
+    assert type(rows["theirs"][screen]).objects.filter(pk=rows["theirs"][screen].pk).exists()
 
 
 def test_the_audit_log_and_deliveries_show_only_the_operators_pages(client, dana, rows):
