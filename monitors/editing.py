@@ -32,42 +32,26 @@ from .models import (
 from .scheduling import heartbeat_deadline
 from .validation import validate_monitor
 
-# What an operator sets; the audit entry shows these before and after. The heartbeat's token
-# is left out: it is a secret, and no operator types it.
-MONITOR_FIELDS = (
-    "page",
-    "component",
-    "name",
-    "kind",
-    "enabled",
-    "interval_seconds",
-    "timeout_seconds",
-    "target",
-    "port",
-    "method",
-    "expected_statuses",
-    "keyword",
-    "json_path",
-    "json_expected",
-    "headers",
-    "body",
-    "follow_redirects",
-    "verify_tls",
-    "tls_expiry_days",
-    "degraded_latency_ms",
-    "dns_record_type",
-    "dns_expected",
-    "dns_resolver",
-    "grace_seconds",
-    "regions",
-    "regions_required",
-    "down_after",
-    "down_window",
-    "up_after",
-    "down_status",
-    "degraded_status",
-    "open_incident",
-    "incident_template",
+# What the checks write while an operator has the form open; a save keeps the stored values.
+CHECK_FIELDS = (
+    "state",
+    "state_since",
+    "applied_status",
+    "previous_status",
+    "incident_id",
+    "last_checked_at",
+    "last_verdict",
+    "last_latency_ms",
+    "last_error",
+    "last_ping_at",
+    "heartbeat_token",
+)
+# What an operator sets: every field but those and the row's own bookkeeping. The audit entry
+# shows these before and after (the heartbeat's token, a secret no operator types, is left out).
+MONITOR_FIELDS = tuple(
+    field.name
+    for field in Monitor._meta.concrete_fields
+    if field.attname not in CHECK_FIELDS and field.name not in {"id", "created_at", "updated_at"}
 )
 FOREIGN_KEYS = {"page", "component", "incident_template"}
 # Header values may hold credentials (an Authorization header): the audit log keeps the names.
@@ -93,20 +77,6 @@ def _settings(monitor: Monitor) -> dict[str, Any]:
     return _snapshot(monitor) | {"headers": monitor.headers}
 
 
-# What the checks write while an operator has the form open; a save keeps the stored values.
-CHECK_FIELDS = (
-    "state",
-    "state_since",
-    "applied_status",
-    "previous_status",
-    "incident_id",
-    "last_checked_at",
-    "last_verdict",
-    "last_latency_ms",
-    "last_error",
-    "last_ping_at",
-    "heartbeat_token",
-)
 RELEASED = {
     "state": MonitorState.UNKNOWN,
     "applied_status": "",

@@ -11,6 +11,7 @@ from components.models import Component, ComponentStatusChange, StatusCause
 from components.services import set_component_statuses
 from events.models import AuditEntry
 from monitors.editing import delete_monitor, save_monitor
+from monitors.forms import FORM_FIELDS
 from monitors.models import (
     Monitor,
     MonitorSchedule,
@@ -85,6 +86,11 @@ def test_the_heartbeat_token_is_not_audited(make_monitor):
     monitor = make_monitor(kind="heartbeat", target="", interval_seconds=3600)
     assert monitor.heartbeat_token
     assert monitor.heartbeat_token not in str(audit(monitor)[0].after)
+
+
+def test_the_audit_entry_shows_every_field_of_the_form_and_no_other(make_monitor):
+    monitor = make_monitor()
+    assert set(audit(monitor)[0].after or {}) == set(FORM_FIELDS)
 
 
 def test_regions_added_are_due_now_and_regions_removed_lose_their_schedule(make_monitor, alice):
