@@ -26,7 +26,7 @@ for the admin's login throttle (statuspage/admin_site.py).
 
 import ipaddress
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -217,7 +217,8 @@ def sign_out(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE_NAME, path="/", samesite="Lax")
 
 
-# value -> (page id, email, issued, epoch), or None when the signature does not hold.
+# value -> (page id, email, issued, epoch) of a cookie, (page id, email, epoch) of a feed token,
+# or None when the signature does not hold.
 _verified_cookies: dict[str, tuple[str, str, int, int] | None] = {}
 _verified_tokens: dict[str, tuple[str, str, int] | None] = {}
 
@@ -238,20 +239,33 @@ def _load(value: str, salt: str) -> dict[str, Any] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
+def _verified[T](
+    value: str, salt: str, memo: dict[str, T | None], fields: Callable[[dict[str, Any]], T]
+) -> T | None:
+    """The `fields` a signed value carries, or None when the signature or a field does not
+    hold. Each value is checked once, then remembered in `memo`."""
+    if value in memo:
+        return memo[value]
+    raw = _load(value, salt)
+    found = None
+    if raw is not None:
+        try:
+            found = fields(raw)
+        except (KeyError, TypeError, ValueError):
+            found = None
+    _remember(memo, value, found)
+    return found
+
+
 def viewer_from(cookie_value: str, access: Access) -> str | None:
     """The email of the viewer a cookie signs in to `access`'s page, or None: a bad signature,
     another page's cookie, an older epoch, or one issued more than VIEWER_SESSION_DAYS ago."""
-    if cookie_value in _verified_cookies:
-        found = _verified_cookies[cookie_value]
-    else:
-        raw = _load(cookie_value, COOKIE_SALT)
-        found = None
-        if raw is not None:
-            try:
-                found = (str(raw["p"]), str(raw["e"]), int(raw["t"]), int(raw["v"]))
-            except (KeyError, TypeError, ValueError):
-                found = None
-        _remember(_verified_cookies, cookie_value, found)
+    found = _verified(
+        cookie_value,
+        COOKIE_SALT,
+        _verified_cookies,
+        lambda raw: (str(raw["p"]), str(raw["e"]), int(raw["t"]), int(raw["v"])),
+    )
     if found is None:
         return None
     page_id, email, issued, epoch = found
@@ -269,17 +283,12 @@ def feed_token(page: Any, email: str) -> str:
 
 
 def viewer_from_token(token: str, access: Access) -> str | None:
-    if token in _verified_tokens:
-        found = _verified_tokens[token]
-    else:
-        raw = _load(token, FEED_SALT)
-        found = None
-        if raw is not None:
-            try:
-                found = (str(raw["p"]), str(raw["e"]), int(raw["v"]))
-            except (KeyError, TypeError, ValueError):
-                found = None
-        _remember(_verified_tokens, token, found)
+    found = _verified(
+        token,
+        FEED_SALT,
+        _verified_tokens,
+        lambda raw: (str(raw["p"]), str(raw["e"]), int(raw["v"])),
+    )
     if found is None:
         return None
     page_id, email, epoch = found
