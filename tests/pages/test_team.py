@@ -50,6 +50,21 @@ def path_of(link: str) -> str:
     return "/" + link.split("/", 3)[3]
 
 
+@pytest.fixture
+def link_for_gail(client, alice, other_page, smtp, django_capture_on_commit_callbacks) -> str:
+    """The link in the email that invites gail, an admin of the default page, to be an admin
+    of the other page too (alice sent it)."""
+    client.force_login(alice)
+    invite(
+        client,
+        other_page,
+        "gail@example.com",
+        role="admin",
+        capture=django_capture_on_commit_callbacks,
+    )
+    return link_in(smtp, "gail@example.com")
+
+
 def test_a_page_admin_sees_the_members_and_pending_invitations(client, gail, hugo, page):
     team.invite(page=page, email="ines@example.org", role="responder", actor=gail)
     client.force_login(gail)
@@ -109,18 +124,8 @@ def test_an_invitation_is_emailed_and_a_new_operator_joins_with_a_password(
     assert ("membership.added", "ines") in actions
 
 
-def test_a_signed_in_operator_joins_another_page(
-    client, gail, other_page, alice, smtp, django_capture_on_commit_callbacks
-):
-    client.force_login(alice)
-    invite(
-        client,
-        other_page,
-        "gail@example.com",
-        role="admin",
-        capture=django_capture_on_commit_callbacks,
-    )
-    link = link_in(smtp, "gail@example.com")
+def test_a_signed_in_operator_joins_another_page(client, gail, other_page, link_for_gail):
+    link = link_for_gail
     client.force_login(gail)
     assert "Join Other" in client.get(path_of(link)).content.decode()
     assert client.post(path_of(link)).status_code == 302
@@ -297,17 +302,9 @@ def test_without_single_sign_on_the_sso_button_does_nothing(client, gail, page):
 
 
 def test_a_link_opened_by_an_operator_with_another_address_joins_nobody(
-    client, gail, hugo, other_page, alice, smtp, django_capture_on_commit_callbacks
+    client, gail, hugo, other_page, link_for_gail
 ):
-    client.force_login(alice)
-    invite(
-        client,
-        other_page,
-        "gail@example.com",
-        role="admin",
-        capture=django_capture_on_commit_callbacks,
-    )
-    link = link_in(smtp, "gail@example.com")
+    link = link_for_gail
     client.force_login(hugo)  # the link was forwarded to him
 
     page_text = client.get(path_of(link)).content.decode()
