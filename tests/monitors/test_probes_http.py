@@ -3,6 +3,7 @@ configured, redirects, latency, flapping and timeouts."""
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 
@@ -357,34 +358,25 @@ def test_an_empty_batch_runs_nothing():
 
 
 def test_a_monitor_is_copied_into_a_target(page, api):
+    copied: dict[str, Any] = {
+        "target": "https://api.example.com/health",
+        "method": "POST",
+        "expected_statuses": "200,204",
+        "keyword": "ok",
+        "headers": {"X-Token": "abc"},
+        "body": "{}",
+        "follow_redirects": False,
+        "degraded_latency_ms": 800,
+    }
     monitor = Monitor.objects.create(
         page=page,
         component=Component.objects.get(pk=api.pk),
         name="API health",
         kind=MonitorKind.HTTP,
-        target="https://api.example.com/health",
         timeout_seconds=7,
-        method="POST",
-        expected_statuses="200,204",
-        keyword="ok",
-        headers={"X-Token": "abc"},
-        body="{}",
-        follow_redirects=False,
-        degraded_latency_ms=800,
+        **copied,
     )
 
     target = Target.from_monitor(monitor)
 
-    assert target == Target(
-        monitor_id=monitor.pk,
-        kind="http",
-        target="https://api.example.com/health",
-        timeout=7.0,
-        method="POST",
-        expected_statuses="200,204",
-        keyword="ok",
-        headers={"X-Token": "abc"},
-        body="{}",
-        follow_redirects=False,
-        degraded_latency_ms=800,
-    )
+    assert target == Target(monitor_id=monitor.pk, kind="http", timeout=7.0, **copied)
