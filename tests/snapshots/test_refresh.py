@@ -22,6 +22,25 @@ def rendered_at(page, keys):
     return {key: store.read(page.pk, key).rendered_at for key in keys}
 
 
+def renders(monkeypatch, incident, post_again=lambda order: False) -> list[str]:
+    """The keys the publisher renders from now on, in order. Each time `post_again(order)` holds
+    right after a render, an operator posts a newer update to the incident, mid-round."""
+    order: list[str] = []
+    render = publisher.render
+
+    def recording(page, key, **kwargs):
+        order.append(key)
+        snapshot = render(page, key, **kwargs)
+        if post_again(order):
+            incident_services.post_incident_update(
+                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
+            )
+        return snapshot
+
+    monkeypatch.setattr(publisher, "render", recording)
+    return order
+
+
 def make_refresh_due(page, settings):
     """As if the page's last refresh were an hour old."""
     state = store.read_state()
@@ -191,14 +210,7 @@ def test_a_round_renders_what_readers_poll_first_then_the_events_subject(
     page, incident, monkeypatch
 ):
     publisher.publish()
-    order = []
-    render = publisher.render
-
-    def recording(page, key, **kwargs):
-        order.append(key)
-        return render(page, key, **kwargs)
-
-    monkeypatch.setattr(publisher, "render", recording)
+    order = renders(monkeypatch, incident)
     incident_services.post_incident_update(
         incident=incident, status="identified", body="Rolling back.", actor="tests"
     )
@@ -216,20 +228,10 @@ def test_a_round_that_meets_a_newer_event_leaves_the_rest_to_a_round_started_at_
     page, incident, monkeypatch
 ):
     publisher.publish()
-    order = []
-    render = publisher.render
     subject = [f"/incidents/{incident.pk}", f"/incidents/{incident.pk}/fragment"]
-
-    def recording(page, key, **kwargs):
-        order.append(key)
-        snapshot = render(page, key, **kwargs)
-        if order == [*documents.early_keys(), *subject]:  # an operator posts again meanwhile
-            incident_services.post_incident_update(
-                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
-            )
-        return snapshot
-
-    monkeypatch.setattr(publisher, "render", recording)
+    order = renders(
+        monkeypatch, incident, post_again=lambda order: order == [*documents.early_keys(), *subject]
+    )
     incident_services.post_incident_update(
         incident=incident, status="identified", body="Rolling back.", actor="tests"
     )
@@ -251,19 +253,12 @@ def test_a_page_whose_documents_were_left_for_long_enough_renders_them_all_in_on
 ):
     publisher.publish()
     monkeypatch.setitem(publisher._deferring_since, page.pk, time.monotonic() - 3600)
-    order = []
-    render = publisher.render
-
-    def recording(page, key, **kwargs):
-        order.append(key)
-        snapshot = render(page, key, **kwargs)
-        if key == f"/incidents/{incident.pk}/fragment" and order.count(key) == 1:
-            incident_services.post_incident_update(
-                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
-            )
-        return snapshot
-
-    monkeypatch.setattr(publisher, "render", recording)
+    fragment = f"/incidents/{incident.pk}/fragment"
+    order = renders(
+        monkeypatch,
+        incident,
+        post_again=lambda order: order[-1] == fragment and order.count(fragment) == 1,
+    )
     incident_services.post_incident_update(
         incident=incident, status="identified", body="Rolling back.", actor="tests"
     )
@@ -281,19 +276,7 @@ def test_a_page_whose_documents_were_left_for_long_enough_renders_them_all_in_on
 def test_the_first_round_of_a_new_store_goes_to_its_end_whatever_comes_meanwhile(
     page, incident, monkeypatch
 ):
-    done = []
-    render = publisher.render
-
-    def recording(page, key, **kwargs):
-        snapshot = render(page, key, **kwargs)
-        done.append(key)
-        if len(done) == 1:
-            incident_services.post_incident_update(
-                incident=incident, status="monitoring", body="A fix is out.", actor="tests"
-            )
-        return snapshot
-
-    monkeypatch.setattr(publisher, "render", recording)
+    done = renders(monkeypatch, incident, post_again=lambda done: len(done) == 1)
     result = publisher.publish()
 
     assert result is not None and not result.failed
