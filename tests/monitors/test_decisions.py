@@ -26,6 +26,10 @@ UP, DEGRADED, DOWN, UNKNOWN = (
 )
 
 
+def latest_transition(monitor) -> MonitorTransition:
+    return MonitorTransition.objects.filter(monitor=monitor).latest("at")
+
+
 @pytest.mark.parametrize(
     ("verdicts", "current", "expected"),
     [
@@ -120,8 +124,7 @@ def test_a_status_a_person_set_is_never_overridden(service, api, alice):
     api.refresh_from_db()
     assert monitor.state == DOWN
     assert api.status == ComponentStatus.PARTIAL_OUTAGE
-    transition = MonitorTransition.objects.filter(monitor=monitor).latest("at")
-    assert transition.action == TransitionAction.HELD
+    assert latest_transition(monitor).action == TransitionAction.HELD
 
     service.status = 200
     check(monitor, times=2)
@@ -140,8 +143,7 @@ def test_a_person_who_changes_the_status_meanwhile_keeps_it_after_recovery(servi
     api.refresh_from_db()
     assert api.status == ComponentStatus.PARTIAL_OUTAGE
     assert monitor.applied_status == ""
-    transition = MonitorTransition.objects.filter(monitor=monitor).latest("at")
-    assert transition.action == TransitionAction.HELD
+    assert latest_transition(monitor).action == TransitionAction.HELD
 
 
 def test_during_maintenance_checks_run_and_change_nothing(service, api):
@@ -157,8 +159,7 @@ def test_during_maintenance_checks_run_and_change_nothing(service, api):
     api.refresh_from_db()
     assert monitor.state == DOWN
     assert api.status == ComponentStatus.UNDER_MAINTENANCE
-    transition = MonitorTransition.objects.filter(monitor=monitor).latest("at")
-    assert transition.action == TransitionAction.MAINTENANCE
+    assert latest_transition(monitor).action == TransitionAction.MAINTENANCE
     assert monitor.results.count() == 3
 
 
@@ -179,7 +180,7 @@ def test_a_monitor_opens_an_incident_from_its_template_and_resolves_it(service, 
     assert [e.kind for e in events] == [EventKind.INCIDENT_OPENED]
     api.refresh_from_db()
     assert api.status == ComponentStatus.MAJOR_OUTAGE
-    transition = MonitorTransition.objects.filter(monitor=monitor).latest("at")
+    transition = latest_transition(monitor)
     assert (transition.action, transition.incident) == (TransitionAction.OPENED_INCIDENT, incident)
 
     service.status = 200
@@ -190,8 +191,7 @@ def test_a_monitor_opens_an_incident_from_its_template_and_resolves_it(service, 
     assert incident.status == IncidentStatus.RESOLVED
     assert api.status == ComponentStatus.OPERATIONAL
     assert [e.kind for e in events] == [EventKind.INCIDENT_RESOLVED]
-    transition = MonitorTransition.objects.filter(monitor=monitor).latest("at")
-    assert transition.action == TransitionAction.RESOLVED_INCIDENT
+    assert latest_transition(monitor).action == TransitionAction.RESOLVED_INCIDENT
 
     # Down again: a new incident, not the resolved one reopened.
     service.status = 500
