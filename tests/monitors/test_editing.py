@@ -41,10 +41,22 @@ def holding(monitor: Monitor, component: Component, status: str = "major_outage"
         actor="monitor",
         cause=StatusCause.AUTOMATION,
     )
-    Monitor.objects.filter(pk=monitor.pk).update(
-        state=MonitorState.DOWN, applied_status=status, previous_status="operational"
-    )
+    decided(monitor, MonitorState.DOWN, status)
     monitor.refresh_from_db()
+
+
+def decided(monitor: Monitor, state: str, applied_status: str) -> None:
+    """As the checks leave a monitor that decided `state` and set `applied_status` over an
+    operational component."""
+    Monitor.objects.filter(pk=monitor.pk).update(
+        state=state, applied_status=applied_status, previous_status="operational"
+    )
+
+
+def disable(monitor: Monitor, actor) -> None:
+    """As an operator unticks "enabled" and saves."""
+    monitor.enabled = False
+    save_monitor(monitor=monitor, actor=actor)
 
 
 def test_creating_a_monitor_is_audited_and_makes_it_due_in_each_region(make_monitor, alice):
@@ -152,8 +164,7 @@ def test_bad_settings_are_refused_and_nothing_is_written(make_monitor, alice):
 def test_disabling_a_monitor_gives_the_components_status_back(make_monitor, alice, api):
     monitor = make_monitor()
     holding(monitor, api)
-    monitor.enabled = False
-    save_monitor(monitor=monitor, actor=alice)
+    disable(monitor, alice)
 
     api.refresh_from_db()
     assert api.status == "operational"
@@ -174,8 +185,7 @@ def test_disabling_leaves_a_status_a_person_has_set_since(make_monitor, alice, a
     monitor = make_monitor()
     holding(monitor, api)
     set_component_statuses(page=monitor.page, statuses={api: "partial_outage"}, actor=alice)
-    monitor.enabled = False
-    save_monitor(monitor=monitor, actor=alice)
+    disable(monitor, alice)
     api.refresh_from_db()
     assert api.status == "partial_outage"
     logged = MonitorTransition.objects.get(monitor=monitor)
@@ -189,11 +199,8 @@ def test_disabling_leaves_a_status_another_monitor_holds(make_monitor, alice, ap
     first = make_monitor(name="API from outside")
     second = make_monitor(name="API from inside")
     holding(first, api)
-    Monitor.objects.filter(pk=second.pk).update(
-        state=MonitorState.DOWN, applied_status="major_outage", previous_status="operational"
-    )
-    first.enabled = False
-    save_monitor(monitor=first, actor=alice)
+    decided(second, MonitorState.DOWN, "major_outage")
+    disable(first, alice)
     api.refresh_from_db()
     assert api.status == "major_outage"
     assert "Another monitor still holds" in MonitorTransition.objects.get(monitor=first).detail
@@ -208,11 +215,8 @@ def test_disabling_the_worse_monitor_leaves_the_component_where_the_other_wants_
     latency = make_monitor(name="API latency", degraded_status="degraded_performance")
     holding(outside, api)
     # The latency monitor is degraded too; the worse status (outside's) was applied for both.
-    Monitor.objects.filter(pk=latency.pk).update(
-        state=MonitorState.DEGRADED, applied_status="major_outage", previous_status="operational"
-    )
-    outside.enabled = False
-    save_monitor(monitor=outside, actor=alice)
+    decided(latency, MonitorState.DEGRADED, "major_outage")
+    disable(outside, alice)
 
     api.refresh_from_db()
     assert api.status == "degraded_performance"
@@ -246,8 +250,7 @@ def test_an_incident_the_monitor_opened_stays_open_when_it_is_disabled(make_moni
     )
     Monitor.objects.filter(pk=monitor.pk).update(incident=incident)
     monitor.refresh_from_db()
-    monitor.enabled = False
-    save_monitor(monitor=monitor, actor=alice)
+    disable(monitor, alice)
     incident.refresh_from_db()
     assert not incident.is_resolved
     logged = MonitorTransition.objects.get(monitor=monitor)
