@@ -11,7 +11,7 @@ from events.models import EventKind
 from incidents.models import Incident, IncidentStatus, IncidentTemplate
 from maintenance.services import start_due_maintenance
 from monitors.decisions import Thresholds, overall_state, region_state
-from monitors.models import MonitorState, MonitorTransition, TransitionAction
+from monitors.models import Monitor, MonitorState, MonitorTransition, TransitionAction
 from tests.monitors.factories import check, http_monitor, service
 from tests.support.events import captured_events
 from tests.support.scenes import schedule_upgrade
@@ -28,6 +28,13 @@ UP, DEGRADED, DOWN, UNKNOWN = (
 
 def latest_transition(monitor) -> MonitorTransition:
     return MonitorTransition.objects.filter(monitor=monitor).latest("at")
+
+
+def down_after_three_failures(service, api) -> Monitor:
+    """A new HTTP monitor of `api`, checked three times while the service answers 500."""
+    monitor = http_monitor(api, service.url_for("api"))
+    service.status = 500
+    return check(monitor, times=3)
 
 
 @pytest.mark.parametrize(
@@ -118,9 +125,7 @@ def test_a_flapping_service_does_not_flap_the_page(service, api):
 
 def test_a_status_a_person_set_is_never_overridden(service, api, alice):
     set_component_status(component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=alice)
-    monitor = http_monitor(api, service.url_for("api"))
-    service.status = 500
-    monitor = check(monitor, times=3)
+    monitor = down_after_three_failures(service, api)
     api.refresh_from_db()
     assert monitor.state == DOWN
     assert api.status == ComponentStatus.PARTIAL_OUTAGE
@@ -133,9 +138,7 @@ def test_a_status_a_person_set_is_never_overridden(service, api, alice):
 
 
 def test_a_person_who_changes_the_status_meanwhile_keeps_it_after_recovery(service, api, alice):
-    monitor = http_monitor(api, service.url_for("api"))
-    service.status = 500
-    check(monitor, times=3)
+    monitor = down_after_three_failures(service, api)
     set_component_status(component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=alice)
 
     service.status = 200
@@ -152,10 +155,8 @@ def test_during_maintenance_checks_run_and_change_nothing(service, api):
     start_due_maintenance()
     api.refresh_from_db()
     assert api.status == ComponentStatus.UNDER_MAINTENANCE
-    monitor = http_monitor(api, service.url_for("api"))
-    service.status = 500
 
-    monitor = check(monitor, times=3)
+    monitor = down_after_three_failures(service, api)
     api.refresh_from_db()
     assert monitor.state == DOWN
     assert api.status == ComponentStatus.UNDER_MAINTENANCE
