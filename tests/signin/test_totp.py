@@ -53,6 +53,13 @@ def alice_with_totp(alice, mfa_on) -> tuple[str, list[str]]:
     return set_up_totp(client)
 
 
+def past_alices_password() -> Client:
+    """A new client that gave alice's password, now asked for her second factor."""
+    client = new_client()
+    sign_in_with_password(client, "alice", "correct horse battery")
+    return client
+
+
 def test_with_totp_set_up_a_password_alone_does_not_open_the_admin(alice_with_totp):
     client = new_client()
 
@@ -65,8 +72,7 @@ def test_with_totp_set_up_a_password_alone_does_not_open_the_admin(alice_with_to
 
 def test_the_password_then_the_apps_current_code_opens_the_admin(alice_with_totp):
     secret, _ = alice_with_totp
-    client = new_client()
-    sign_in_with_password(client, "alice", "correct horse battery")
+    client = past_alices_password()
 
     reply = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)}, follow=True)
 
@@ -76,8 +82,7 @@ def test_the_password_then_the_apps_current_code_opens_the_admin(alice_with_totp
 
 def test_a_wrong_code_is_refused_and_the_admin_stays_shut(alice_with_totp):
     secret, _ = alice_with_totp
-    client = new_client()
-    sign_in_with_password(client, "alice", "correct horse battery")
+    client = past_alices_password()
 
     reply = client.post("/accounts/2fa/authenticate/", {"code": wrong_code(secret)})
 
@@ -88,8 +93,7 @@ def test_a_wrong_code_is_refused_and_the_admin_stays_shut(alice_with_totp):
 
 def test_after_five_wrong_codes_even_the_right_one_is_refused_for_a_while(alice_with_totp):
     secret, _ = alice_with_totp
-    client = new_client()
-    sign_in_with_password(client, "alice", "correct horse battery")
+    client = past_alices_password()
     for _ in range(5):
         client.post("/accounts/2fa/authenticate/", {"code": wrong_code(secret)})
 
@@ -102,13 +106,11 @@ def test_after_five_wrong_codes_even_the_right_one_is_refused_for_a_while(alice_
 def test_a_code_already_used_is_refused_the_second_time(alice_with_totp):
     secret, _ = alice_with_totp
     code = totp_code(secret)
-    first = new_client()
-    sign_in_with_password(first, "alice", "correct horse battery")
+    first = past_alices_password()
     first.post("/accounts/2fa/authenticate/", {"code": code})
     assert first.get(ADMIN_INDEX).status_code == 200
 
-    second = new_client()
-    sign_in_with_password(second, "alice", "correct horse battery")
+    second = past_alices_password()
     reply = second.post("/accounts/2fa/authenticate/", {"code": code})
 
     assert "Incorrect code." in reply.text
@@ -118,13 +120,11 @@ def test_a_code_already_used_is_refused_the_second_time(alice_with_totp):
 def test_a_recovery_code_works_once(alice_with_totp):
     _, recovery_codes = alice_with_totp
     assert len(recovery_codes) == 10
-    first = new_client()
-    sign_in_with_password(first, "alice", "correct horse battery")
+    first = past_alices_password()
     first.post("/accounts/2fa/authenticate/", {"code": recovery_codes[0]})
     assert first.get(ADMIN_INDEX).status_code == 200
 
-    second = new_client()
-    sign_in_with_password(second, "alice", "correct horse battery")
+    second = past_alices_password()
     reply = second.post("/accounts/2fa/authenticate/", {"code": recovery_codes[0]})
 
     assert "Incorrect code." in reply.text
