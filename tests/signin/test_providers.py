@@ -81,21 +81,19 @@ def test_the_sign_in_page_shows_a_button_for_each_provider(partner, browser):
 
 
 def test_each_provider_signs_in_its_own_operators(partner, oidc, new_browser, bob, dave):
-    through_partner = new_browser()
-    idp = start_with(through_partner, "Sign in with Partner ID")
-    assert idp.url.startswith(partner.issuer)
+    for button, issuer, username, user, provider in [
+        ("Sign in with Partner ID", partner.issuer, "dave", dave, "partner"),
+        ("Sign in with Example SSO", oidc.issuer, "bob-at-idp", bob, "sso"),
+    ]:
+        browser = new_browser()
+        idp = start_with(browser, button)
+        assert idp.url.startswith(issuer)
 
-    reply = sign_in_at_idp(through_partner, idp, "dave")
+        reply = sign_in_at_idp(browser, idp, username)
 
-    assert reply.url == through_partner.base_url + "/admin/"
-    assert SocialAccount.objects.get(user=dave).provider == "partner"
+        assert reply.url == browser.base_url + "/admin/"
+        assert SocialAccount.objects.get(user=user).provider == provider
 
-    through_sso = new_browser()
-    idp = start_with(through_sso, "Sign in with Example SSO")
-    assert idp.url.startswith(oidc.issuer)
-    reply = sign_in_at_idp(through_sso, idp, "bob-at-idp")
-    assert reply.url == through_sso.base_url + "/admin/"
-    assert SocialAccount.objects.get(user=bob).provider == "sso"
     methods = [
         e.after for e in AuditEntry.objects.filter(action=AccountAction.SIGN_IN).order_by("id")
     ]
