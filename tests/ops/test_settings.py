@@ -1,11 +1,8 @@
 """A malformed setting stops Beacon at start-up with a message naming the variable."""
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
+
+from tests.support.processes import start_django, start_up_refusal
 
 BAD_VALUES = [
     ({"DEBUG": "maybe"}, "DEBUG"),
@@ -21,30 +18,9 @@ BAD_VALUES = [
 ]
 
 
-def start_django(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "SITE_URL"}
-    }
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=settings.BASE_DIR,
-        env=clean
-        | {"DJANGO_SETTINGS_MODULE": "statuspage.settings", "BEACON_VAR_DIR": str(tmp_path)}
-        | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize(("env", "variable"), BAD_VALUES, ids=[v for _, v in BAD_VALUES])
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, env, variable):
-    result = start_django(tmp_path, **env)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert variable in result.stderr.strip().splitlines()[-1]
+    assert variable in start_up_refusal(tmp_path, **env)
 
 
 def test_the_embedded_defaults_start_without_any_variable(tmp_path):

@@ -95,3 +95,31 @@ def processes_with_var_dir(var_dir: Path) -> list[int]:
         if wanted in environ and state != "Z":
             pids.append(int(entry.name))
     return pids
+
+
+def start_django(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Django set up in a fresh interpreter from `env`, without the test run's own database,
+    Redis, secret key, DEBUG and site URL."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "SITE_URL"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env=clean
+        | {"DJANGO_SETTINGS_MODULE": "statuspage.settings", "BEACON_VAR_DIR": str(tmp_path)}
+        | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def start_up_refusal(tmp_path, **env: str) -> str:
+    """The last line of the error with which Django refused to start with `env` (it must)."""
+    result = start_django(tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    return result.stderr.strip().splitlines()[-1]
