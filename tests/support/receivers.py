@@ -221,19 +221,23 @@ class HostileHTTPServer(LocalServer):
             if not self._read_request(conn):
                 return
             try:
-                if self.mode == "ok":
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                elif self.mode == "slow":
-                    while not self.stopping.is_set():
-                        for byte in b"HTTP/1.1 200 OK":
-                            conn.sendall(bytes([byte]))
-                            time.sleep(self.interval)
-                else:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n")
-                    block = b"x" * 65536
-                    while not self.stopping.is_set():
-                        conn.sendall(block)
-                        with self.lock:
-                            self.bytes_sent += len(block)
+                self._misbehave(conn)
             except OSError:
                 self.closed.set()
+
+    def _misbehave(self, conn: Any) -> None:
+        """What the server sends once it has read a request, as its mode says."""
+        if self.mode == "ok":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        elif self.mode == "slow":
+            while not self.stopping.is_set():
+                for byte in b"HTTP/1.1 200 OK":
+                    conn.sendall(bytes([byte]))
+                    time.sleep(self.interval)
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n")
+            block = b"x" * 65536
+            while not self.stopping.is_set():
+                conn.sendall(block)
+                with self.lock:
+                    self.bytes_sent += len(block)

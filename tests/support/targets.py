@@ -283,34 +283,27 @@ class HostileTarget(HostileHTTPServer):
     `garbage`: a line that is not HTTP. `silent-close`: reads the request, hangs up.
     `long-header`: a header line that never ends. `endless-headers`: header lines, forever."""
 
-    def _answer(self, conn: Any) -> None:
+    def _misbehave(self, conn: Any) -> None:
         if self.mode in {"slow", "huge", "ok"}:
-            super()._answer(conn)
-            return
-        with conn:
-            if not self._read_request(conn):
-                return
-            try:
-                if self.mode == "drip":
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
-                    while not self.stopping.is_set():
-                        conn.sendall(b"x")
-                        time.sleep(self.interval)
-                elif self.mode == "garbage":
-                    conn.sendall(b"\x00\x01 hello, this is not HTTP\r\n\r\n")
-                elif self.mode == "long-header":
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Long: ")
-                    block = b"a" * 4096
-                    while not self.stopping.is_set():
-                        conn.sendall(block)
-                elif self.mode == "endless-headers":
-                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                    line = b"X-More: " + b"a" * 4000 + b"\r\n"
-                    while not self.stopping.is_set():
-                        conn.sendall(line)
-                # silent-close: nothing at all.
-            except OSError:
-                self.closed.set()
+            super()._misbehave(conn)
+        elif self.mode == "drip":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            while not self.stopping.is_set():
+                conn.sendall(b"x")
+                time.sleep(self.interval)
+        elif self.mode == "garbage":
+            conn.sendall(b"\x00\x01 hello, this is not HTTP\r\n\r\n")
+        elif self.mode == "long-header":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Long: ")
+            block = b"a" * 4096
+            while not self.stopping.is_set():
+                conn.sendall(block)
+        elif self.mode == "endless-headers":
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            line = b"X-More: " + b"a" * 4000 + b"\r\n"
+            while not self.stopping.is_set():
+                conn.sendall(line)
+        # silent-close: nothing at all.
 
 
 # TCP ---------------------------------------------------------------------------------------
