@@ -1,17 +1,21 @@
 """Proxy: Beacon behind the shipped nginx cache (deploy/nginx/beacon.conf), beside nginx
 serving the same bytes as static files, in one run.
 
-    python bench/proxy/run.py [--seconds 15] [--writes 5]
+    python bench/proxy/run.py [--seconds 15] [--writes 5] [--config FILE]
 
 Beacon runs as in production (bench/read/stack.py: granian, PostgreSQL, Redis, the demo page);
 nginx runs the shipped configuration in front of it, and a second nginx serves the bytes of
-`/` and `/api/v2/summary.json`, as Beacon last answered them, from files. wrk (64 connections,
+`/` and `/api/v2/summary.json`, as Beacon last answered them, from files, with the same headers
+(but for those nginx makes for a file itself: Content-Type, Content-Length, ETag,
+Last-Modified) and the shipped file's settings for opening and sending files. wrk (64 connections,
 2 threads) asks each for `/`, `/api/v2/summary.json` and `/` with the ETag it has (304), the
 static files and the cache one after the other for each; the ratios are the cache's figure over
 the static files' (target >= 0.9). Then the freshness
 through the cache: a component's status is changed --writes times, and the time from each
 commit to the first response of the cache that shows it is printed (after one write not
-counted, as this process's first render loads the templates).
+counted, as this process's first render loads the templates). --config runs another version
+of the file instead of the shipped one (`git show main:deploy/nginx/beacon.conf > old.conf`),
+to compare them in one session.
 """
 
 import argparse
@@ -23,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.proxy.cache import CachingProxy, StaticFiles, get
+from bench.proxy.cache import SHIPPED, CachingProxy, StaticFiles, file_settings, get
 from bench.read.stack import Result, Stack, print_results, wrk
 
 REVALIDATE = Path(__file__).resolve().parents[1] / "read" / "revalidate.lua"
@@ -81,11 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--writes", type=int, default=5)
+    parser.add_argument("--config", type=Path, default=SHIPPED)
     args = parser.parse_args()
 
     with Stack.prepared() as stack:
         stack.start("granian")
-        proxy = CachingProxy(stack.port).start()
+        proxy = CachingProxy(stack.port, conf=args.config).start()
         static = None
         try:
             files = {}
@@ -94,8 +99,8 @@ def main() -> None:
                 get(proxy.url(path))
                 status, body, headers = get(proxy.url(path))
                 print(f"through the cache {path}: {status}, X-Cache {headers['X-Cache']}")
-                files[path] = (body, headers["Content-Type"])
-            static = StaticFiles(files)
+                files[path] = (body, headers)
+            static = StaticFiles(files, settings=file_settings(args.config))
             results = paired_runs(static, proxy, args.seconds)
             print_results(results)
             pairs = zip(results[::2], results[1::2], strict=True)
