@@ -6,6 +6,7 @@ ports. Shared by bench/proxy/run.py and tests/ops/test_proxy_config.py.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -39,12 +40,12 @@ def nginx_binary() -> str | None:
     )
 
 
-def adapted(directory: Path, *, listen_port: int, upstream_port: int) -> str:
-    """The shipped configuration with this machine's cache directory and ports."""
-    text = SHIPPED.read_text()
+def adapted(directory: Path, *, listen_port: int, upstream_port: int, conf: Path = SHIPPED) -> str:
+    """The shipped configuration (or `conf`) with this machine's cache directory and ports."""
+    text = conf.read_text()
     for line in (CACHE_DIR, UPSTREAM, LISTEN):
         if text.count(line) != 1:
-            raise ValueError(f"{SHIPPED} no longer has exactly one “{line}”")
+            raise ValueError(f"{conf} no longer has exactly one “{line}”")
     return (
         text.replace(CACHE_DIR, str(directory / "cache"))
         .replace(UPSTREAM, f"server 127.0.0.1:{upstream_port} ")
@@ -84,9 +85,11 @@ http {{
 
 
 class CachingProxy:
-    """nginx with the shipped configuration, in front of Beacon at upstream_port."""
+    """nginx with the shipped configuration (or `conf`), in front of Beacon at upstream_port."""
 
-    def __init__(self, upstream_port: int, *, workers: int = 2, log: bool = False) -> None:
+    def __init__(
+        self, upstream_port: int, *, workers: int = 2, log: bool = False, conf: Path = SHIPPED
+    ) -> None:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
@@ -94,7 +97,9 @@ class CachingProxy:
         self.port = free_port()
         (self.dir / "cache").mkdir()
         included = self.dir / "beacon.conf"
-        included.write_text(adapted(self.dir, listen_port=self.port, upstream_port=upstream_port))
+        included.write_text(
+            adapted(self.dir, listen_port=self.port, upstream_port=upstream_port, conf=conf)
+        )
         self.conf = self.dir / "nginx.conf"
         self.conf.write_text(main_conf(self.dir, included, workers=workers, log=log))
         self.command = [binary, "-c", str(self.conf), "-p", str(self.dir)]
@@ -123,10 +128,40 @@ class CachingProxy:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class StaticFiles:
-    """nginx serving fixed bytes at given paths, as static files (ETags and 304s its own)."""
+# The headers nginx makes for a static file itself, and the cache's own X-Cache.
+STATIC_MAKES = {
+    "content-type",
+    "content-length",
+    "etag",
+    "last-modified",
+    "date",
+    "server",
+    "connection",
+    "accept-ranges",
+    "x-cache",
+}
+# Settings of the shipped file that are not the cache's: how nginx opens and sends files.
+FILE_SETTINGS = re.compile(r"^\s*((?:sendfile|tcp_nopush|open_file_cache\w*)\s[^;]*;)", re.M)
 
-    def __init__(self, files: dict[str, tuple[bytes, str]], *, workers: int = 2) -> None:
+
+def file_settings(conf: Path = SHIPPED) -> list[str]:
+    """The lines of `conf` that set how nginx opens and sends files, which a static server
+    gets too: the comparison is then of the cache and not of those settings."""
+    return FILE_SETTINGS.findall(conf.read_text())
+
+
+class StaticFiles:
+    """nginx serving fixed bytes at given paths, as static files (ETags and 304s its own),
+    with the other headers given for each (a document's headers as Beacon sent them, but for
+    those nginx makes itself) and the shipped file's settings for opening and sending files."""
+
+    def __init__(
+        self,
+        files: dict[str, tuple[bytes, Message]],
+        *,
+        workers: int = 2,
+        settings: list[str] | None = None,
+    ) -> None:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
@@ -135,16 +170,28 @@ class StaticFiles:
         self.port = free_port()
         www = self.dir / "www"
         locations = []
-        for n, (path, (body, content_type)) in enumerate(sorted(files.items())):
+        for n, (path, (body, headers)) in enumerate(sorted(files.items())):
             name = f"file{n}"
             www.mkdir(mode=0o755, exist_ok=True)
             (www / name).write_bytes(body)
             (www / name).chmod(0o644)
+            added = []
+            for key, value in headers.items():
+                if key.lower() in STATIC_MAKES:
+                    continue
+                if '"' in value or "$" in value:
+                    raise ValueError(f"cannot repeat {key}: {value}")
+                added.append(f'add_header {key} "{value}";')
             locations.append(
-                f'location = {path} {{ default_type "{content_type}"; try_files /{name} =404; }}'
+                f'location = {path} {{ default_type "{headers["Content-Type"]}"; '
+                f"try_files /{name} =404; {' '.join(added)} }}"
             )
         server = (
-            f"server {{ listen 127.0.0.1:{self.port}; root {www}; " + " ".join(locations) + " }"
+            f"server {{ listen 127.0.0.1:{self.port}; root {www}; "
+            + " ".join(file_settings() if settings is None else settings)
+            + " "
+            + " ".join(locations)
+            + " }"
         )
         included = self.dir / "static.conf"
         included.write_text(server + "\n")

@@ -1,6 +1,7 @@
 """The nginx cache configuration Beacon ships (deploy/nginx/beacon.conf), run in front of it."""
 
 import time
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +18,7 @@ needs_nginx = pytest.mark.skipif(nginx_binary() is None, reason="nginx is not in
 def proxy(tmp_path_factory):
     with demo_stack(tmp_path_factory.mktemp("proxy")) as running:
         cache = CachingProxy(running.beacon.port, log=True).start()
+        cache.beacon = running.beacon  # type: ignore[attr-defined]
         try:
             yield cache
         finally:
@@ -77,11 +79,49 @@ def test_beacons_gzip_copy_passes_through_and_plain_clients_get_the_plain_one(pr
 
 
 @needs_nginx
+def test_one_gzip_copy_and_one_plain_copy_whatever_accept_encoding_says(proxy):
+    def ask(accept_encoding: str) -> tuple[bytes, Any]:
+        status, body, headers = get(proxy.url("/"), {"Accept-Encoding": accept_encoding})
+        assert status == 200 and headers["Vary"] == "Accept-Encoding"
+        return body, headers
+
+    compressed, first = ask("gzip, deflate, br, zstd")
+    assert first["Content-Encoding"] == "gzip" and compressed[:2] == b"\x1f\x8b"
+    # Other browsers' spellings find that copy: no new entry, nothing asked of Beacon.
+    for spelling in ("gzip, deflate", "deflate, GZIP;q=0.5", "x-gzip"):
+        body, headers = ask(spelling)
+        assert (body, headers["ETag"], headers["X-Cache"]) == (compressed, first["ETag"], "HIT")
+    # gzip refused, or not named: the plain copy, which a client without the header has.
+    plain, headers = ask("identity")
+    assert "Content-Encoding" not in headers and b"</html>" in plain
+    for spelling in ("gzip;q=0, br", "br", "gzip; q=0.000"):
+        body, again = ask(spelling)
+        assert "Content-Encoding" not in again
+        assert (body, again["ETag"], again["X-Cache"]) == (plain, headers["ETag"], "HIT")
+
+
+@needs_nginx
 def test_the_admin_is_never_cached(proxy):
     for _ in range(2):
         status, _body, headers = get(proxy.url("/admin/login/"))
         assert status == 200
         assert headers["X-Cache"] != "HIT"
+
+
+@needs_nginx
+def test_a_page_that_is_not_public_is_never_cached(proxy):
+    # Last in this module: the demo page becomes visible to this machine's addresses alone.
+    proxy.beacon.shell(
+        "from pages.models import Page; from pages.services import save_page; "
+        "from snapshots import publisher; page = Page.objects.get(is_default=True); "
+        "page.allowed_networks = ['127.0.0.0/8']; save_page(page=page, actor='tests'); "
+        "publisher.publish()"
+    )
+    for path in ("/history", "/history.atom"):
+        for accept_encoding in ("gzip", "gzip", "identity", "identity"):
+            status, _body, headers = get(proxy.url(path), {"Accept-Encoding": accept_encoding})
+            assert status == 200 and headers["Cache-Control"] == "private, no-cache"
+            assert headers["X-Cache"] == "MISS"
 
 
 def test_the_compose_profile_points_the_shipped_file_at_the_web_service():
