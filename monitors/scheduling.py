@@ -2,20 +2,28 @@
 
 Beat runs `plan` every MONITOR_PLAN_SECONDS (10 s). It reads, per region, the schedules that
 fall due before the next plan, and publishes enough `run_due` tasks (one per
-MONITOR_BATCH_SIZE, to the region's queue) for the moments they fall due, as Celery etas the
-worker holds until then. A worker's `run_due` claims a batch with a lease
-(`claim_due`), runs it with `probes.run_all` on one event loop, records the outcomes (`record`)
-and lets `decisions` judge them. Nothing here relies on the broker for correctness: a lost
-task is planned again at the next plan (a worker plans a check whose interval is shorter than
-beat's period again itself), and a claim is a conditional UPDATE on the lease, so that
-however many beats and workers run, one schedule is checked by one worker at a time. A worker
-that dies leaves its lease behind; once it runs out the schedule is due again and claimed anew.
+MONITOR_BATCH_SIZE, to the region's queue) for the start of each CLAIM_AHEAD_SECONDS (2 s)
+window they fall due in, as Celery etas the worker holds until then. A worker's `run_due`
+claims a batch with a lease (`claim_due`): what is due, and the checks falling due within the
+window. It runs them with `probes.run_when_due` on one event loop, each started on the
+START_TICK_SECONDS tick after it falls due, records the outcomes (`record`) and lets
+`decisions` judge them. Heartbeats are claimed only once due (a ping may still come before
+the deadline): their tasks are planned for the PLAN_STEP_SECONDS step after it. Nothing here
+relies on the broker for correctness: a lost task is planned again at the next plan (a worker
+plans a check whose interval is shorter than beat's period again itself), and a claim is a
+conditional UPDATE on the lease, so that however many beats and workers run, one schedule is
+checked by one worker at a time. A worker that dies leaves its lease behind; once it runs out
+the schedule is due again and claimed anew.
 
 Why beat planning and short tasks rather than a long-running claim loop in a worker: each task
 is a batch that ends, so no pool slot is pinned for good (fan-out and senders share the pool),
-a SIGTERM stops a worker within one batch, and scaling out is starting more workers. Beat
-wakes every 10 s rather than every second (a task a second cost 6% of a CPU on an idle
-installation), and a check starts at most one step (0.5 s) late plus the worker's hop
+a SIGTERM stops a worker within one batch, and scaling out is starting more workers. A task
+lasts at most its window, its longest timeout and the recording. Beat wakes every 10 s rather
+than every second (a task a second cost 6% of a CPU on an idle installation). Why a window
+claimed ahead rather than a task for each moment checks fall due: at 1,000 monitors every
+30 s a task a half-second ran some 17 checks and paid a Celery task, a claim and a
+transaction for them, more CPU than the checks themselves; a task a window runs some 67, and
+a check starts no later for it, a tick (0.25 s) plus the worker's hop at most
 (docs/performance.md, "Monitors").
 
 Due times advance from the due time, not from when the check ended, so a schedule keeps its
