@@ -35,6 +35,21 @@ def test_a_due_check_is_run_recorded_and_moved_on_by_its_interval(service, api):
     assert service.hits["/api"] == 1
 
 
+def test_a_result_keeps_its_text_and_numbers_exactly_as_the_check_found_them(service, api):
+    keyword = "naïve \"quotes\", 'apostrophes', back\\slash, {braces}, 100%"
+    monitor = http_monitor(api, service.url_for("api"), keyword=keyword)
+
+    assert scheduling.run_batch(region="") == 1
+
+    result = MonitorResult.objects.get(monitor=monitor)
+    assert result.verdict == Verdict.DOWN and result.status_code == 200
+    assert result.error == f"'{keyword}' not found in the body"
+    monitor.refresh_from_db()
+    assert monitor.last_error == result.error
+    assert monitor.last_latency_ms == result.latency_ms
+    assert monitor.last_checked_at == result.checked_at
+
+
 def test_after_downtime_missed_slots_are_skipped_not_run_in_a_burst(service, api):
     monitor = http_monitor(api, service.url_for("api"), interval_seconds=30)
     due = timezone.now() - timedelta(seconds=30 * 10 + 7)
