@@ -816,15 +816,22 @@ def open_session(*, concurrency: int = 100) -> aiohttp.ClientSession:
     )
 
 
-async def _run_all(targets: Sequence[Target], concurrency: int) -> list[Outcome]:
+async def _run_all(
+    targets: Sequence[Target], concurrency: int, due: Sequence[datetime] | None = None
+) -> list[tuple[datetime, Outcome]]:
     limit = asyncio.Semaphore(concurrency)
     async with open_session(concurrency=concurrency) as session:
 
-        async def one(target: Target) -> Outcome:
+        async def one(target: Target, when: datetime | None) -> tuple[datetime, Outcome]:
+            if when is not None:
+                wait = when.timestamp() - time.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
             async with limit:
-                return await probe(target, session)
+                return datetime.now(UTC), await probe(target, session)
 
-        return list(await asyncio.gather(*(one(t) for t in targets)))
+        times = due if due is not None else [None] * len(targets)
+        return list(await asyncio.gather(*(one(t, w) for t, w in zip(targets, times, strict=True))))
 
 
 def on_fresh_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
@@ -842,4 +849,14 @@ def run_all(targets: Sequence[Target], *, concurrency: int = 100) -> list[Outcom
     """Run the checks concurrently on a fresh event loop; outcomes in the order of targets."""
     if not targets:
         return []
-    return on_fresh_loop(_run_all(targets, concurrency))
+    return [outcome for _, outcome in on_fresh_loop(_run_all(targets, concurrency))]
+
+
+def run_when_due(
+    targets: Sequence[Target], due: Sequence[datetime], *, concurrency: int = 100
+) -> list[tuple[datetime, Outcome]]:
+    """Run the checks on one fresh event loop, each at its due time (at once if that has
+    passed), sharing one session; when each started and its outcome, in the order of targets."""
+    if not targets:
+        return []
+    return on_fresh_loop(_run_all(targets, concurrency, due))

@@ -2,20 +2,28 @@
 
 Beat runs `plan` every MONITOR_PLAN_SECONDS (10 s). It reads, per region, the schedules that
 fall due before the next plan, and publishes enough `run_due` tasks (one per
-MONITOR_BATCH_SIZE, to the region's queue) for the moments they fall due, as Celery etas the
-worker holds until then. A worker's `run_due` claims a batch with a lease
-(`claim_due`), runs it with `probes.run_all` on one event loop, records the outcomes (`record`)
-and lets `decisions` judge them. Nothing here relies on the broker for correctness: a lost
-task is planned again at the next plan (a worker plans a check whose interval is shorter than
-beat's period again itself), and a claim is a conditional UPDATE on the lease, so that
-however many beats and workers run, one schedule is checked by one worker at a time. A worker
-that dies leaves its lease behind; once it runs out the schedule is due again and claimed anew.
+MONITOR_BATCH_SIZE, to the region's queue) for the start of each CLAIM_AHEAD_SECONDS (2 s)
+window they fall due in, as Celery etas the worker holds until then. A worker's `run_due`
+claims a batch with a lease (`claim_due`): what is due, and the checks falling due within the
+window. It runs them with `probes.run_when_due` on one event loop, each started on the
+START_TICK_SECONDS tick after it falls due, records the outcomes (`record`) and lets
+`decisions` judge them. Heartbeats are claimed only once due (a ping may still come before
+the deadline): their tasks are planned for the PLAN_STEP_SECONDS step after it. Nothing here
+relies on the broker for correctness: a lost task is planned again at the next plan (a worker
+plans a check whose interval is shorter than beat's period again itself), and a claim is a
+conditional UPDATE on the lease, so that however many beats and workers run, one schedule is
+checked by one worker at a time. A worker that dies leaves its lease behind; once it runs out
+the schedule is due again and claimed anew.
 
 Why beat planning and short tasks rather than a long-running claim loop in a worker: each task
 is a batch that ends, so no pool slot is pinned for good (fan-out and senders share the pool),
-a SIGTERM stops a worker within one batch, and scaling out is starting more workers. Beat
-wakes every 10 s rather than every second (a task a second cost 6% of a CPU on an idle
-installation), and a check starts at most one step (0.5 s) late plus the worker's hop
+a SIGTERM stops a worker within one batch, and scaling out is starting more workers. A task
+lasts at most its window, its longest timeout and the recording. Beat wakes every 10 s rather
+than every second (a task a second cost 6% of a CPU on an idle installation). Why a window
+claimed ahead rather than a task for each moment checks fall due: at 1,000 monitors every
+30 s a task a half-second ran some 17 checks and paid a Celery task, a claim and a
+transaction for them, more CPU than the checks themselves; a task a window runs some 67, and
+a check starts no later for it, a tick (0.25 s) plus the worker's hop at most
 (docs/performance.md, "Monitors").
 
 Due times advance from the due time, not from when the check ended, so a schedule keeps its
@@ -25,6 +33,7 @@ rather than run in a burst.
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 import time
@@ -56,8 +65,16 @@ DEFAULT_QUEUE = "celery"
 RUN_BUDGET_SECONDS = 20.0
 # Tasks not taken within this long of when they were for are dropped; the next plan plans again.
 RUN_EXPIRES_SECONDS = 10.0
-# Checks planned for one moment are rounded up to a step of this many seconds.
+# A run_due task claims the checks falling due within this many seconds and starts each at its
+# own due time, on one event loop: fewer, larger batches, none of them later for it.
+CLAIM_AHEAD_SECONDS = 2.0
+# Heartbeats are judged once due, not ahead (a ping may still come): their tasks are planned
+# for the step of this many seconds after their deadline.
 PLAN_STEP_SECONDS = 0.5
+# Checks claimed ahead start on the next tick of this many seconds after they fall due, so the
+# event loop wakes for a few at a time rather than for each: a wake-up a check cost more CPU
+# than a quarter of a second's lateness is worth.
+START_TICK_SECONDS = 0.25
 # How far past the next plan one plan reaches, so that a late beat tick leaves no gap.
 PLAN_OVERLAP_SECONDS = 2.0
 # At most this many run_due tasks per region and step.
@@ -78,24 +95,44 @@ def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None
     return None
 
 
-def claimable(now: datetime) -> Any:
-    """Schedules due and not held by a live lease, of enabled monitors."""
+def claimable(now: datetime, *, ahead: float = 0.0) -> Any:
+    """Schedules due and not held by a live lease, of enabled monitors; with `ahead`, also the
+    checks (not heartbeats, which are judged only once due) falling due within that many
+    seconds."""
+    due = Q(next_due_at__lte=now)
+    if ahead > 0:
+        due |= Q(next_due_at__lte=now + timedelta(seconds=ahead), monitor__kind__in=AHEAD_KINDS)
     return MonitorSchedule.objects.filter(
+        due,
         Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        next_due_at__lte=now,
         monitor__enabled=True,
     )
+
+
+# The kinds claimed ahead of their due time: every kind that is probed.
+AHEAD_KINDS = [kind for kind in MonitorKind.values if kind != MonitorKind.HEARTBEAT]
+
+
+def _offset(due: datetime, now: datetime, kind: str) -> float:
+    """When, in seconds from `now`, the task for a schedule due at `due` is published for: a
+    check at the start of the CLAIM_AHEAD_SECONDS window it falls in (the task claims it
+    ahead and starts it on time), a heartbeat at the step after its deadline."""
+    seconds = (due - now).total_seconds()
+    if kind == MonitorKind.HEARTBEAT:
+        return max(0, math.ceil(seconds / PLAN_STEP_SECONDS)) * PLAN_STEP_SECONDS
+    return max(0, math.floor(seconds / CLAIM_AHEAD_SECONDS)) * CLAIM_AHEAD_SECONDS
 
 
 def plan(*, now: datetime | None = None) -> dict[str, int]:
     """Publish run_due tasks for the schedules due before the next plan, by region; the counts.
 
-    Each task is published for when its checks fall due (Celery's eta, held by the worker), in
-    steps of PLAN_STEP_SECONDS, so a check starts at most a step late while beat wakes only
-    every MONITOR_PLAN_SECONDS. The window reaches PLAN_OVERLAP_SECONDS past the next plan, so
-    a late tick leaves no gap: a check planned twice finds its schedule claimed the second
-    time. Schedules already due (a worker died holding them, the workers were down) are
-    planned for now."""
+    Each task is published (Celery's eta, held by the worker) for the start of the
+    CLAIM_AHEAD_SECONDS window its checks fall due in, and claims them ahead, so a check
+    starts on time while beat wakes only every MONITOR_PLAN_SECONDS; a heartbeat's task is
+    published for the PLAN_STEP_SECONDS step after its deadline. The plan reaches
+    PLAN_OVERLAP_SECONDS past the next plan, so a late tick leaves no gap: a check planned
+    twice finds its schedule claimed the second time. Schedules already due (a worker died
+    holding them, the workers were down) are planned for now."""
     now = now or timezone.now()
     horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS + PLAN_OVERLAP_SECONDS)
     soon = MonitorSchedule.objects.filter(
@@ -103,14 +140,13 @@ def plan(*, now: datetime | None = None) -> dict[str, int]:
         next_due_at__lt=horizon,
         monitor__enabled=True,
     )
-    step = timedelta(seconds=PLAN_STEP_SECONDS)
-    buckets: Counter[tuple[str, int]] = Counter()
-    for region, due in soon.values_list("region", "next_due_at"):
-        buckets[region, max(0, math.ceil((due - now) / step))] += 1
+    buckets: Counter[tuple[str, float]] = Counter()
+    for region, due, kind in soon.values_list("region", "next_due_at", "monitor__kind"):
+        buckets[region, _offset(due, now, kind)] += 1
     counts: Counter[str] = Counter()
-    for (region, steps), count in sorted(buckets.items()):
+    for (region, offset), count in sorted(buckets.items()):
         counts[region] += count
-        eta = now + step * steps if steps else None
+        eta = now + timedelta(seconds=offset) if offset else None
         expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
         for _ in range(min(MAX_RUNS_PER_TICK, math.ceil(count / settings.MONITOR_BATCH_SIZE))):
             broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
@@ -127,8 +163,11 @@ class Claim:
         return self.schedule.monitor
 
 
-def claim_due(*, region: str, limit: int, now: datetime | None = None) -> list[Claim]:
-    """Take up to `limit` due schedules of `region` on a lease; the soonest due first.
+def claim_due(
+    *, region: str, limit: int, ahead: float = 0.0, now: datetime | None = None
+) -> list[Claim]:
+    """Take up to `limit` schedules of `region` on a lease: those due, and with `ahead` the
+    checks falling due within that many seconds; the soonest due first.
 
     On PostgreSQL one locked read (SKIP LOCKED: rows another claimer holds are passed over)
     returns the schedules with their monitors, and one UPDATE leases them: nobody can change
@@ -139,7 +178,7 @@ def claim_due(*, region: str, limit: int, now: datetime | None = None) -> list[C
     """
     now = now or timezone.now()
     token = secrets.token_hex(16)
-    due = claimable(now).filter(region=region).order_by("next_due_at", "id")
+    due = claimable(now, ahead=ahead).filter(region=region).order_by("next_due_at", "id")
     if connection.features.has_select_for_update_skip_locked:
         # The rows read are locked until this commits, so nobody else can take them between the
         # read and the UPDATE: the schedules and their monitors come in the one locked read.
@@ -151,7 +190,9 @@ def claim_due(*, region: str, limit: int, now: datetime | None = None) -> list[C
             )
             if not held:
                 return []
-            lease = lease_for((s.monitor.timeout_seconds for s in held), now)
+            lease = lease_for(
+                (s.monitor.timeout_seconds for s in held), max(now, held[-1].next_due_at)
+            )
             MonitorSchedule.objects.filter(pk__in=[s.pk for s in held]).update(
                 lease_until=lease, lease_token=token
             )
@@ -159,21 +200,24 @@ def claim_due(*, region: str, limit: int, now: datetime | None = None) -> list[C
             schedule.lease_until, schedule.lease_token = lease, token
         return [Claim(schedule, token) for schedule in held]
     with transaction.atomic():
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        if not ids:
+        rows = list(due.values_list("pk", "next_due_at")[:limit])
+        if not rows:
             return []
+        ids = [pk for pk, _ in rows]
         lease = lease_for(
-            Monitor.objects.filter(schedules__in=ids).values_list("timeout_seconds", flat=True), now
+            Monitor.objects.filter(schedules__in=ids).values_list("timeout_seconds", flat=True),
+            max(now, rows[-1][1]),
         )
-        claimable(now).filter(pk__in=ids).update(lease_until=lease, lease_token=token)
+        claimable(now, ahead=ahead).filter(pk__in=ids).update(lease_until=lease, lease_token=token)
     taken = MonitorSchedule.objects.filter(lease_token=token).select_related("monitor")
     return [Claim(schedule, token) for schedule in taken.order_by("next_due_at", "id")]
 
 
-def lease_for(timeouts: Iterable[float], now: datetime) -> datetime:
-    """Until when a batch is held: its longest timeout, and the margin."""
+def lease_for(timeouts: Iterable[float], start: datetime) -> datetime:
+    """Until when a batch is held: from when its last check starts, its longest timeout, and
+    the margin."""
     longest = max(float(t) for t in timeouts)
-    return now + timedelta(seconds=longest + LEASE_MARGIN_SECONDS)
+    return start + timedelta(seconds=longest + LEASE_MARGIN_SECONDS)
 
 
 def next_due(due: datetime, interval: float, now: datetime) -> datetime:
@@ -191,32 +235,50 @@ def heartbeat_deadline(monitor: Monitor) -> datetime:
     return started + timedelta(seconds=monitor.interval_seconds + monitor.grace_seconds)
 
 
-def run_claims(claims: Sequence[Claim]) -> list[Outcome | None]:
-    """Check what was claimed: probes for the checks, the deadline for heartbeats (None: the
-    heartbeat is not late, nothing to record)."""
+@dataclass(frozen=True)
+class Checked:
+    """When a claimed schedule was checked, and what was found (None: a heartbeat that is not
+    late, nothing to record)."""
+
+    at: datetime
+    outcome: Outcome | None
+
+
+def start_time(due: datetime) -> datetime:
+    """When a check due at `due` starts: the next START_TICK_SECONDS tick of the clock."""
+    tick = START_TICK_SECONDS
+    return datetime.fromtimestamp(math.ceil(due.timestamp() / tick) * tick, due.tzinfo)
+
+
+def run_claims(claims: Sequence[Claim]) -> list[Checked]:
+    """Check what was claimed: probes for the checks, each started at its due time (at once if
+    that has passed), on one event loop; the deadline for heartbeats, which are due."""
     # aiohttp and dnspython (some 30 MB) load in the processes that run checks, and only once
     # they do: the web process (which plans "check now") and an idle worker never need them.
-    from .probes import Outcome, Target, run_all
+    from .probes import Outcome, Target, run_when_due
 
     now = timezone.now()
     probed = [c for c in claims if c.monitor.kind != MonitorKind.HEARTBEAT]
-    outcomes = iter(run_all([Target.from_monitor(c.monitor) for c in probed]))
-    results: list[Outcome | None] = []
+    ran = iter(
+        run_when_due(
+            [Target.from_monitor(c.monitor) for c in probed],
+            [start_time(c.schedule.next_due_at) for c in probed],
+        )
+    )
+    results: list[Checked] = []
     for claim in claims:
         monitor = claim.monitor
         if monitor.kind != MonitorKind.HEARTBEAT:
-            results.append(next(outcomes))
+            results.append(Checked(*next(ran)))
         elif heartbeat_deadline(monitor) <= now:
             late = monitor.interval_seconds + monitor.grace_seconds
-            results.append(Outcome.down(f"no ping within {late} s"))
+            results.append(Checked(now, Outcome.down(f"no ping within {late} s")))
         else:
-            results.append(None)
+            results.append(Checked(now, None))
     return results
 
 
-def record(
-    claims: Sequence[Claim], outcomes: Sequence[Outcome | None], *, checked_at: datetime
-) -> list[Claim]:
+def record(claims: Sequence[Claim], checked: Sequence[Checked]) -> list[Claim]:
     """Keep each outcome, move each schedule to its next slot and let go of the lease.
 
     Only schedules still held by this claim are written: one whose lease ran out and was taken
@@ -231,7 +293,7 @@ def record(
             )
             .values_list("pk", flat=True)
         )
-        kept = [(c, o) for c, o in zip(claims, outcomes, strict=True) if c.schedule.pk in held_ids]
+        kept = [(c, k) for c, k in zip(claims, checked, strict=True) if c.schedule.pk in held_ids]
         insert_rows(
             MonitorResult,
             ["monitor", "region", "checked_at", "verdict", "latency_ms", "status_code", "error"],
@@ -239,20 +301,20 @@ def record(
                 (
                     c.monitor.pk,
                     c.schedule.region,
-                    checked_at,
-                    o.verdict,
-                    o.latency_ms,
-                    o.status_code,
-                    o.error[:ERROR_LENGTH],
+                    k.at,
+                    k.outcome.verdict,
+                    k.outcome.latency_ms,
+                    k.outcome.status_code,
+                    k.outcome.error[:ERROR_LENGTH],
                 )
-                for c, o in kept
-                if o is not None
+                for c, k in kept
+                if k.outcome is not None
             ],
         )
         schedules = []
-        for claim, outcome in kept:
+        for claim, k in kept:
             schedule, monitor = claim.schedule, claim.monitor
-            if monitor.kind == MonitorKind.HEARTBEAT and outcome is None:
+            if monitor.kind == MonitorKind.HEARTBEAT and k.outcome is None:
                 due = heartbeat_deadline(monitor)
             else:
                 due = next_due(schedule.next_due_at, monitor.interval_seconds, now)
@@ -266,54 +328,95 @@ def record(
         Monitor,
         ["last_checked_at", "last_verdict", "last_latency_ms", "last_error"],
         [
-            (c.monitor.pk, checked_at, o.verdict, o.latency_ms, o.error[:ERROR_LENGTH])
-            for c, o in kept
-            if o is not None
+            (
+                c.monitor.pk,
+                k.at,
+                k.outcome.verdict,
+                k.outcome.latency_ms,
+                k.outcome.error[:ERROR_LENGTH],
+            )
+            for c, k in kept
+            if k.outcome is not None
         ],
     )
-    return [c for c, o in kept if o is not None]
+    return [c for c, k in kept if k.outcome is not None]
 
 
 def _columns(model: type[Model], fields: list[str]) -> list[Field[Any, Any]]:
     return [field for name in fields if isinstance(field := model._meta.get_field(name), Field)]
 
 
+def _recordset(columns: Sequence[Field[Any, Any]], rows: list[tuple[Any, ...]]) -> tuple[str, str]:
+    """`json_to_recordset(%s::json) AS v(column type, ...)` and its one parameter: the rows as
+    one JSON document (datetimes as ISO 8601), for the statements below on PostgreSQL. The
+    statement's text is the same for every batch (psycopg parsed a `VALUES (...), (...)` of
+    every length anew, 17 ms of profiled time a batch of 67), and the rows go as one string,
+    where arrays were quoted element by element."""
+    qn = connection.ops.quote_name
+    names = [str(column.column) for column in columns]
+    types = ", ".join(
+        f"{qn(name)} {column.db_type(connection)}"
+        for name, column in zip(names, columns, strict=True)
+    )
+    document = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_iso)
+    return f"json_to_recordset(%s::json) AS v({types})", document
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not kept as JSON here")
+
+
 def insert_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """`INSERT INTO ... VALUES (...), (...)` for many rows, as one statement. Django's
-    bulk_create builds a model instance a row and reads every new id back, which no caller
-    here needs; it cost more CPU a batch than claiming it."""
+    """Insert many rows as one statement. Django's bulk_create builds a model instance a row
+    and reads every new id back, which no caller here needs; it cost more CPU a batch than
+    claiming it. The values are what the database takes as they are (ids, text, numbers,
+    aware datetimes, None): nothing is converted. On PostgreSQL the rows go as one JSON
+    document (`_recordset`); elsewhere as a multi-row VALUES."""
     if not rows:
         return
     qn = connection.ops.quote_name
     columns = _columns(model, fields)
     names = ", ".join(qn(str(column.column)) for column in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES " + ", ".join([one] * len(rows))
-    params = [
-        c.get_db_prep_save(v, connection)
-        for values in rows
-        for c, v in zip(columns, values, strict=True)
-    ]
+    table = qn(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        source, document = _recordset(columns, rows)
+        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {source}"
+        params: list[Any] = [document]
+    else:
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(rows))
+        params = [value for values in rows for value in values]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def update_rows(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """`UPDATE ... SET fields WHERE id = ...` for many rows (pk first, then the values), as one
-    statement run with the cursor's executemany (pipelined by psycopg). Django's bulk_update
-    builds a CASE per field and row, which cost more CPU than running the checks."""
+    """Set `fields` of many rows (pk first, then the values, as the database takes them), as
+    one statement. Django's bulk_update builds a CASE per field and row, which cost more CPU
+    than running the checks. On PostgreSQL it is one `UPDATE ... FROM` the rows as one JSON
+    document (`_recordset`); elsewhere an UPDATE a row, run with the cursor's executemany."""
     if not rows:
         return
     qn = connection.ops.quote_name
     columns = _columns(model, fields)
+    table = qn(model._meta.db_table)
+    pk_field = model._meta.pk
+    assert isinstance(pk_field, Field)
+    pk = qn(str(pk_field.column))
+    if connection.vendor == "postgresql":
+        source, document = _recordset([pk_field, *columns], rows)
+        names = [qn(str(column.column)) for column in columns]
+        assignments = ", ".join(f"{name} = v.{name}" for name in names)
+        sql = f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{pk} = v.{pk}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [document])
+        return
     assignments = ", ".join(f"{qn(str(column.column))} = %s" for column in columns)
-    sql = f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s"
-    params = [
-        [c.get_db_prep_save(v, connection) for c, v in zip(columns, values, strict=True)] + [pk]
-        for pk, *values in rows
-    ]
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, [[*values, pk_value] for pk_value, *values in rows])
 
 
 def needs_decision(claim: Claim, outcome: Outcome) -> bool:
@@ -322,19 +425,19 @@ def needs_decision(claim: Claim, outcome: Outcome) -> bool:
     return not (outcome.verdict == state == claim.schedule.state)
 
 
-def run_batch(*, region: str, limit: int | None = None) -> int:
-    """Claim, check, record and decide one batch of `region`; how many checks it ran."""
+def run_batch(*, region: str, limit: int | None = None, ahead: float = CLAIM_AHEAD_SECONDS) -> int:
+    """Claim, check, record and decide one batch of `region` (what is due, and the checks
+    falling due within `ahead` seconds, each started on time); how many checks it ran."""
     from .decisions import decide
 
-    claims = claim_due(region=region, limit=limit or settings.MONITOR_BATCH_SIZE)
+    claims = claim_due(region=region, limit=limit or settings.MONITOR_BATCH_SIZE, ahead=ahead)
     if not claims:
         return 0
-    checked_at = timezone.now()
-    outcomes = run_claims(claims)
-    recorded = record(claims, outcomes, checked_at=checked_at)
-    by_claim = dict(zip((c.schedule.pk for c in claims), outcomes, strict=True))
+    checked = run_claims(claims)
+    recorded = record(claims, checked)
+    by_claim = dict(zip((c.schedule.pk for c in claims), checked, strict=True))
     for claim in recorded:
-        outcome = by_claim[claim.schedule.pk]
+        outcome = by_claim[claim.schedule.pk].outcome
         if outcome is not None and needs_decision(claim, outcome):
             decide(monitor_id=claim.monitor.pk)
     plan_again(region, [c.schedule.next_due_at for c in claims])
@@ -343,13 +446,12 @@ def run_batch(*, region: str, limit: int | None = None) -> int:
 
 def plan_again(region: str, due_times: Sequence[datetime]) -> None:
     """Checks that fall due again before beat's next plan (an interval shorter than
-    MONITOR_PLAN_SECONDS) are planned by the worker that ran them, for when they fall due."""
+    MONITOR_PLAN_SECONDS) are planned by the worker that ran them, as beat would plan them."""
     now = timezone.now()
-    step = timedelta(seconds=PLAN_STEP_SECONDS)
     horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS)
-    steps = {max(1, math.ceil((due - now) / step)) for due in due_times if due < horizon}
-    for n in sorted(steps):
-        eta = now + step * n
+    offsets = {_offset(due, now, MonitorKind.HTTP) for due in due_times if due < horizon}
+    for offset in sorted(offsets):
+        eta = now + timedelta(seconds=offset)
         expires = eta + timedelta(seconds=RUN_EXPIRES_SECONDS)
         broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from monitors import scheduling
 from monitors.models import MonitorResult, MonitorSchedule, Verdict
 from monitors.tasks import run_due
-from tests.monitors.factories import http_monitor, service
+from tests.monitors.factories import heartbeat_monitor, http_monitor, service
 from tests.support import personas
 
 __all__ = ["service"]
@@ -33,6 +33,21 @@ def test_a_due_check_is_run_recorded_and_moved_on_by_its_interval(service, api):
     monitor.refresh_from_db()
     assert monitor.last_verdict == Verdict.UP and monitor.last_checked_at == result.checked_at
     assert service.hits["/api"] == 1
+
+
+def test_a_result_keeps_its_text_and_numbers_exactly_as_the_check_found_them(service, api):
+    keyword = "naïve \"quotes\", 'apostrophes', back\\slash, {braces}, 100%"
+    monitor = http_monitor(api, service.url_for("api"), keyword=keyword)
+
+    assert scheduling.run_batch(region="") == 1
+
+    result = MonitorResult.objects.get(monitor=monitor)
+    assert result.verdict == Verdict.DOWN and result.status_code == 200
+    assert result.error == f"'{keyword}' not found in the body"
+    monitor.refresh_from_db()
+    assert monitor.last_error == result.error
+    assert monitor.last_latency_ms == result.latency_ms
+    assert monitor.last_checked_at == result.checked_at
 
 
 def test_after_downtime_missed_slots_are_skipped_not_run_in_a_burst(service, api):
@@ -70,8 +85,8 @@ def test_a_held_schedule_is_not_claimed_until_its_lease_runs_out(service, api):
     assert MonitorResult.objects.filter(monitor=monitor).count() == 1
 
     # The first worker coming back late records nothing over the new holder's slot.
-    outcomes = scheduling.run_claims(first)
-    assert scheduling.record(first, outcomes, checked_at=timezone.now()) == []
+    checked = scheduling.run_claims(first)
+    assert scheduling.record(first, checked) == []
     assert MonitorResult.objects.filter(monitor=monitor).count() == 1
 
 
@@ -171,7 +186,7 @@ def test_a_check_held_by_a_worker_is_not_made_due_again(service, api):
     assert scheduling.run_batch(region="") == 0
 
 
-def test_checks_falling_due_before_the_next_plan_are_published_for_when_they_fall_due(
+def test_checks_falling_due_before_the_next_plan_are_published_for_the_window_they_fall_in(
     service, api, website, monkeypatch
 ):
     soon = http_monitor(api, service.url_for("soon"), due_in=4.2)
@@ -184,14 +199,73 @@ def test_checks_falling_due_before_the_next_plan_are_published_for_when_they_fal
     [(args, options)] = published
     assert args == ("monitors.tasks.run_due", "")
     due = MonitorSchedule.objects.get(monitor=soon).next_due_at
-    assert timedelta(0) <= options["eta"] - due < timedelta(seconds=0.5)
+    # Published for a moment at most one claim-ahead window before it falls due, never after.
+    ahead = timedelta(seconds=scheduling.CLAIM_AHEAD_SECONDS)
+    assert timedelta(0) <= due - options["eta"] < ahead
     assert options["expires"] > options["eta"]
+
+
+def test_a_heartbeat_is_published_for_just_after_its_deadline(api, monkeypatch):
+    monitor = heartbeat_monitor(api, interval=60, grace=30)
+    MonitorSchedule.objects.filter(monitor=monitor).update(
+        next_due_at=timezone.now() + timedelta(seconds=4.2)
+    )
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
+
+    assert scheduling.plan() == {"": 1}
+
+    [(_, options)] = published
+    due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
+    step = timedelta(seconds=scheduling.PLAN_STEP_SECONDS)
+    assert timedelta(0) <= options["eta"] - due < step
+
+
+def test_a_check_falling_due_within_the_window_is_claimed_ahead_and_started_when_due(
+    service, api, website
+):
+    overdue = http_monitor(api, service.url_for("overdue"), due_in=-3)
+    ahead = http_monitor(website, service.url_for("ahead"), due_in=1.0)
+    due = MonitorSchedule.objects.get(monitor=ahead).next_due_at
+
+    # One batch takes both, and runs each when it falls due.
+    assert scheduling.run_batch(region="") == 2
+
+    result = MonitorResult.objects.get(monitor=ahead)
+    assert result.verdict == Verdict.UP and result.checked_at >= due
+    assert MonitorResult.objects.get(monitor=overdue).checked_at < due
+    schedule = MonitorSchedule.objects.get(monitor=ahead)
+    assert schedule.next_due_at == due + timedelta(seconds=30)
+    assert schedule.lease_until is None
+    ahead.refresh_from_db()
+    assert ahead.last_checked_at == result.checked_at
+
+
+def test_a_claim_ahead_leases_until_its_last_check_can_have_ended(service, api):
+    monitor = http_monitor(api, service.url_for("api"), due_in=1.5, timeout_seconds=5.0)
+    [claim] = scheduling.claim_due(region="", limit=10, ahead=2.0)
+    assert claim.monitor.pk == monitor.pk
+    due = claim.schedule.next_due_at
+    margin = timedelta(seconds=5.0 + scheduling.LEASE_MARGIN_SECONDS)
+    assert claim.schedule.lease_until == due + margin
+    # Another claimer, ahead or not, passes it over.
+    assert scheduling.claim_due(region="", limit=10, ahead=2.0) == []
+
+
+def test_a_heartbeat_is_not_claimed_ahead_of_its_deadline(api):
+    monitor = heartbeat_monitor(api, interval=60, grace=30)
+    MonitorSchedule.objects.filter(monitor=monitor).update(
+        next_due_at=timezone.now() + timedelta(seconds=1)
+    )
+    # A ping may still come: judged once its deadline has passed, not before.
+    assert scheduling.run_batch(region="") == 0
+    assert not MonitorResult.objects.filter(monitor=monitor).exists()
 
 
 def test_a_worker_plans_again_a_check_whose_interval_is_shorter_than_beats(
     service, api, monkeypatch
 ):
-    monitor = http_monitor(api, service.url_for("api"), interval_seconds=2)
+    monitor = http_monitor(api, service.url_for("api"), interval_seconds=4)
     published = []
     monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
 
@@ -200,4 +274,5 @@ def test_a_worker_plans_again_a_check_whose_interval_is_shorter_than_beats(
     [(args, options)] = published
     assert args == ("monitors.tasks.run_due", "")
     due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
-    assert timedelta(0) <= options["eta"] - due < timedelta(seconds=0.5)
+    ahead = timedelta(seconds=scheduling.CLAIM_AHEAD_SECONDS)
+    assert timedelta(0) <= due - options["eta"] < ahead
