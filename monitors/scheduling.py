@@ -2,8 +2,8 @@
 
 Beat runs `plan` every MONITOR_PLAN_SECONDS (10 s). It reads, per region, the schedules that
 fall due before the next plan, and publishes enough `run_due` tasks (one per
-MONITOR_BATCH_SIZE, to the region's queue) for the start of each CLAIM_AHEAD_SECONDS (2 s)
-window they fall due in, as Celery etas the worker holds until then. A worker's `run_due`
+MONITOR_BATCH_SIZE, to the region's queue) for the first check of each CLAIM_AHEAD_SECONDS
+(2 s) window they fall due in, as Celery etas the worker holds until then. A worker's `run_due`
 claims a batch with a lease (`claim_due`): what is due, and the checks falling due within the
 window. It runs them with `probes.run_when_due` on one event loop, each started on the
 START_TICK_SECONDS tick after it falls due, records the outcomes (`record`) and lets
@@ -18,8 +18,12 @@ the schedule is due again and claimed anew.
 Why beat planning and short tasks rather than a long-running claim loop in a worker: each task
 is a batch that ends, so no pool slot is pinned for good (fan-out and senders share the pool),
 a SIGTERM stops a worker within one batch, and scaling out is starting more workers. A task
-lasts at most its window, its longest timeout and the recording. Beat wakes every 10 s rather
-than every second (a task a second cost 6% of a CPU on an idle installation). Why a window
+lasts at most its window, its longest timeout and the recording, and waits only between the
+checks it runs (a lone check is not waited for). With a thousand monitors a window is full,
+so about one pool slot runs checks all the time, the others are left to notifications; a
+larger installation gives its monitors workers of their own (a region's queue). Beat wakes
+every 10 s rather than every second (a task a second cost 6% of a CPU on an idle
+installation). Why a window
 claimed ahead rather than a task for each moment checks fall due: at 1,000 monitors every
 30 s a task a half-second ran some 17 checks and paid a Celery task, a claim and a
 transaction for them, more CPU than the checks themselves; a task a window runs some 67, and
@@ -113,20 +117,35 @@ def claimable(now: datetime, *, ahead: float = 0.0) -> Any:
 AHEAD_KINDS = [kind for kind in MonitorKind.values if kind != MonitorKind.HEARTBEAT]
 
 
-def _offset(due: datetime, now: datetime, kind: str) -> float:
-    """When, in seconds from `now`, the task for a schedule due at `due` is published for: a
-    check at the start of the CLAIM_AHEAD_SECONDS window it falls in (the task claims it
-    ahead and starts it on time), a heartbeat at the step after its deadline."""
-    seconds = (due - now).total_seconds()
+def _window(due: datetime, now: datetime, kind: str) -> tuple[float, float]:
+    """Which window a schedule due at `due` is planned in (its start, in seconds from `now`),
+    and when its task may be published for at the latest to start it on time. A check's
+    window is the CLAIM_AHEAD_SECONDS it falls due in, and its task is due at the first check
+    of the window (on a START_TICK_SECONDS tick, not after it): the task claims the window's
+    checks ahead and starts each when due, so it waits only between the checks it runs, and a
+    lone check is not waited for. A heartbeat's is the PLAN_STEP_SECONDS step after its
+    deadline."""
+    seconds = max(0.0, (due - now).total_seconds())
     if kind == MonitorKind.HEARTBEAT:
-        return max(0, math.ceil(seconds / PLAN_STEP_SECONDS)) * PLAN_STEP_SECONDS
-    return max(0, math.floor(seconds / CLAIM_AHEAD_SECONDS)) * CLAIM_AHEAD_SECONDS
+        step = math.ceil(seconds / PLAN_STEP_SECONDS) * PLAN_STEP_SECONDS
+        return -1 - step, step  # apart from the checks' windows
+    start = math.floor(seconds / CLAIM_AHEAD_SECONDS) * CLAIM_AHEAD_SECONDS
+    return start, math.floor(seconds / START_TICK_SECONDS) * START_TICK_SECONDS
+
+
+def _tasks(due_times: Iterable[tuple[datetime, str]], now: datetime) -> dict[float, list[float]]:
+    """The windows of `due_times` (as `_window` says), each with its schedules' publish times."""
+    windows: dict[float, list[float]] = {}
+    for due, kind in due_times:
+        window, at = _window(due, now, kind)
+        windows.setdefault(window, []).append(at)
+    return windows
 
 
 def plan(*, now: datetime | None = None) -> dict[str, int]:
     """Publish run_due tasks for the schedules due before the next plan, by region; the counts.
 
-    Each task is published (Celery's eta, held by the worker) for the start of the
+    Each task is published (Celery's eta, held by the worker) for the first check of the
     CLAIM_AHEAD_SECONDS window its checks fall due in, and claims them ahead, so a check
     starts on time while beat wakes only every MONITOR_PLAN_SECONDS; a heartbeat's task is
     published for the PLAN_STEP_SECONDS step after its deadline. The plan reaches
@@ -140,16 +159,19 @@ def plan(*, now: datetime | None = None) -> dict[str, int]:
         next_due_at__lt=horizon,
         monitor__enabled=True,
     )
-    buckets: Counter[tuple[str, float]] = Counter()
+    by_region: dict[str, list[tuple[datetime, str]]] = {}
     for region, due, kind in soon.values_list("region", "next_due_at", "monitor__kind"):
-        buckets[region, _offset(due, now, kind)] += 1
+        by_region.setdefault(region, []).append((due, kind))
     counts: Counter[str] = Counter()
-    for (region, offset), count in sorted(buckets.items()):
-        counts[region] += count
-        eta = now + timedelta(seconds=offset) if offset else None
-        expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
-        for _ in range(min(MAX_RUNS_PER_TICK, math.ceil(count / settings.MONITOR_BATCH_SIZE))):
-            broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+    for region, due_times in sorted(by_region.items()):
+        for _, times in sorted(_tasks(due_times, now).items()):
+            counts[region] += len(times)
+            offset = min(times)
+            eta = now + timedelta(seconds=offset) if offset else None
+            expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
+            runs = math.ceil(len(times) / settings.MONITOR_BATCH_SIZE)
+            for _ in range(min(MAX_RUNS_PER_TICK, runs)):
+                broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
     return dict(counts)
 
 
@@ -449,9 +471,9 @@ def plan_again(region: str, due_times: Sequence[datetime]) -> None:
     MONITOR_PLAN_SECONDS) are planned by the worker that ran them, as beat would plan them."""
     now = timezone.now()
     horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS)
-    offsets = {_offset(due, now, MonitorKind.HTTP) for due in due_times if due < horizon}
-    for offset in sorted(offsets):
-        eta = now + timedelta(seconds=offset)
+    soon = [(due, MonitorKind.HTTP) for due in due_times if due < horizon]
+    for times in _tasks(soon, now).values():
+        eta = now + timedelta(seconds=max(min(times), START_TICK_SECONDS))
         expires = eta + timedelta(seconds=RUN_EXPIRES_SECONDS)
         broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
 

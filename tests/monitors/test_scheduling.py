@@ -199,10 +199,30 @@ def test_checks_falling_due_before_the_next_plan_are_published_for_the_window_th
     [(args, options)] = published
     assert args == ("monitors.tasks.run_due", "")
     due = MonitorSchedule.objects.get(monitor=soon).next_due_at
-    # Published for a moment at most one claim-ahead window before it falls due, never after.
-    ahead = timedelta(seconds=scheduling.CLAIM_AHEAD_SECONDS)
-    assert timedelta(0) <= due - options["eta"] < ahead
+    # Published for the first check of its window, on the tick before it falls due, never
+    # after: the task does not wait for a lone check.
+    tick = timedelta(seconds=scheduling.START_TICK_SECONDS)
+    assert timedelta(0) <= due - options["eta"] < tick
     assert options["expires"] > options["eta"]
+
+
+def test_checks_of_one_window_share_a_task_published_for_the_first_of_them(
+    service, api, website, monkeypatch
+):
+    first = http_monitor(api, service.url_for("first"))
+    second = http_monitor(website, service.url_for("second"))
+    now = timezone.now()
+    for monitor, due_in in ((first, 4.3), (second, 5.6)):  # both in the window from 4 s to 6 s
+        MonitorSchedule.objects.filter(monitor=monitor).update(
+            next_due_at=now + timedelta(seconds=due_in)
+        )
+    published = []
+    monkeypatch.setattr(scheduling.broker, "publish", lambda *a, **kw: published.append((a, kw)))
+
+    assert scheduling.plan(now=now) == {"": 2}
+
+    [(_, options)] = published
+    assert options["eta"] == now + timedelta(seconds=4.25)
 
 
 def test_a_heartbeat_is_published_for_just_after_its_deadline(api, monkeypatch):
