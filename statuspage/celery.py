@@ -22,15 +22,16 @@ from celery.beat import Service
 from celery.signals import worker_init
 from click import Option
 
+from statuspage import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 
 logger = logging.getLogger(__name__)
 # As often as Celery beat writes its schedule file by default (beat_sync_every is per task sent).
 SYNC_SECONDS = 180
 
-app = Celery("beacon")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# The one app of the process, made by the broker module, which publishes with it.
+app = broker.app()
 
 
 class BeatThread(threading.Thread):
