@@ -19,10 +19,10 @@ from typing import Any
 
 from celery import Celery, bootsteps
 from celery.beat import Service
-from celery.signals import worker_init
+from celery.signals import task_postrun, worker_init
 from click import Option
 
-from statuspage import broker
+from statuspage import broker, memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 
@@ -97,3 +97,10 @@ def _bound_database_queries(**kwargs: Any) -> None:
     from statuspage.db.bounds import bound_queries
 
     bound_queries()
+
+
+@task_postrun.connect
+def _release_freed_memory(**kwargs: Any) -> None:
+    # What a task freed stays resident in the C library's heaps unless given back: several MB of
+    # an idle worker after its tasks (statuspage/memory.py).
+    memory.release()

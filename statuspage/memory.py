@@ -1,0 +1,36 @@
+"""Giving the memory a process has freed back to the system, after a burst of work.
+
+Python hands objects larger than 512 bytes, and its own 1 MiB arenas of small ones, to the C
+library's malloc. glibc keeps what is freed for the next allocation, and returns to the system
+only the free memory at the top of each heap: after a round of rendering (the minute's refresh
+in a web process, a task in a worker) the free chunks left between live ones stay resident,
+several MB of an idle process (docs/performance.md, "Footprint of embedded mode"). glibc's
+malloc_trim(0) returns every whole free page, in every thread's heap; it costs about a
+millisecond, and the next burst takes the pages back from the system as it needs them.
+
+Where the C library is not glibc (musl, macOS), release() does nothing.
+"""
+
+import ctypes
+import functools
+import sys
+from collections.abc import Callable
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+def release() -> bool:
+    """Return the process's free heap pages to the system; whether any went back."""
+    trim = _malloc_trim()
+    return bool(trim(0)) if trim is not None else False
