@@ -302,7 +302,7 @@ def _run_once(*, blocking: bool) -> None:
         result = publish(blocking=blocking)
         if result is not None and result.rendered:
             # A round's renders leave freed chunks between live ones: give their pages back.
-            memory.release()
+            memory.release_soon()
     except Exception:
         # PostgreSQL is down, most likely: the stored snapshots keep being served meanwhile.
         if time.monotonic() - _last_error_logged > 60:

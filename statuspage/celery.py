@@ -103,4 +103,4 @@ def _bound_database_queries(**kwargs: Any) -> None:
 def _release_freed_memory(**kwargs: Any) -> None:
     # What a task freed stays resident in the C library's heaps unless given back: several MB of
     # an idle worker after its tasks (statuspage/memory.py).
-    memory.release()
+    memory.release_soon()

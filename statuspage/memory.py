@@ -5,8 +5,10 @@ library's malloc. glibc keeps what is freed for the next allocation, and returns
 only the free memory at the top of each heap: after a round of rendering (the minute's refresh
 in a web process, a task in a worker) the free chunks left between live ones stay resident,
 several MB of an idle process (docs/performance.md, "Footprint of embedded mode"). glibc's
-malloc_trim(0) returns every whole free page, in every thread's heap; it costs about a
-millisecond, and the next burst takes the pages back from the system as it needs them.
+malloc_trim(0) returns every whole free page, in every thread's heap; it costs a few
+milliseconds, and the next burst takes the pages back from the system as it needs them.
+release_soon() does it a moment after the work, once for a burst of tasks or renders: a busy
+process (a worker going through a fan-out) pays it at most once every DELAY_SECONDS.
 
 Where the C library is not glibc (musl, macOS), release() does nothing.
 """
@@ -14,7 +16,12 @@ Where the C library is not glibc (musl, macOS), release() does nothing.
 import ctypes
 import functools
 import sys
+import threading
 from collections.abc import Callable
+
+DELAY_SECONDS = 1.0
+_guard = threading.Lock()
+_pending: threading.Timer | None = None
 
 
 @functools.cache
@@ -31,6 +38,20 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def release() -> bool:
-    """Return the process's free heap pages to the system; whether any went back."""
+    """Return the process's free heap pages to the system now; whether any went back."""
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
+
+
+def release_soon() -> None:
+    """release() in DELAY_SECONDS, on a thread of its own, unless one is already due."""
+    global _pending
+    if _malloc_trim() is None:
+        return
+    with _guard:
+        if _pending is not None and _pending.is_alive():
+            return
+        _pending = threading.Timer(DELAY_SECONDS, release)
+        _pending.name = "memory-release"
+        _pending.daemon = True
+        _pending.start()

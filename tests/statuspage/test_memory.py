@@ -1,6 +1,7 @@
 """statuspage.memory: what a burst of work freed goes back to the system."""
 
 import platform
+import threading
 
 import pytest
 
@@ -21,5 +22,20 @@ def test_release_gives_the_pages_freed_between_live_blocks_back():
     del blocks
     before = resident_kb()
     assert memory.release() is True
+    assert resident_kb() < before - 40_000
+    assert len(kept) == 400
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_release_soon_releases_once_for_a_burst_a_moment_after_it():
+    blocks = [bytearray(4000) for _ in range(20_000)]
+    kept = blocks[::50]
+    del blocks
+    before = resident_kb()
+    memory.release_soon()
+    memory.release_soon()
+    timers = [t for t in threading.enumerate() if t.name == "memory-release"]
+    assert len(timers) == 1
+    timers[0].join(10)
     assert resident_kb() < before - 40_000
     assert len(kept) == 400
