@@ -1,8 +1,8 @@
 """Giving the memory a process has freed back to the system, after a burst of work.
 
-Python hands objects larger than 512 bytes, and its own 1 MiB arenas of small ones, to the C
-library's malloc. glibc keeps what is freed for the next allocation, and returns to the system
-only the free memory at the top of each heap: after a round of rendering (the minute's refresh
+Python hands objects larger than 512 bytes to the C library's malloc (its own arenas for the
+small ones are mapped and unmapped apart). glibc keeps what is freed for the next allocation,
+and returns to the system only the free memory at the top of each heap: after a round of rendering (the minute's refresh
 in a web process, a task in a worker) the free chunks left between live ones stay resident,
 several MB of an idle process (docs/performance.md, "Footprint of embedded mode"). glibc's
 malloc_trim(0) returns every whole free page, in every thread's heap; it costs a few
