@@ -4,8 +4,10 @@
 start` does in embedded mode: one process fewer on a small machine. (Celery's own `--beat` forks
 a process for it, which the supervisor would not see die.) Run beat once, never beside another.
 
-Its configuration is the CELERY_* settings in statuspage/settings.py: Redis when REDIS_URL is
-set, else kombu's file transport under BEACON_VAR_DIR (embedded mode). A worker bounds every
+The app itself is made by statuspage.broker.app(), which a web process calls only when it first
+publishes a task; this module adds what only a worker or beat needs. Its configuration is the
+CELERY_* settings in statuspage/settings.py: Redis when REDIS_URL is set, else kombu's file
+transport under BEACON_VAR_DIR (embedded mode). A worker bounds every
 PostgreSQL round trip its tasks make (statuspage/db/base.py), so a hung database fails a task,
 which the sweeper runs again, instead of holding the worker.
 """
