@@ -2,13 +2,14 @@
 
 Python hands objects larger than 512 bytes to the C library's malloc (its own arenas for the
 small ones are mapped and unmapped apart). glibc keeps what is freed for the next allocation,
-and returns to the system only the free memory at the top of each heap: after a round of rendering (the minute's refresh
-in a web process, a task in a worker) the free chunks left between live ones stay resident,
-several MB of an idle process (docs/performance.md, "Footprint of embedded mode"). glibc's
-malloc_trim(0) returns every whole free page, in every thread's heap; it costs a few
-milliseconds, and the next burst takes the pages back from the system as it needs them.
-release_soon() does it a moment after the work, once for a burst of tasks or renders: a busy
-process (a worker going through a fan-out) pays it at most once every DELAY_SECONDS.
+and returns to the system only the free memory at the top of each heap: after a round of
+rendering (the minute's refresh in a web process, a task in a worker) the free chunks left
+between live ones stay resident, several MB of an idle process (docs/performance.md,
+"Footprint of embedded mode"). glibc's malloc_trim(0) returns every whole free page, in every
+thread's heap; it costs a few milliseconds, and the next burst takes the pages back from the
+system as it needs them. release_soon() does it a moment after the work, once for a burst of
+tasks or renders: a busy process (a worker going through a fan-out) pays it at most once every
+DELAY_SECONDS.
 
 Where the C library is not glibc (musl, macOS), release() does nothing.
 """
