@@ -11,6 +11,8 @@ and stops every child on Ctrl-C or SIGTERM ("Beacon stopped.", exit 0). If one c
 stops the others and exits 1 naming that child, so a process manager restarts the whole set.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import signal
@@ -18,20 +20,24 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from types import FrameType
-from typing import Any
+
+# Not `typing.TYPE_CHECKING`: typing (with dataclasses, which brings inspect, ast and dis) is
+# about 2 MB of this process's 8 (docs/performance.md, "Footprint of embedded mode").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
 
 STOP_TIMEOUT_SECONDS = 25
 # How often the children are checked; also the longest a Ctrl-C waits to be noticed.
 POLL_SECONDS = 0.5
 
 
-@dataclass
 class Child:
-    name: str
-    args: list[str]
-    process: subprocess.Popen[bytes] | None = None
+    def __init__(self, name: str, args: list[str]) -> None:
+        self.name = name
+        self.args = args
+        self.process: subprocess.Popen[bytes] | None = None
 
 
 def _die_with_parent() -> None:
@@ -49,11 +55,22 @@ def answers(bind: str) -> bool:
     host = host.strip("[]")
     if host in {"", "0.0.0.0", "::"}:
         host = "127.0.0.1"
+    # An ASCII host as bytes: getaddrinfo() encodes any str with the idna codec, which loads
+    # unicodedata (0.7 MB); socket.create_connection() takes only a str.
+    name: str | bytes = host.encode() if host.isascii() else host
     try:
-        with socket.create_connection((host, int(port)), timeout=0.5):
-            return True
+        found = socket.getaddrinfo(name, int(port), type=socket.SOCK_STREAM)
     except (OSError, ValueError):
         return False
+    for family, kind, proto, _name, address in found:
+        with socket.socket(family, kind, proto) as sock:
+            sock.settimeout(0.5)
+            try:
+                sock.connect(address)
+            except OSError:
+                continue
+            return True
+    return False
 
 
 def say(message: str) -> None:

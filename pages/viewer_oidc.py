@@ -20,16 +20,15 @@ The redirect URI to register with the provider is the page's public URL followed
 /viewer/oidc/callback; the sign-in starts on that host, so the state cookie comes back with it.
 """
 
+import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
-from authlib.integrations.django_client import DjangoOAuth2App, OAuth, OAuthError
-from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.exceptions import MultipleObjectsReturned
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -37,11 +36,14 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from joserfc.errors import JoseError
 
 from . import viewers
 from .lookup import page_for
 from .models import Page
+
+if TYPE_CHECKING:
+    from authlib.integrations.django_client import DjangoOAuth2App
+    from authlib.integrations.requests_client import OAuth2Session
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +75,21 @@ def read_bounded(response: requests.Response, *args: Any, **kwargs: Any) -> requ
     return response
 
 
-class BoundedSession(OAuth2Session):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.hooks["response"].append(read_bounded)
+@functools.cache
+def bounded_session() -> type["OAuth2Session"]:
+    """Authlib's requests session, reading each answer through read_bounded.
+
+    Authlib (with joserfc, some 4 MB) is imported when a viewer first signs in, not with the URL
+    conf: every web process and worker loads the URL conf, and a page rarely has viewers who
+    sign in through a provider (docs/performance.md, "Footprint of embedded mode")."""
+    from authlib.integrations.requests_client import OAuth2Session
+
+    class BoundedSession(OAuth2Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.hooks["response"].append(read_bounded)
+
+    return BoundedSession
 
 
 @dataclass(frozen=True)
@@ -111,8 +124,10 @@ def viewer_oidc_offered(page: Page) -> bool:
     return bool(page.is_private and page.viewer_oidc) and provider_for(None) is not None
 
 
-def client(provider: Provider) -> DjangoOAuth2App:
+def client(provider: Provider) -> "DjangoOAuth2App":
     """A fresh client per sign-in: settings (and the admin's provider) may change at any time."""
+    from authlib.integrations.django_client import OAuth
+
     registry = OAuth()
     registry.register(
         "beacon_viewer",
@@ -126,7 +141,7 @@ def client(provider: Provider) -> DjangoOAuth2App:
         },
     )
     app = registry.create_client("beacon_viewer")
-    app.client_cls = BoundedSession
+    app.client_cls = bounded_session()
     app.framework.expires_in = STATE_SECONDS
     return app
 
@@ -178,6 +193,9 @@ def start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def callback(request: HttpRequest) -> HttpResponse:
+    from authlib.integrations.django_client import OAuthError
+    from joserfc.errors import JoseError
+
     page = private_page(request)
     provider = provider_for(request)
     if provider is None:
@@ -223,7 +241,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def identity(app: DjangoOAuth2App, token: dict[str, Any]) -> dict[str, Any] | None:
+def identity(app: "DjangoOAuth2App", token: dict[str, Any]) -> dict[str, Any] | None:
     """The checked ID token's claims, with the email from the userinfo endpoint where the ID
     token carries none (providers may keep it there: OpenID Connect Core 5.4). None without an
     ID token (then nothing checked the nonce) or when the userinfo is of another subject."""

@@ -41,6 +41,7 @@ from events.models import OutboxEvent
 from events.services import mark_published
 from pages.models import Page
 from pages.viewers import Access, access_of
+from statuspage import memory
 
 from . import documents, store
 
@@ -298,7 +299,10 @@ def _run_once(*, blocking: bool) -> None:
     global _last_error_logged
     close_old_connections()
     try:
-        publish(blocking=blocking)
+        result = publish(blocking=blocking)
+        if result is not None and result.rendered:
+            # A round's renders leave freed chunks between live ones: give their pages back.
+            memory.release_soon()
     except Exception:
         # PostgreSQL is down, most likely: the stored snapshots keep being served meanwhile.
         if time.monotonic() - _last_error_logged > 60:

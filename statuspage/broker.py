@@ -11,17 +11,24 @@ than working through a backlog one timeout at a time.
 A Redis that accepts connections and never answers would otherwise hold the request thread
 inside kombu for minutes, after the change was committed: the operator sees a timeout for a
 change that was saved, and retries it.
+
+Beacon's Celery app is made here, by app(), when a process first needs it: a worker at once
+(statuspage/celery.py), a web process only when it first publishes. Celery, kombu and what
+they load are some 10 MB of a web process that, left alone, publishes nothing
+(docs/performance.md, "Footprint of embedded mode").
 """
 
+import functools
 import logging
 import os
 import queue
 import threading
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from celery import current_app
+if TYPE_CHECKING:
+    from celery import Celery
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +38,17 @@ BACKOFF_SECONDS = 5.0
 _guard = threading.Lock()
 _queue: "queue.Queue[tuple[str, list[Any], dict[str, Any]]] | None" = None
 _pid: int | None = None
+
+
+@functools.cache
+def app() -> "Celery":
+    """Beacon's Celery app, configured from the CELERY_* settings (statuspage/settings.py)."""
+    from celery import Celery
+
+    celery_app = Celery("beacon")
+    celery_app.config_from_object("django.conf:settings", namespace="CELERY")
+    celery_app.autodiscover_tasks()
+    return celery_app
 
 
 def publish(
@@ -69,7 +87,7 @@ def _run(tasks: "queue.Queue[tuple[str, list[Any], dict[str, Any]]]") -> None:
                 logger.info("broker unavailable; %s%r left to the sweeper", task, args)
                 continue
             try:
-                current_app.send_task(task, args=args, retry=False, **options)
+                app().send_task(task, args=args, retry=False, **options)
             except Exception:
                 failing_until = time.monotonic() + BACKOFF_SECONDS
                 logger.warning(

@@ -4,8 +4,10 @@
 start` does in embedded mode: one process fewer on a small machine. (Celery's own `--beat` forks
 a process for it, which the supervisor would not see die.) Run beat once, never beside another.
 
-Its configuration is the CELERY_* settings in statuspage/settings.py: Redis when REDIS_URL is
-set, else kombu's file transport under BEACON_VAR_DIR (embedded mode). A worker bounds every
+The app itself is made by statuspage.broker.app(), which a web process calls only when it first
+publishes a task; this module adds what only a worker or beat needs. Its configuration is the
+CELERY_* settings in statuspage/settings.py: Redis when REDIS_URL is set, else kombu's file
+transport under BEACON_VAR_DIR (embedded mode). A worker bounds every
 PostgreSQL round trip its tasks make (statuspage/db/base.py), so a hung database fails a task,
 which the sweeper runs again, instead of holding the worker.
 """
@@ -19,8 +21,10 @@ from typing import Any
 
 from celery import Celery, bootsteps
 from celery.beat import Service
-from celery.signals import worker_init
+from celery.signals import task_postrun, worker_init
 from click import Option
+
+from statuspage import broker, memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 
@@ -28,9 +32,8 @@ logger = logging.getLogger(__name__)
 # As often as Celery beat writes its schedule file by default (beat_sync_every is per task sent).
 SYNC_SECONDS = 180
 
-app = Celery("beacon")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# The one app of the process, made by the broker module, which publishes with it.
+app = broker.app()
 
 
 class BeatThread(threading.Thread):
@@ -96,3 +99,10 @@ def _bound_database_queries(**kwargs: Any) -> None:
     from statuspage.db.bounds import bound_queries
 
     bound_queries()
+
+
+@task_postrun.connect
+def _release_freed_memory(**kwargs: Any) -> None:
+    # What a task freed stays resident in the C library's heaps unless given back: several MB of
+    # an idle worker after its tasks (statuspage/memory.py).
+    memory.release_soon()

@@ -1,6 +1,15 @@
 """Test settings: the real PostgreSQL and Redis on this machine unless the environment says else."""
 
 import os
+import sys
+from pathlib import Path
+
+# Beacon's own packages first on the path: aiosmtpd, a test dependency, installs a top-level
+# module named `public`, as Beacon's public app is named, and a tool that appends the project to
+# the path (django-stubs' mypy plugin) would import that one instead. (Importing the Celery app
+# with Django used to put the project first: Celery's Django fixup does; it is made on first use
+# now, statuspage/broker.py.)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/beacon")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")

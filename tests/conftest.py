@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from components.models import Component, ComponentGroup
 from operator_api.services import create_api_key
 from pages.models import Page
+from statuspage import broker
 from subscribers import services as subscriber_services
 from subscribers.models import Subscriber
 from tests.support import personas
@@ -14,6 +15,10 @@ from tests.support.api_client import Http
 from tests.support.browser import chromium  # noqa: F401 (the session's Chromium)
 from tests.support.mail import SMTPServer, smtp_settings
 from tests.support.receivers import StartedServers
+
+# Beacon's Celery app, current in the test process as it is in a worker, for the tests that call
+# or send tasks (a web process makes it only when it first publishes: statuspage/broker.py).
+broker.app()
 
 
 @pytest.fixture(autouse=True)

@@ -127,6 +127,6 @@ def test_the_supervisor_holds_no_django_and_no_beat_process_runs_beside_the_work
 def is_worker(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return b"worker" in fh.read().split(b"\0")
+            return b"statuspage.worker" in fh.read().split(b"\0")
     except OSError:
         return False

@@ -105,7 +105,9 @@ class Command(BaseCommand):
         """What the supervisor runs: a name for its messages and a command line each."""
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "statuspage"]
-        worker = [*celery, "worker", "--loglevel=INFO"]
+        # `celery -A statuspage worker` without the rest of Celery's command line, and without
+        # the system checks this command has just run (statuspage/worker.py): less memory.
+        worker = [python, "-m", "statuspage.worker", "--skip-checks", "--loglevel=INFO"]
         if settings.EMBEDDED:
             # SQLite takes one writer at a time; a few threads in one process share it well.
             worker += ["--pool=threads", f"--concurrency={concurrency}"]
