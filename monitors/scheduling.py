@@ -304,18 +304,20 @@ def record(claims: Sequence[Claim], checked: Sequence[Checked]) -> list[Claim]:
     """Keep each outcome, move each schedule to its next slot and let go of the lease.
 
     Only schedules still held by this claim are written: one whose lease ran out and was taken
-    over is the new holder's to record. Returns the claims recorded."""
+    over is the new holder's to record. A schedule made due again while it was held ("check
+    now", a changed target) keeps that time where it is sooner than its next slot. Returns the
+    claims recorded."""
     now = timezone.now()
     with transaction.atomic():
-        held_ids = set(
+        held = dict(
             MonitorSchedule.objects.select_for_update()
             .order_by("pk")  # one order for every writer of several schedules: no deadlock
             .filter(
                 pk__in=[c.schedule.pk for c in claims], lease_token__in={c.token for c in claims}
             )
-            .values_list("pk", flat=True)
+            .values_list("pk", "next_due_at")
         )
-        kept = [(c, k) for c, k in zip(claims, checked, strict=True) if c.schedule.pk in held_ids]
+        kept = [(c, k) for c, k in zip(claims, checked, strict=True) if c.schedule.pk in held]
         insert_rows(
             MonitorResult,
             ["monitor", "region", "checked_at", "verdict", "latency_ms", "status_code", "error"],
@@ -340,6 +342,8 @@ def record(claims: Sequence[Claim], checked: Sequence[Checked]) -> list[Claim]:
                 due = heartbeat_deadline(monitor)
             else:
                 due = next_due(schedule.next_due_at, monitor.interval_seconds, now)
+            if held[schedule.pk] != schedule.next_due_at:
+                due = min(due, held[schedule.pk])
             schedule.next_due_at, schedule.lease_until, schedule.lease_token = due, None, ""
             schedules.append((schedule.pk, due, None, ""))
         update_rows(MonitorSchedule, ["next_due_at", "lease_until", "lease_token"], schedules)

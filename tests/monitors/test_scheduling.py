@@ -296,3 +296,20 @@ def test_a_worker_plans_again_a_check_whose_interval_is_shorter_than_beats(
     due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
     ahead = timedelta(seconds=scheduling.CLAIM_AHEAD_SECONDS)
     assert timedelta(0) <= due - options["eta"] < ahead
+
+
+def test_a_check_asked_for_while_its_schedule_is_claimed_ahead_is_not_lost(service, api):
+    monitor = http_monitor(api, service.url_for("api"), due_in=1.0)
+    claims = scheduling.claim_due(region="", limit=10, ahead=scheduling.CLAIM_AHEAD_SECONDS)
+    assert [c.monitor.pk for c in claims] == [monitor.pk]
+    # "Check now" (or a changed target) while the claim waits for the check's due time.
+    assert scheduling.request_check(monitor=monitor, actor="alice") == 1
+    asked = MonitorSchedule.objects.get(monitor=monitor).next_due_at
+
+    recorded = scheduling.record(claims, scheduling.run_claims(claims))
+
+    assert [c.monitor.pk for c in recorded] == [monitor.pk]
+    schedule = MonitorSchedule.objects.get(monitor=monitor)
+    assert schedule.next_due_at == asked  # not moved on to the slot after the check
+    assert (schedule.lease_until, schedule.lease_token) == (None, "")
+    assert scheduling.run_batch(region="") == 1
