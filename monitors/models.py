@@ -8,6 +8,9 @@ what it did to the component (or why it did nothing).
 """
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db import models
 
@@ -216,6 +219,40 @@ class Monitor(models.Model):
     def region_names(self) -> list[str]:
         """The regions it runs in; [""] for any worker."""
         return [str(r) for r in self.regions] if self.regions else [""]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMonitor:
+    """The columns of a claimed schedule's Monitor that running, recording and deciding it
+    read: what a probe needs (`probes.Target.from_monitor`), a heartbeat's deadline, the
+    interval and the state. `scheduling.claim_due` reads them in its one query: a
+    Monitor of some fifty fields (and a MonitorSchedule) built a row was most of a claim's CPU.
+    """
+
+    pk: int
+    kind: str
+    target: str
+    timeout_seconds: float
+    port: int | None
+    method: str
+    expected_statuses: str
+    keyword: str
+    json_path: str
+    json_expected: str
+    headers: dict[str, Any]
+    body: str
+    follow_redirects: bool
+    verify_tls: bool
+    tls_expiry_days: int
+    degraded_latency_ms: int | None
+    dns_record_type: str
+    dns_expected: str
+    dns_resolver: str
+    interval_seconds: int
+    grace_seconds: int
+    last_ping_at: datetime | None
+    created_at: datetime
+    state: str
 
 
 class MonitorSchedule(models.Model):

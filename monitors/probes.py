@@ -51,7 +51,7 @@ from statuspage.netaddr import is_public_address
 from .models import ERROR_LENGTH, MonitorKind, Verdict
 
 if TYPE_CHECKING:
-    from .models import Monitor
+    from .models import ClaimedMonitor, Monitor
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Target:
     dns_resolver: str = ""
 
     @classmethod
-    def from_monitor(cls, monitor: "Monitor") -> "Target":
+    def from_monitor(cls, monitor: "Monitor | ClaimedMonitor") -> "Target":
         return cls(
             monitor_id=monitor.pk,
             kind=monitor.kind,

@@ -37,6 +37,7 @@ rather than run in a burst.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import secrets
@@ -56,7 +57,14 @@ from django.utils import timezone
 from events.services import Actor, record_audit
 from statuspage import broker
 
-from .models import ERROR_LENGTH, Monitor, MonitorKind, MonitorResult, MonitorSchedule
+from .models import (
+    ERROR_LENGTH,
+    ClaimedMonitor,
+    Monitor,
+    MonitorKind,
+    MonitorResult,
+    MonitorSchedule,
+)
 
 if TYPE_CHECKING:
     from .probes import Outcome
@@ -175,14 +183,38 @@ def plan(*, now: datetime | None = None) -> dict[str, int]:
     return dict(counts)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
+class ClaimedSchedule:
+    """The columns of a claimed MonitorSchedule that running and recording it read and set."""
+
+    pk: int
+    region: str
+    next_due_at: datetime
+    lease_until: datetime | None
+    lease_token: str
+    state: str
+
+
+_SCHEDULE_COLUMNS = [f.name for f in dataclasses.fields(ClaimedSchedule)]
+_MONITOR_COLUMNS = [
+    "monitor_id" if name == "pk" else f"monitor__{name}"
+    for name in (f.name for f in dataclasses.fields(ClaimedMonitor))
+]
+_SPLIT = len(_SCHEDULE_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
-    schedule: MonitorSchedule
+    schedule: ClaimedSchedule
+    monitor: ClaimedMonitor
     token: str
 
-    @property
-    def monitor(self) -> Monitor:
-        return self.schedule.monitor
+
+def _claims(rows: Iterable[tuple[Any, ...]], token: str) -> list[Claim]:
+    """Claims from rows of `_SCHEDULE_COLUMNS + _MONITOR_COLUMNS`."""
+    return [
+        Claim(ClaimedSchedule(*row[:_SPLIT]), ClaimedMonitor(*row[_SPLIT:]), token) for row in rows
+    ]
 
 
 def claim_due(
@@ -205,22 +237,24 @@ def claim_due(
         # The rows read are locked until this commits, so nobody else can take them between the
         # read and the UPDATE: the schedules and their monitors come in the one locked read.
         with transaction.atomic():
-            held = list(
-                due.select_for_update(skip_locked=True, of=("self",)).select_related("monitor")[
-                    :limit
-                ]
+            held = _claims(
+                due.select_for_update(skip_locked=True, of=("self",)).values_list(
+                    *_SCHEDULE_COLUMNS, *_MONITOR_COLUMNS
+                )[:limit],
+                token,
             )
             if not held:
                 return []
             lease = lease_for(
-                (s.monitor.timeout_seconds for s in held), max(now, held[-1].next_due_at)
+                (c.monitor.timeout_seconds for c in held),
+                max(now, held[-1].schedule.next_due_at),
             )
-            MonitorSchedule.objects.filter(pk__in=[s.pk for s in held]).update(
+            MonitorSchedule.objects.filter(pk__in=[c.schedule.pk for c in held]).update(
                 lease_until=lease, lease_token=token
             )
-        for schedule in held:
-            schedule.lease_until, schedule.lease_token = lease, token
-        return [Claim(schedule, token) for schedule in held]
+        for claim in held:
+            claim.schedule.lease_until, claim.schedule.lease_token = lease, token
+        return held
     with transaction.atomic():
         rows = list(due.values_list("pk", "next_due_at")[:limit])
         if not rows:
@@ -231,8 +265,8 @@ def claim_due(
             max(now, rows[-1][1]),
         )
         claimable(now, ahead=ahead).filter(pk__in=ids).update(lease_until=lease, lease_token=token)
-    taken = MonitorSchedule.objects.filter(lease_token=token).select_related("monitor")
-    return [Claim(schedule, token) for schedule in taken.order_by("next_due_at", "id")]
+    taken = MonitorSchedule.objects.filter(lease_token=token).order_by("next_due_at", "id")
+    return _claims(taken.values_list(*_SCHEDULE_COLUMNS, *_MONITOR_COLUMNS), token)
 
 
 def lease_for(timeouts: Iterable[float], start: datetime) -> datetime:
@@ -252,7 +286,7 @@ def next_due(due: datetime, interval: float, now: datetime) -> datetime:
     return due + step * (missed + 1)
 
 
-def heartbeat_deadline(monitor: Monitor) -> datetime:
+def heartbeat_deadline(monitor: Monitor | ClaimedMonitor) -> datetime:
     started = monitor.last_ping_at or monitor.created_at
     return started + timedelta(seconds=monitor.interval_seconds + monitor.grace_seconds)
 
