@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.proxy.cache import SHIPPED, CachingProxy, StaticFiles, file_settings, get
 from bench.read.stack import Result, Stack, print_results, wrk
+from tests.support.stack import process_stats
 
 REVALIDATE = Path(__file__).resolve().parents[1] / "read" / "revalidate.lua"
 PATHS = {"home": "/", "api": "/api/v2/summary.json"}
@@ -39,13 +40,7 @@ PATHS = {"home": "/", "api": "/api/v2/summary.json"}
 def worker_cpu(master: int) -> float:
     """CPU seconds (user and system) used so far by the worker processes of an nginx."""
     total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for _, fields in process_stats():
         if int(fields[1]) == master:
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")

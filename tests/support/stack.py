@@ -166,19 +166,22 @@ class Postgres:
                 os.kill(pid, signal.SIGCONT)
 
 
-def children_of(parent: int) -> list[int]:
-    found = []
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """Each live process's pid and the fields of its /proc/PID/stat after the command (the
+    state first, then the parent's pid, ...; the command may hold spaces and parentheses, so
+    the fields are those after the last ")")."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            # The command may hold spaces and parentheses: the fields after the last ")".
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
-        if int(fields[1]) == parent:
-            found.append(int(entry.name))
-    return found
+            continue  # it ended meanwhile
+        yield int(entry.name), fields
+
+
+def children_of(parent: int) -> list[int]:
+    return [pid for pid, fields in process_stats() if int(fields[1]) == parent]
 
 
 @dataclass
