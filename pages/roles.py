@@ -1,15 +1,17 @@
 """The two operator roles, as Django groups with permissions.
 
 Incident responders run incidents and maintenance and set component statuses; page admins can
-change everything about the page, its components, templates and team. The data migration
-creates both groups. The groups say *what* a role may do; a user holds a role on a page through
-a Membership (pages.models), and pages.access reads the two together. Users are not put in the
-groups themselves. `assign_role` is what `manage.py` commands use to give someone a role.
-"""
+change everything about the page, its components, templates and team. The migration
+`monitors/0001_squashed_0004_admin`, which comes after every app the roles name, creates both
+groups with `create_role_groups`. The groups say *what* a role may do; a user holds a role on a
+page through a Membership (pages.models), and pages.access reads the two together. Users are not
+put in the groups themselves. `assign_role` is what `manage.py` commands use to give someone a
+role."""
 
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.db.models import Q
 
 from .access import ROLE_GROUPS
@@ -94,6 +96,24 @@ def sync_roles(apps: Any = global_apps) -> dict[str, Any]:
         )
     )
     return {"responder": responder, "admin": page_admin}
+
+
+def create_role_groups(apps: Any, schema_editor: Any = None) -> None:
+    """The migration step that makes the role groups on a new database.
+
+    Permissions are normally created after all migrations have run; create those of every app
+    in the migration's state now, so that the groups can be given them.
+    """
+    for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True  # what create_permissions looks for
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = models_module
+    sync_roles(apps)
+
+
+def remove_role_groups(apps: Any, schema_editor: Any = None) -> None:
+    apps.get_model("auth", "Group").objects.filter(name__in=[RESPONDER, PAGE_ADMIN]).delete()
 
 
 def assign_role(user: Any, role: str, page: Any = None, *, actor: Any = "manage.py") -> Any:

@@ -9,9 +9,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('components', '0002_component_status_permission'),
-        ('incidents', '0001_initial'),
-        ('pages', '0002_roles'),
+        ('components', '0001_squashed_0002_component_status_permission'),
+        ('incidents', '0001_squashed_0002_metadata_and_reminders'),
+        ('pages', '0001_squashed_0008_membership_source'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('pages', '0002_roles'),
+        ('pages', '0001_squashed_0008_membership_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

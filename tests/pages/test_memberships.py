@@ -1,52 +1,15 @@
-"""Roles per page: memberships, the migration from the global roles, and the commands."""
-
-import importlib
+"""Roles per page: memberships and the commands."""
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from pages.access import has_page_perm, pages_with_perm
 from pages.models import Membership, Page
-from pages.roles import PAGE_ADMIN, RESPONDER
 from tests.support import personas
 from tests.support.forms import page_form_data
 
 pytestmark = pytest.mark.django_db
-
-migration = importlib.import_module("pages.migrations.0007_memberships")
-
-
-def test_the_global_roles_become_memberships_of_every_page(page, other_page):
-    rita = User.objects.create_user("rita", is_staff=True)
-    sam = User.objects.create_user("sam", is_staff=True)
-    both = User.objects.create_user("both", is_staff=True)
-    Group.objects.get(name=RESPONDER).user_set.add(rita, both)
-    Group.objects.get(name=PAGE_ADMIN).user_set.add(sam, both)
-
-    migration.roles_to_memberships(apps, None)
-
-    held = set(Membership.objects.values_list("user__username", "page__name", "role"))
-    assert held == {
-        ("rita", "Example Status", "responder"),
-        ("rita", "Other", "responder"),
-        ("sam", "Example Status", "admin"),
-        ("sam", "Other", "admin"),
-        ("both", "Example Status", "admin"),
-        ("both", "Other", "admin"),
-    }
-    assert not User.objects.filter(groups__name__in=[RESPONDER, PAGE_ADMIN]).exists()
-    # Nobody lost anything they could do.
-    rita = User.objects.get(pk=rita.pk)
-    assert rita.has_perm("incidents.add_incident")
-    assert has_page_perm(rita, "incidents.add_incident", other_page)
-
-
-def test_going_back_puts_members_in_the_role_groups_again(page):
-    tom = personas.operator("tom", "admin", page)
-    migration.memberships_to_roles(apps, None)
-    assert list(tom.groups.values_list("name", flat=True)) == [PAGE_ADMIN]
 
 
 def test_permissions_follow_the_role_on_each_page(page, other_page):
