@@ -15,7 +15,8 @@ renewing, and the sweeper hands its deliveries to the others once the lease runs
 Each delivery goes through its channel's transport (subscribers/channels.py). Emails go one
 after another over one SMTP connection. Webhooks, and any transport that is `pooled`, go to a
 small pool of threads (NOTIFY_WEBHOOK_CONCURRENCY), so an endpoint that answers slowly holds up
-one thread for at most NOTIFY_WEBHOOK_TIMEOUT, not the rest of the batch. The threads only do
+one thread for at most NOTIFY_WEBHOOK_TIMEOUT, not the rest of the batch; each subscriber has
+at most one message in flight, so its messages arrive in the claim's order. The threads only do
 the call (`Transport.deliver`): holding, preparing the body and recording stay in the sender's
 own thread and database connection.
 """
@@ -162,13 +163,22 @@ class Sender:
     def _start_pooled(
         self, waiting: deque[Delivery], in_flight: dict[Future[Result], Delivery]
     ) -> None:
+        # One message at a time to each subscriber, in the claim's order: an incident opened and
+        # resolved in one batch reaches a chat channel as opened, then resolved.
+        busy = {d.subscriber_id for d in in_flight.values()}
+        held: list[Delivery] = []
         while waiting and len(in_flight) < settings.NOTIFY_WEBHOOK_CONCURRENCY:
             delivery = waiting.popleft()
+            if delivery.subscriber_id in busy:
+                held.append(delivery)
+                continue
             prepared = self._prepare(delivery)
             if prepared is None:
                 continue
             transport, data = prepared
+            busy.add(delivery.subscriber_id)
             in_flight[self.pool.submit(transport.deliver, delivery.subscriber, data)] = delivery
+        waiting.extendleft(reversed(held))
 
     def _record_finished(
         self, in_flight: dict[Future[Result], Delivery], *, timeout: float

@@ -137,6 +137,28 @@ def test_a_resolved_incident_is_green_and_says_how_long_it_lasted(page, api, sla
     assert "lasted" in byline
 
 
+def test_a_channel_gets_its_messages_one_at_a_time_and_in_order(page, api, slack):
+    """Opened and resolved before the sender runs: one claim holds both, and the second is not
+    posted until the first is answered, however slowly."""
+    subscribed(page, Channel.SLACK, slack)
+    incident = open_api_incident(page, api)
+    incidents.resolve_incident(incident=incident, actor="tests")
+    slack.script, slack.slow_seconds = ["slow", "ok"], 0.5
+    seen_when_answered = []
+    answer = slack.answer
+
+    def answer_and_count(request):
+        answered = answer(request)
+        seen_when_answered.append(len(slack.requests))
+        return answered
+
+    slack.answer = answer_and_count
+    deliver_all()
+
+    assert [m["text"].split(":")[0] for m in slack.bodies()] == ["Partial outage", "Resolved"]
+    assert seen_when_answered == [1, 2]
+
+
 def test_scheduled_maintenance_is_blue_and_gives_its_window(page, api, slack, discord):
     subscribed(page, Channel.SLACK, slack)
     subscribed(page, Channel.DISCORD, discord)
