@@ -72,6 +72,19 @@ def _api(path: str, render: Render, *, early: bool = False) -> Route:
     )
 
 
+def _feed(path: str, render: Render, content_type: str) -> Route:
+    """An incident history feed, stored early in a publish round like the polled documents."""
+    return Route(
+        path,
+        path.replace(".", "_"),
+        _fixed(render, content_type),
+        eager=True,
+        early=True,
+        machine=True,
+        ages=False,
+    )
+
+
 def _fixed(render: Render, content_type: str) -> Callable[[], Document]:
     document = Document(render, content_type)
     return lambda: document
@@ -109,24 +122,8 @@ ROUTES = [
     _api("api/v2/scheduled-maintenances.json", render_maintenances),
     _api("api/v2/scheduled-maintenances/upcoming.json", render_upcoming_maintenances),
     _api("api/v2/scheduled-maintenances/active.json", render_active_maintenances),
-    Route(
-        "history.atom",
-        "history_atom",
-        _fixed(render_atom, ATOM_TYPE),
-        eager=True,
-        early=True,
-        machine=True,
-        ages=False,
-    ),
-    Route(
-        "history.rss",
-        "history_rss",
-        _fixed(render_rss, RSS_TYPE),
-        eager=True,
-        early=True,
-        machine=True,
-        ages=False,
-    ),
+    _feed("history.atom", render_atom, ATOM_TYPE),
+    _feed("history.rss", render_rss, RSS_TYPE),
     _adjusted(
         "maintenance.ics", "calendar", render_calendar, CALENDAR_TYPE, views.calendar, ages=True
     ),

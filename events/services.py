@@ -103,6 +103,11 @@ def save_audited(
     return True
 
 
+def field_values(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The named fields of `obj` as an audit snapshot keeps them: a foreign key by its id."""
+    return {name: getattr(obj, obj._meta.get_field(name).attname) for name in names}
+
+
 def delete_audited(obj: Any, /, *, actor: Actor, snapshot: Callable[[Any], dict[str, Any]]) -> None:
     """Delete `obj`, auditing its `snapshot` on the object's own page; emitting an outbox
     event is the caller's choice."""

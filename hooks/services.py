@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from components.models import Component, StatusCause
 from components.services import set_component_statuses
-from events.services import Actor, delete_audited, save_audited
+from events.services import Actor, delete_audited, field_values, save_audited
 from incidents import services as incident_services
 from pages.models import Page
 from statuspage.text import one_line, plain_text
@@ -192,10 +192,7 @@ MAPPING_FIELDS = (
 
 
 def _mapping_snapshot(mapping: AlertMapping) -> dict[str, Any]:
-    values = {field: getattr(mapping, field) for field in MAPPING_FIELDS}
-    values["page"] = mapping.page_id
-    values["component"] = mapping.component_id
-    return values
+    return field_values(mapping, MAPPING_FIELDS)
 
 
 @transaction.atomic

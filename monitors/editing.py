@@ -20,7 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from components.models import Component
-from events.services import Actor, actor_fields, delete_audited, record_audit, save_audited
+from events.services import (
+    Actor,
+    actor_fields,
+    delete_audited,
+    field_values,
+    record_audit,
+    save_audited,
+)
 
 from .decisions import release
 from .models import (
@@ -53,18 +60,12 @@ MONITOR_FIELDS = tuple(
     for field in Monitor._meta.concrete_fields
     if field.attname not in CHECK_FIELDS and field.name not in {"id", "created_at", "updated_at"}
 )
-FOREIGN_KEYS = {"page", "component", "incident_template"}
 # Header values may hold credentials (an Authorization header): the audit log keeps the names.
 REDACTED = "(hidden)"
 
 
 def _snapshot(monitor: Monitor) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field in MONITOR_FIELDS:
-        if field in FOREIGN_KEYS:
-            values[field] = getattr(monitor, f"{field}_id")
-        else:
-            values[field] = getattr(monitor, field)
+    values = field_values(monitor, MONITOR_FIELDS)
     headers = values["headers"]
     if isinstance(headers, dict):
         values["headers"] = dict.fromkeys(headers, REDACTED)

@@ -1,5 +1,6 @@
 """The OpenAPI 3 description of the operator API, written by hand from what views/ serves."""
 
+import re
 from typing import Any
 
 TIMESTAMP = {
@@ -481,11 +482,15 @@ ERRORS = {
     "503": _error("The database is unavailable"),
 }
 
-PAGE_ID = {"name": "page_id", "in": "path", "required": True, "schema": {"type": "string"}}
-
 
 def _path_param(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _with_parameters(path: str, ops: dict[str, Any]) -> dict[str, Any]:
+    """A path's operations, with the parameters its template names first ({page_id}, ...)."""
+    names = re.findall(r"\{(\w+)\}", path)
+    return {"parameters": [_path_param(name) for name in names], **ops} if names else ops
 
 
 def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -529,20 +534,16 @@ def _list(name: str) -> dict[str, Any]:
 def _collection(listed: str, created: str, schema: str) -> dict[str, Any]:
     """A page's resources: list them a page at a time, create one with the `<schema>In` body."""
     return {
-        "parameters": [PAGE_ID],
         "get": _op(f"List {listed}", "200", _list(schema), params=PAGING),
         "post": _op(f"Create {created}", "201", _ref(schema), f"{schema}In"),
     }
 
 
-def _item(
-    parameters: list[dict[str, Any]], what: str, schema: str, *, answers_delete: bool
-) -> dict[str, Any]:
+def _item(what: str, schema: str, *, answers_delete: bool) -> dict[str, Any]:
     """One resource's path: read it, update it (PATCH and PUT alike, with the `<schema>In`
     body) and delete it, answered with the deleted document or with 204 No Content."""
     deleted = ("200", _ref(schema)) if answers_delete else ("204", None)
     return {
-        "parameters": parameters,
         "get": _op(f"Get {what}", "200", _ref(schema)),
         **{
             method: _op(f"Update {what}", "200", _ref(schema), f"{schema}In")
@@ -555,24 +556,20 @@ def _item(
 def _paths() -> dict[str, Any]:
     P = "/pages/{page_id}"
     inc = P + "/incidents/{incident_id}"
-    return {
+    paths: dict[str, dict[str, Any]] = {
         "/pages": {"get": _op("Pages visible to the key", "200", _list("Page"))},
         P: {
-            "parameters": [PAGE_ID],
             "get": _op("Get the page", "200", _ref("Page")),
             "patch": _op("Update the page", "200", _ref("Page"), "PageIn"),
             "put": _op("Update the page", "200", _ref("Page"), "PageIn"),
         },
         P + "/components": _collection("components and groups", "a component", "Component"),
-        P + "/components/{component_id}": _item(
-            [PAGE_ID, _path_param("component_id")], "a component", "Component", answers_delete=False
-        ),
+        P + "/components/{component_id}": _item("a component", "Component", answers_delete=False),
         P + "/component-groups": _collection("component groups", "a component group", "Group"),
         P + "/component-groups/{group_id}": _item(
-            [PAGE_ID, _path_param("group_id")], "a component group", "Group", answers_delete=True
+            "a component group", "Group", answers_delete=True
         ),
         P + "/incidents": {
-            "parameters": [PAGE_ID],
             "get": _op(
                 "List incidents and maintenances, newest first",
                 "200",
@@ -587,7 +584,6 @@ def _paths() -> dict[str, Any]:
         },
         **{
             f"{P}/incidents/{name}": {
-                "parameters": [PAGE_ID],
                 "get": _op(summary, "200", _list("Incident"), params=PAGING),
             }
             for name, summary in (
@@ -597,26 +593,20 @@ def _paths() -> dict[str, Any]:
                 ("scheduled", "All maintenances"),
             )
         },
-        inc: _item(
-            [PAGE_ID, _path_param("incident_id")], "an incident", "Incident", answers_delete=True
-        ),
+        inc: _item("an incident", "Incident", answers_delete=True),
         inc + "/incident_updates/{incident_update_id}": {
-            "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("incident_update_id")],
             "patch": _op("Edit an update", "200", _ref("IncidentUpdate"), "IncidentUpdateIn"),
             "put": _op("Edit an update", "200", _ref("IncidentUpdate"), "IncidentUpdateIn"),
         },
         inc + "/postmortem": {
-            "parameters": [PAGE_ID, _path_param("incident_id")],
             "get": _op("Get the postmortem", "200", _ref("Postmortem")),
             "put": _op("Save the postmortem draft", "200", _ref("Postmortem"), "PostmortemIn"),
             "delete": _op("Delete the postmortem", "204", None),
         },
         inc + "/postmortem/publish": {
-            "parameters": [PAGE_ID, _path_param("incident_id")],
             "put": _op("Publish the postmortem", "200", _ref("Postmortem"), "PostmortemPublishIn"),
         },
         P + "/subscribers": {
-            "parameters": [PAGE_ID],
             "get": _op(
                 "List subscribers (page is 0-based)",
                 "200",
@@ -643,7 +633,6 @@ def _paths() -> dict[str, Any]:
             "post": _op("Add a subscriber", "201", _ref("Subscriber"), "SubscriberIn"),
         },
         P + "/subscribers/{subscriber_id}": {
-            "parameters": [PAGE_ID, _path_param("subscriber_id")],
             "get": _op("Get a subscriber", "200", _ref("Subscriber")),
             "patch": _op(
                 "Change a subscriber's components", "200", _ref("Subscriber"), "SubscriberPatch"
@@ -651,30 +640,25 @@ def _paths() -> dict[str, Any]:
             "delete": _op("Unsubscribe a subscriber", "200", _ref("Subscriber")),
         },
         inc + "/subscribers": {
-            "parameters": [PAGE_ID, _path_param("incident_id")],
             "get": _op("List the incident's subscribers", "200", _list("Subscriber")),
             "post": _op(
                 "Add an incident subscriber", "201", _ref("Subscriber"), "IncidentSubscriberIn"
             ),
         },
         inc + "/subscribers/{subscriber_id}": {
-            "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("subscriber_id")],
             "get": _op("Get an incident subscriber", "200", _ref("Subscriber")),
             "delete": _op("Unsubscribe an incident subscriber", "200", _ref("Subscriber")),
         },
         inc + "/subscribers/{subscriber_id}/resend_confirmation": {
-            "parameters": [PAGE_ID, _path_param("incident_id"), _path_param("subscriber_id")],
             "post": _op("Resend the confirmation link", "201", _ref("Subscriber")),
         },
         P + "/metrics": {
-            "parameters": [PAGE_ID],
             "get": _op("List metrics", "200", _list("Metric"), params=PAGING),
             "post": _op(
                 "Create a metric (Beacon: no metrics providers)", "201", _ref("Metric"), "MetricIn"
             ),
         },
         P + "/metrics/data": {
-            "parameters": [PAGE_ID],
             "post": _op(
                 "Add data points to several metrics",
                 "201",
@@ -682,21 +666,18 @@ def _paths() -> dict[str, Any]:
                 "MetricPointsIn",
             ),
         },
-        P + "/metrics/{metric_id}": _item(
-            [PAGE_ID, _path_param("metric_id")], "a metric", "Metric", answers_delete=True
-        ),
+        P + "/metrics/{metric_id}": _item("a metric", "Metric", answers_delete=True),
         P + "/metrics/{metric_id}/data": {
-            "parameters": [PAGE_ID, _path_param("metric_id")],
             "post": _op(
                 "Add a data point to a metric", "201", _ref("MetricPointOut"), "MetricPointIn"
             ),
             "delete": _op("Reset a metric's data", "200", _ref("Metric")),
         },
         inc + "/postmortem/revert": {
-            "parameters": [PAGE_ID, _path_param("incident_id")],
             "put": _op("Unpublish the postmortem", "200", _ref("Postmortem")),
         },
     }
+    return {path: _with_parameters(path, ops) for path, ops in paths.items()}
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:

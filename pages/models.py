@@ -82,6 +82,15 @@ def sms_configured() -> bool:
     return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM)
 
 
+def _chat_sign_up(what: str, offer: str, path: str) -> "models.BooleanField[bool, bool]":
+    """The switch for a chat channel's public sign-up at /subscribe/<path>: off until offered."""
+    return models.BooleanField(
+        f"visitors may subscribe {what}",
+        default=False,
+        help_text=f"Offer {offer} sign-up at /subscribe/{path}.",
+    )
+
+
 class PageQuerySet(models.QuerySet["Page"]):
     def default(self) -> "Page | None":
         return self.filter(is_default=True).first()
@@ -161,25 +170,13 @@ class Page(models.Model):
         "endpoints. Existing webhook subscribers keep getting notifications.",
     )
     # Chat and SMS sign-up: off until the operator offers them (SMS also needs Twilio settings).
-    allow_slack_subscribers = models.BooleanField(
-        "visitors may subscribe a Slack channel",
-        default=False,
-        help_text="Offer Slack incoming-webhook sign-up at /subscribe/slack.",
+    allow_slack_subscribers = _chat_sign_up("a Slack channel", "Slack incoming-webhook", "slack")
+    allow_teams_subscribers = _chat_sign_up(
+        "a Microsoft Teams channel", "Teams workflow-webhook", "teams"
     )
-    allow_teams_subscribers = models.BooleanField(
-        "visitors may subscribe a Microsoft Teams channel",
-        default=False,
-        help_text="Offer Teams workflow-webhook sign-up at /subscribe/teams.",
-    )
-    allow_discord_subscribers = models.BooleanField(
-        "visitors may subscribe a Discord channel",
-        default=False,
-        help_text="Offer Discord webhook sign-up at /subscribe/discord.",
-    )
-    allow_google_chat_subscribers = models.BooleanField(
-        "visitors may subscribe a Google Chat space",
-        default=False,
-        help_text="Offer Google Chat webhook sign-up at /subscribe/google-chat.",
+    allow_discord_subscribers = _chat_sign_up("a Discord channel", "Discord webhook", "discord")
+    allow_google_chat_subscribers = _chat_sign_up(
+        "a Google Chat space", "Google Chat webhook", "google-chat"
     )
     allow_sms_subscribers = models.BooleanField(
         "visitors may subscribe a phone number",

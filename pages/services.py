@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import EventKind
-from events.services import Actor, emit_event, save_audited
+from events.services import Actor, emit_event, field_values, save_audited
 from statuspage import broker
 from statuspage.mail import header_value, render_subject
 
@@ -42,7 +42,7 @@ PAGE_FIELDS = (
 
 
 def _snapshot(page: Page) -> dict[str, Any]:
-    values = {field: getattr(page, field) for field in PAGE_FIELDS}
+    values = field_values(page, PAGE_FIELDS)
     values["logo"] = page.logo.name or ""
     return values
 

@@ -91,7 +91,7 @@ class DiscordTransport(ChatTransport):
         return discord_message(notice)
 
     def gone(self, answer: Answer) -> bool:
-        if answer.status in (404, 410):
+        if super().gone(answer):
             return True
         return answer.status in (401, 403) and _error(answer).get("code") in GONE_CODES
 
@@ -110,4 +110,4 @@ class DiscordTransport(ChatTransport):
             said = f"{message} (code {code})" if code else message
         else:
             said = answer.excerpt.strip()[:200]
-        return f"Discord answered HTTP {answer.status}: {said}".rstrip(": ")
+        return self.answered(answer, said)

@@ -66,14 +66,19 @@ class Dialect:
     def bare_url(self, url: str) -> str:
         return url
 
+    # The marks around bold, italic and struck-through words (none in plain text).
+    strong_mark = ""
+    em_mark = ""
+    strike_mark = ""
+
     def strong(self, inner: str) -> str:
-        return inner
+        return _wrap(inner, self.strong_mark)
 
     def em(self, inner: str) -> str:
-        return inner
+        return _wrap(inner, self.em_mark)
 
     def strike(self, inner: str) -> str:
-        return inner
+        return _wrap(inner, self.strike_mark)
 
     def code(self, content: str) -> str:
         return content
@@ -87,7 +92,8 @@ class Dialect:
         return f"{label} ({url})"
 
     def heading(self, inner: str) -> str:
-        return inner
+        """A heading is a bold line, where the dialect has bold."""
+        return self.strong(inner)
 
     def quote(self, inner: str) -> str:
         return "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
@@ -108,20 +114,15 @@ class SlackDialect(Dialect):
     """Slack mrkdwn: *bold*, _italic_, ~strike~, <url|label>; &, < and > escaped as entities
     (which is also what keeps `<!channel>` and `<@U123>` out of a body)."""
 
+    strong_mark = "*"
+    em_mark = "_"
+    strike_mark = "~"
+
     def escape(self, text: str) -> str:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def bare_url(self, url: str) -> str:
         return self.escape(url)
-
-    def strong(self, inner: str) -> str:
-        return _wrap(inner, "*")
-
-    def em(self, inner: str) -> str:
-        return _wrap(inner, "_")
-
-    def strike(self, inner: str) -> str:
-        return _wrap(inner, "~")
 
     def code(self, content: str) -> str:
         # mrkdwn has no escape for a backquote inside code.
@@ -136,9 +137,6 @@ class SlackDialect(Dialect):
             return f"<{target}>"
         # A label ends at the first ">" (already escaped) and may not hold a line break.
         return f"<{target}|{label.replace(chr(10), ' ')}>"
-
-    def heading(self, inner: str) -> str:
-        return self.strong(inner)
 
     def cut(self, text: str, size: int) -> str:
         piece = super().cut(text, size)
@@ -163,19 +161,13 @@ class MarkdownDialect(Dialect):
     [label](url), > quotes and lists; headings become bold lines."""
 
     bullet = "- "
+    strong_mark = "**"
+    em_mark = "*"
+    strike_mark = "~~"
 
     def escape(self, text: str) -> str:
         escaped = MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
         return LINE_START_MARKER.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
-
-    def strong(self, inner: str) -> str:
-        return _wrap(inner, "**")
-
-    def em(self, inner: str) -> str:
-        return _wrap(inner, "*")
-
-    def strike(self, inner: str) -> str:
-        return _wrap(inner, "~~")
 
     def code(self, content: str) -> str:
         if not content.strip():
@@ -191,9 +183,6 @@ class MarkdownDialect(Dialect):
         if not label.strip() or label == self.escape(url):
             return f"<{target}>"
         return f"[{label.replace(chr(10), ' ')}]({target})"
-
-    def heading(self, inner: str) -> str:
-        return self.strong(inner)
 
     def cut(self, text: str, size: int) -> str:
         piece = super().cut(text, size)

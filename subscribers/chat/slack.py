@@ -98,10 +98,10 @@ class SlackTransport(ChatTransport):
         return slack_message(notice)
 
     def gone(self, answer: Answer) -> bool:
-        return answer.status in (404, 410) or (answer.status == 403 and _code(answer) in GONE)
+        return super().gone(answer) or (answer.status == 403 and _code(answer) in GONE)
 
     def describe(self, answer: Answer) -> str:
         code = _code(answer)
         why = EXPLAINED.get(code)
         said = f"{code} ({why})" if why else answer.excerpt.strip()[:200]
-        return f"Slack answered HTTP {answer.status}: {said}".rstrip(": ")
+        return self.answered(answer, said)

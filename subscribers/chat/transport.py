@@ -65,6 +65,10 @@ class ChatTransport(Transport):
         """The answer as the delivery log and the sign-up form show it."""
         return f"HTTP {answer.status} {answer.excerpt}".strip()
 
+    def answered(self, answer: Answer, said: str) -> str:
+        """`describe` for a provider that explains its answers: "Slack answered HTTP 403: ..."."""
+        return f"{self.label} answered HTTP {answer.status}: {said}".rstrip(": ")
+
     def test(self, subscriber: Subscriber) -> Result:
         """Send the test message now, and say how it went (the sign-up shows a failure)."""
         return self.deliver(subscriber, self.payload(test_notice(subscriber)))

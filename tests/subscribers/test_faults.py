@@ -15,11 +15,11 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from components.models import ComponentStatus
 from incidents import services as incidents
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber, SubscriberState
 from tests.support.mail import SMTPServer
 from tests.support.processes import child_env, free_port, spawn, stop, wait_for
+from tests.support.scenes import open_api_incident
 
 CONCURRENCY = 2
 LEASE = 10
@@ -135,13 +135,7 @@ def test_a_worker_killed_midway_through_2000_messages_finishes_after_a_restart(
     worker = Worker(tmp_path, settings.REDIS_URL, sink.port)
     worker.start()
     try:
-        incidents.open_incident(
-            page=page,
-            name="Elevated API errors",
-            body="We are investigating.",
-            component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
-            actor="tests",
-        )
+        open_api_incident(page, api)
         wait_for(
             lambda: sum(sink.recorder.counts().values()) >= 600,
             timeout=120,

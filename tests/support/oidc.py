@@ -24,7 +24,7 @@ import pytest
 import requests
 from allauth.socialaccount.models import SocialApp
 
-from tests.support.processes import free_port, stop, wait_for
+from tests.support.processes import free_port, spawn, stop, wait_for
 
 HERE = Path(__file__).parent / "oidc"
 
@@ -85,16 +85,7 @@ class OIDCProvider:
             "ACCOUNTS": json.dumps(self.accounts),
             "NODE_ENV": "test",
         }
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [node, str(HERE / "server.mjs")],
-                cwd=HERE,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = spawn([str(HERE / "server.mjs")], env, self.log, program=node, cwd=HERE)
         wait_for(self._ready, timeout=30, what="the OpenID Connect provider starting", log=self.log)
         return self
 

@@ -31,11 +31,20 @@ def child_env(**env: str) -> dict[str, str]:
     return base | {"DJANGO_SETTINGS_MODULE": "statuspage.settings", "PYTHONUNBUFFERED": "1"} | env
 
 
-def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(
+    args: list[str],
+    env: dict[str, str],
+    log: Path,
+    *,
+    program: str = sys.executable,
+    cwd: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """`program` (Python by default) run with `args` from `cwd` (Beacon's folder), its output
+    into `log`, in a session of its own so that `stop` reaches its children too."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, *args],
-            cwd=settings.BASE_DIR,
+            [program, *args],
+            cwd=settings.BASE_DIR if cwd is None else cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
