@@ -349,6 +349,12 @@ def test_the_compose_profile_points_the_shipped_file_at_the_web_service():
     proxy = compose["services"]["proxy"]
     assert proxy["profiles"] == ["proxy"]
     assert "./deploy/nginx/beacon.conf:/etc/beacon/beacon.conf:ro" in proxy["volumes"]
+    # The web service's PUBLIC_FILES_DIR (BEACON_VAR_DIR/public), where the shipped file reads.
+    assert "publicfiles:/var/lib/beacon/public:ro" in proxy["volumes"]
+    assert "publicfiles:/var/lib/beacon/public" in compose["services"]["web"]["volumes"]
+    shipped = (settings.BASE_DIR / "deploy" / "nginx" / "beacon.conf").read_text()
+    assert "root /var/lib/beacon/public/hosts;" in shipped
+    assert "BEACON_VAR_DIR=/var/lib/beacon" in (settings.BASE_DIR / "Dockerfile").read_text()
     # The line the command rewrites is the one the shipped file has.
     assert "s/server 127.0.0.1:8000 /server web:8000 /" in proxy["command"][-1]
     assert UPSTREAM in (settings.BASE_DIR / "deploy" / "nginx" / "beacon.conf").read_text()
