@@ -25,8 +25,8 @@ COPY . .
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
         python manage.py collectstatic --noinput --verbosity 0 \
     && useradd --system --uid 1000 --home-dir /app beacon \
-    && mkdir -p /var/lib/beacon \
-    && chown beacon /var/lib/beacon
+    && mkdir -p /var/lib/beacon/public \
+    && chown -R beacon /var/lib/beacon
 
 USER beacon
 EXPOSE 8000

@@ -43,7 +43,7 @@ from pages.models import Page
 from pages.viewers import Access, access_of
 from statuspage import memory
 
-from . import documents, store
+from . import documents, files, store
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +81,14 @@ def render(
         body = document.render(page, now)
     except Http404:
         store.delete(page.pk, key)
+        files.remove(page.pk, key)
         raise
-    return store.write(
+    snapshot = store.write(
         page.pk, key, body, document.content_type, version=version, now=now.timestamp()
     )
+    # The plain file a web server in front sends, for a public page (snapshots/files.py).
+    files.export(page.pk, snapshot)
+    return snapshot
 
 
 def write_hosts() -> list[str]:
@@ -105,7 +109,11 @@ def write_hosts() -> list[str]:
         if found is not None:
             access[page.pk] = found
         ids.append(page.pk)
-    store.write_hosts(default, hosts, access)
+    # The files of a page that is no longer public go before the index says it is not, under
+    # the lock every export takes, so none is written for it meanwhile.
+    files.sync_hosts(
+        default, hosts, access, ids, then=lambda: store.write_hosts(default, hosts, access)
+    )
     return ids
 
 

@@ -500,6 +500,9 @@ OUTBOX_CONSUMERS = [
 # after SNAPSHOT_REFRESH_SECONDS. The PUBLIC_CACHE_* values go into public responses'
 # Cache-Control, for browsers (max-age) and shared caches such as CDNs (the others).
 SNAPSHOT_DIR = Path(env("SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))
+# The public pages' documents also as plain files, one directory per host name, for a web server
+# in front of Beacon to send itself (snapshots/files.py, deploy/nginx/beacon.conf); "" for none.
+PUBLIC_FILES_DIR = env("PUBLIC_FILES_DIR", str(VAR_DIR / "public"))
 SNAPSHOT_CHECK_SECONDS = envint("SNAPSHOT_CHECK_SECONDS", 1, minimum=0)
 SNAPSHOT_REFRESH_SECONDS = envint("SNAPSHOT_REFRESH_SECONDS", 60, minimum=1)
 PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", 5, minimum=0)

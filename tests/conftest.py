@@ -25,6 +25,7 @@ broker.app()
 def snapshot_dir(settings, tmp_path):
     """Each test its own snapshot store, checked on every read so that writes show at once."""
     settings.SNAPSHOT_DIR = tmp_path / "snapshots"
+    settings.PUBLIC_FILES_DIR = str(tmp_path / "public")
     settings.SNAPSHOT_CHECK_SECONDS = 0
     return settings.SNAPSHOT_DIR
 

@@ -1,8 +1,9 @@
 """nginx with Beacon's shipped cache configuration (deploy/nginx/beacon.conf), run locally.
 
-The shipped file is used as it is, but for the three lines it asks to adapt: the cache
-directory, Beacon's address and the listen line, which become a temporary directory and local
-ports. Shared by bench/proxy/run.py and tests/ops/test_proxy_config.py.
+The shipped file is used as it is, but for the lines it asks to adapt: the cache directory,
+the files' directory (Beacon's PUBLIC_FILES_DIR/hosts), Beacon's address and the listen line,
+which become a temporary directory, Beacon's own files and local ports. Shared by
+bench/proxy/run.py and tests/ops/test_proxy_config.py.
 """
 
 import os
@@ -22,6 +23,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "beacon.con
 CACHE_DIR = "/var/cache/nginx/beacon"
 UPSTREAM = "server 127.0.0.1:8000 "
 LISTEN = "listen 80;"
+FILES_ROOT = "root /var/lib/beacon/public/hosts;"
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Message]:
@@ -40,14 +42,26 @@ def nginx_binary() -> str | None:
     )
 
 
-def adapted(directory: Path, *, listen_port: int, upstream_port: int, conf: Path = SHIPPED) -> str:
-    """The shipped configuration (or `conf`) with this machine's cache directory and ports."""
+def adapted(
+    directory: Path,
+    *,
+    listen_port: int,
+    upstream_port: int,
+    conf: Path = SHIPPED,
+    files: Path | None = None,
+) -> str:
+    """The shipped configuration (or `conf`) with this machine's cache directory and ports, and
+    Beacon's PUBLIC_FILES_DIR (`files`; a file from before there were files has no such line)."""
     text = conf.read_text()
     for line in (CACHE_DIR, UPSTREAM, LISTEN):
         if text.count(line) != 1:
             raise ValueError(f"{conf} no longer has exactly one “{line}”")
+    if text.count(FILES_ROOT) > 1 or (conf == SHIPPED and FILES_ROOT not in text):
+        raise ValueError(f"{conf} no longer has exactly one “{FILES_ROOT}”")
+    hosts = (files if files is not None else directory / "no-files") / "hosts"
     return (
-        text.replace(CACHE_DIR, str(directory / "cache"))
+        text.replace(FILES_ROOT, f"root {hosts};")
+        .replace(CACHE_DIR, str(directory / "cache"))
         .replace(UPSTREAM, f"server 127.0.0.1:{upstream_port} ")
         .replace(LISTEN, f"listen 127.0.0.1:{listen_port};")
     )
@@ -88,7 +102,13 @@ class CachingProxy:
     """nginx with the shipped configuration (or `conf`), in front of Beacon at upstream_port."""
 
     def __init__(
-        self, upstream_port: int, *, workers: int = 2, log: bool = False, conf: Path = SHIPPED
+        self,
+        upstream_port: int,
+        *,
+        workers: int = 2,
+        log: bool = False,
+        conf: Path = SHIPPED,
+        files: Path | None = None,
     ) -> None:
         binary = nginx_binary()
         if binary is None:
@@ -98,7 +118,13 @@ class CachingProxy:
         (self.dir / "cache").mkdir()
         included = self.dir / "beacon.conf"
         included.write_text(
-            adapted(self.dir, listen_port=self.port, upstream_port=upstream_port, conf=conf)
+            adapted(
+                self.dir,
+                listen_port=self.port,
+                upstream_port=upstream_port,
+                conf=conf,
+                files=files,
+            )
         )
         self.conf = self.dir / "nginx.conf"
         self.conf.write_text(main_conf(self.dir, included, workers=workers, log=log))
