@@ -210,6 +210,8 @@ def test_head_and_304_with_the_files_etags(proxy):
         ("GET", "/.home.html"),
         ("GET", "/api/v2/../v2/summary.json"),
         ("GET", "/api/v2/summary.json.gz"),
+        ("GET", "/API/v2/summary.json"),
+        ("GET", "/api/v2/summary%2Ejson"),
         ("GET", "/incidents/nosuchthing"),
         ("POST", "/"),
         ("POST", "/api/v2/summary.json"),

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from components import services as component_services
 from pages.services import save_page
-from snapshots import files, publisher, store
+from snapshots import documents, files, publisher, store
 from tests.support import personas
 
 EXPORTED = [
@@ -214,3 +214,19 @@ def test_the_shipped_nginx_file_gives_the_types_the_export_assumes():
     given = dict(re.findall(r'"([^"]+)"\s+(\w+);', block[1]))
     assert {ext: kind for kind, ext in given.items()} == files.TYPES
     assert f'default_type "{files.DEFAULT_TYPE}";' in conf
+
+
+def test_the_shipped_nginx_file_sends_from_a_file_exactly_the_documents_exported():
+    conf = (settings.BASE_DIR / "deploy" / "nginx" / "beacon.conf").read_text()
+    block = re.search(r"map \$request_uri \$beacon_file \{(.*?)\}", conf, re.S)
+    assert block is not None
+    listed = dict(re.findall(r"^\s*(\S+)\s+(\S+);", block[1], re.M))
+    assert listed.pop("default") == "/.none"
+    exported = [
+        key
+        for key in documents.eager_keys()
+        if (document := documents.document(key)) and files.exported(key, document.content_type)
+    ]
+    assert sorted(listed) == sorted(exported)
+    for key, target in listed.items():
+        assert target == ("/" + files.HOME if key == "/" else "$request_uri")
