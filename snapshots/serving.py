@@ -158,7 +158,7 @@ def representation_headers(
     ]
     if compressed:
         headers.append(("Content-Encoding", "gzip"))
-    vary = ["Accept-Encoding"] if snapshot.gzipped is not None else []
+    vary = ["Accept-Encoding"] if store.compressible(snapshot.content_type) else []
     if private:
         vary += viewers.PRIVATE_VARY
     if vary:

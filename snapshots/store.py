@@ -81,10 +81,17 @@ COMPRESSIBLE = (
 COMPRESS_MIN_BYTES = 512
 
 
+def compressible(content_type: str) -> bool:
+    """Whether documents of this type may have a gzip copy: their responses say
+    `Vary: Accept-Encoding` whether or not this version has one, so that a cache keys every
+    version of a document alike, and a server in front can say it without looking for one."""
+    return content_type.startswith(COMPRESSIBLE)
+
+
 def compress(body: bytes, content_type: str) -> bytes | None:
     """gzip of a text document, made once when it is stored (the same bytes every time, so
     its ETag holds); None for small documents, other types, and when it saves little."""
-    if len(body) < COMPRESS_MIN_BYTES or not content_type.startswith(COMPRESSIBLE):
+    if len(body) < COMPRESS_MIN_BYTES or not compressible(content_type):
         return None
     packed = gzip.compress(body, compresslevel=9, mtime=0)
     return packed if len(packed) < len(body) * 0.9 else None
