@@ -12,22 +12,9 @@ from components import services as component_services
 from pages.services import save_page
 from snapshots import documents, files, publisher, store
 from tests.support import personas
+from tests.support.documents import API_V2_PATHS
 
-EXPORTED = [
-    "/",
-    "/history",
-    "/brand.css",
-    "/history.atom",
-    "/history.rss",
-    "/api/v2/summary.json",
-    "/api/v2/status.json",
-    "/api/v2/components.json",
-    "/api/v2/incidents.json",
-    "/api/v2/incidents/unresolved.json",
-    "/api/v2/scheduled-maintenances.json",
-    "/api/v2/scheduled-maintenances/upcoming.json",
-    "/api/v2/scheduled-maintenances/active.json",
-]
+EXPORTED = ["/", "/history", "/brand.css", "/history.atom", "/history.rss", *API_V2_PATHS]
 
 
 @pytest.fixture(autouse=True)
