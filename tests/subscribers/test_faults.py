@@ -33,7 +33,8 @@ def sink() -> Iterator[SMTPServer]:
 
 
 class Worker:
-    """A Celery worker with an embedded beat, on the test database and a Redis of ours."""
+    """A Celery worker running beat on a thread (`--beat-thread`, as `manage.py start` runs it), on
+    the test database and a Redis of ours."""
 
     def __init__(self, tmp_path: Path, redis_url: str, smtp_port: int) -> None:
         db = connection.settings_dict
@@ -74,7 +75,7 @@ class Worker:
                 "-A",
                 "statuspage",
                 "worker",
-                "-B",
+                "--beat-thread",
                 f"--schedule={schedule}",
                 "--pool=prefork",
                 f"--concurrency={CONCURRENCY}",
