@@ -30,10 +30,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.read.stack import free_port, recreate_database  # noqa: E402
+
 os.chdir(ROOT)
 os.environ.setdefault("SECRET_KEY", "beacon-bench-only-" + "x" * 40)
 os.environ.setdefault("SITE_URL", "https://status.example.com")
@@ -57,25 +58,6 @@ def sms_environment(url: str) -> dict[str, str]:
         # The bench's pages are not served, so nothing would take Twilio's status reports.
         "TWILIO_STATUS_CALLBACKS": "0",
     }
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def start_sink(port: int, expected: int, out: Path, kind: str = "smtp") -> subprocess.Popen[bytes]:

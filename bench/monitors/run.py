@@ -34,10 +34,11 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.read.stack import free_port, recreate_database  # noqa: E402
+
 os.chdir(ROOT)
 os.environ.setdefault("SECRET_KEY", "beacon-bench-only-" + "x" * 40)
 os.environ.setdefault("BEACON_VAR_DIR", "/tmp/beacon-bench-monitors")
@@ -47,25 +48,6 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings_test"
 # Time for the worker to start before the first checks fall due.
 WARMUP_SECONDS = 15.0
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def flush_redis(url: str) -> None:

@@ -38,6 +38,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def recreate_database(url: str) -> None:
+    """Drop the database `url` names (closing its connections) and create it empty."""
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def start_nginx(command: list[str], port: int, error_log: Path) -> subprocess.Popen[bytes]:
     """Run nginx with `command`, returning once it accepts connections on `port`."""
     process = subprocess.Popen(
