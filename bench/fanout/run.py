@@ -33,18 +33,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.read.stack import free_port, recreate_database  # noqa: E402
+from bench.read.stack import free_port, recreate_database, use_test_settings  # noqa: E402
 
-os.chdir(ROOT)
-os.environ.setdefault("SECRET_KEY", "beacon-bench-only-" + "x" * 40)
+use_test_settings()
 os.environ.setdefault("SITE_URL", "https://status.example.com")
 os.environ["NOTIFY_RATE_PER_SECOND"] = "1000000"
 UNLIMITED = ("webhook", "slack", "teams", "discord", "google_chat", "twilio")
 os.environ["NOTIFY_RATES"] = ",".join(f"{provider}=1000000" for provider in UNLIMITED)
 # The Slack and SMS sinks listen on 127.0.0.1.
 os.environ["NOTIFY_ALLOW_PRIVATE_WEBHOOKS"] = "1"
-# The test settings: static files from the finders, so no collectstatic is needed.
-os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings_test"
 
 
 def sms_environment(url: str) -> dict[str, str]:

@@ -37,14 +37,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.read.stack import free_port, recreate_database  # noqa: E402
+from bench.read.stack import free_port, recreate_database, use_test_settings  # noqa: E402
 
-os.chdir(ROOT)
-os.environ.setdefault("SECRET_KEY", "beacon-bench-only-" + "x" * 40)
+use_test_settings()
 os.environ.setdefault("BEACON_VAR_DIR", "/tmp/beacon-bench-monitors")
 os.environ["MONITOR_ALLOW_PRIVATE_TARGETS"] = "1"
-# The test settings: static files from the finders, so no collectstatic is needed.
-os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings_test"
 # Time for the worker to start before the first checks fall due.
 WARMUP_SECONDS = 15.0
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -32,6 +32,15 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 EXTRA_PATH = os.environ.get("BENCH_EXTRA_PATH", "")
 
 
+def use_test_settings() -> None:
+    """For a benchmark that runs Beacon in its own process and in workers it starts: run from
+    the checkout, with a benchmark-only secret key unless one is set, and the test settings
+    (static files from the finders, so no collectstatic is needed)."""
+    os.chdir(BASE)
+    os.environ.setdefault("SECRET_KEY", "beacon-bench-only-" + "x" * 40)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings_test"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
