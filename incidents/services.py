@@ -108,9 +108,16 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _details(incident: Incident) -> dict[str, Any]:
-    """What the API keeps on an incident besides its story: audited on open and change."""
-    return {"metadata": incident.metadata, "reminder_intervals": incident.reminder_intervals}
+def _audited(incident: Incident, component_ids: list[str] | None = None) -> dict[str, Any]:
+    """What the audit log keeps of an incident on open and change: its story, what the API
+    keeps on it besides, and its components (`component_ids`, when they are about to change)."""
+    if component_ids is None:
+        component_ids = sorted(incident.components.values_list("pk", flat=True))
+    return _snapshot(incident) | {
+        "metadata": incident.metadata,
+        "reminder_intervals": incident.reminder_intervals,
+        "components": component_ids,
+    }
 
 
 def _clean_intervals(value: str | None) -> str:
@@ -275,9 +282,7 @@ def open_incident(
         actor=actor,
         action="open",
         obj=incident,
-        after=_snapshot(incident)
-        | _details(incident)
-        | {"components": sorted(incident.components.values_list("pk", flat=True))},
+        after=_audited(incident),
     )
     emit_update(incident, update, EventKind.INCIDENT_OPENED)
     return incident
@@ -457,11 +462,7 @@ def _change_details(
     name, components = details.get("name"), details.get("components")
     impact_override, started_at = details.get("impact_override"), details.get("started_at")
     metadata, reminder_intervals = details.get("metadata"), details.get("reminder_intervals")
-    before = (
-        _snapshot(incident)
-        | _details(incident)
-        | {"components": sorted(incident.components.values_list("pk", flat=True))}
-    )
+    before = _audited(incident)
     if name is not None:
         incident.name = clean_name(name, missing="Give the incident a name.")
     if impact_override is not None:
@@ -477,14 +478,9 @@ def _change_details(
     if components is not None:
         components = list(components)
         check_page_scope(incident.page_id, components)
-    after = (
-        _snapshot(incident)
-        | _details(incident)
-        | {
-            "components": sorted(c.pk for c in components)
-            if components is not None
-            else before["components"]
-        }
+    after = _audited(
+        incident,
+        before["components"] if components is None else sorted(c.pk for c in components),
     )
     if before == after:
         return False

@@ -32,9 +32,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max, Min
+from django.db.models import Avg, Count, Max, Min, QuerySet
 from django.db.models.functions import TruncHour, TruncMinute
 from django.utils.safestring import SafeString, mark_safe
 
@@ -457,6 +458,26 @@ def window(period: Period, now: datetime) -> tuple[datetime, datetime]:
     return aligned, now
 
 
+def _slot_samples(
+    rows: QuerySet[Any], *, owner: str, at: str, value: str, slot: timedelta, end: datetime
+) -> dict[Any, list[Sample]]:
+    """For each `owner`, a sample (count, mean, low, high) of `value` in each minute or hour
+    (`slot`) of `at`: one query, for the results of monitors and the points of metrics alike."""
+    trunc = {MINUTE: TruncMinute, HOUR: TruncHour}[slot]
+    grouped = (
+        rows.annotate(slot=trunc(at, tzinfo=UTC))
+        .values(owner, "slot")
+        .annotate(n=Count("id"), mean=Avg(value), low=Min(value), high=Max(value))
+        .order_by()
+    )
+    samples: dict[Any, list[Sample]] = defaultdict(list)
+    for row in grouped:
+        samples[row[owner]].append(
+            (_middle(row["slot"], slot, end), row["n"], row["mean"], row["low"], row["high"])
+        )
+    return samples
+
+
 def monitor_series(
     monitor_ids: Sequence[int], period: Period, now: datetime
 ) -> dict[int, list[Point]]:
@@ -464,33 +485,19 @@ def monitor_series(
     if not monitor_ids:
         return {}
     start, end = window(period, now)
-    samples: dict[int, list[Sample]] = defaultdict(list)
+    samples: dict[int, list[Sample]]
     if period.name == "day":
-        rows = (
-            MonitorResult.objects.filter(
-                monitor_id__in=list(monitor_ids),
-                checked_at__gte=start,
-                checked_at__lte=end,
-                latency_ms__isnull=False,
-            )
-            .annotate(minute=TruncMinute("checked_at", tzinfo=UTC))
-            .values("monitor_id", "minute")
-            .annotate(
-                n=Count("id"), mean=Avg("latency_ms"), low=Min("latency_ms"), high=Max("latency_ms")
-            )
-            .order_by()
+        results = MonitorResult.objects.filter(
+            monitor_id__in=list(monitor_ids),
+            checked_at__gte=start,
+            checked_at__lte=end,
+            latency_ms__isnull=False,
         )
-        for row in rows:
-            samples[row["monitor_id"]].append(
-                (
-                    _middle(row["minute"], MINUTE, end),
-                    row["n"],
-                    row["mean"],
-                    row["low"],
-                    row["high"],
-                )
-            )
+        samples = _slot_samples(
+            results, owner="monitor_id", at="checked_at", value="latency_ms", slot=MINUTE, end=end
+        )
     else:
+        samples = defaultdict(list)
         hours = (
             MonitorRollup.objects.filter(
                 monitor_id__in=list(monitor_ids), hour__gte=start, hour__lte=end, timed__gt=0
@@ -521,20 +528,11 @@ def metric_series(
     if not metric_ids:
         return {}
     start, end = window(period, now)
-    trunc = TruncMinute if period.name == "day" else TruncHour
-    slot = MINUTE if period.name == "day" else HOUR
-    rows = (
-        MetricPoint.objects.filter(
-            metric_id__in=list(metric_ids), timestamp__gte=start, timestamp__lte=end
-        )
-        .annotate(slot=trunc("timestamp", tzinfo=UTC))
-        .values("metric_id", "slot")
-        .annotate(n=Count("id"), mean=Avg("value"), low=Min("value"), high=Max("value"))
-        .order_by()
+    points = MetricPoint.objects.filter(
+        metric_id__in=list(metric_ids), timestamp__gte=start, timestamp__lte=end
     )
-    samples: dict[str, list[Sample]] = defaultdict(list)
-    for row in rows:
-        samples[row["metric_id"]].append(
-            (_middle(row["slot"], slot, end), row["n"], row["mean"], row["low"], row["high"])
-        )
+    slot = MINUTE if period.name == "day" else HOUR
+    samples = _slot_samples(
+        points, owner="metric_id", at="timestamp", value="value", slot=slot, end=end
+    )
     return {m: bucketed(samples.get(m, []), start, period.bucket) for m in metric_ids}

@@ -93,18 +93,23 @@ def read_choice(data: dict[str, Any], field: str, choices: list[str]) -> str | N
     return value
 
 
+def parse_or_none[T](parse: Callable[[str], T | None], text: str) -> T | None:
+    """What `text` reads as, or None: Django's parse_date and parse_datetime answer None for
+    some text they cannot read and raise ValueError for the rest (a 31 February)."""
+    try:
+        return parse(text.strip())
+    except ValueError:
+        return None
+
+
 def _read_parsed[T](
     data: dict[str, Any], field: str, parse: Callable[[str], T | None], example: str
 ) -> tuple[str, T] | None:
-    """(what was sent, what it reads as); None when nothing was sent. `parse` answers None or
-    raises ValueError for what it cannot read, as Django's parse_date and parse_datetime do."""
+    """(what was sent, what it reads as); None when nothing was sent."""
     value = read_str(data, field)
     if value is None or value == "":
         return None
-    try:
-        parsed = parse(value.strip())
-    except ValueError:
-        parsed = None
+    parsed = parse_or_none(parse, value)
     if parsed is None:
         raise invalid(field, f"“{value}” is not {example}.")
     return value, parsed

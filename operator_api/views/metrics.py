@@ -21,7 +21,16 @@ from monitors.models import Metric, Monitor
 from pages.models import Page
 
 from ..documents import metric_json, point_json
-from ..fields import MAX_YEAR, MIN_YEAR, envelope, invalid, paginate, read_bool, read_str
+from ..fields import (
+    MAX_YEAR,
+    MIN_YEAR,
+    envelope,
+    invalid,
+    paginate,
+    parse_or_none,
+    read_bool,
+    read_str,
+)
 from ..http import ApiError, actor_of, api_view, detail_view, one_or_404
 from ..models import ApiKey
 
@@ -73,10 +82,7 @@ def _whole(data: dict[str, Any], field: str, low: int, high: int) -> int:
 def _timestamp(value: Any, field: str) -> datetime:
     """Unix seconds (as Statuspage takes them), or a timestamp with an offset."""
     if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        try:
-            parsed = parse_datetime(value.strip())
-        except ValueError:
-            parsed = None
+        parsed = parse_or_none(parse_datetime, value)
         if parsed is None:
             raise invalid(field, f"“{value[:40]}” is not Unix seconds or a timestamp.")
         if parsed.tzinfo is None:
