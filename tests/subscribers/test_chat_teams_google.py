@@ -523,21 +523,17 @@ def test_google_chat_answers_are_read_as_google_means_them(reply, outcome, retry
 
 
 @pytest.fixture
-def teams(settings):
+def teams(settings, stop_at_end):
     settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
     settings.NOTIFY_RATE_PER_SECOND = 1000
-    server = ChatProviderServer("teams").start()
-    yield server
-    server.stop()
+    return stop_at_end(ChatProviderServer("teams").start())
 
 
 @pytest.fixture
-def google_chat(settings):
+def google_chat(settings, stop_at_end):
     settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
     settings.NOTIFY_RATE_PER_SECOND = 1000
-    server = ChatProviderServer("google_chat").start()
-    yield server
-    server.stop()
+    return stop_at_end(ChatProviderServer("google_chat").start())
 
 
 def chat_subscriber(page, channel: str, endpoint: str) -> Subscriber:
