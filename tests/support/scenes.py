@@ -7,7 +7,7 @@ from typing import Any
 from components.models import Component, ComponentStatus, ComponentStatusChange
 from hooks.models import AlertMapping, AlertSource
 from incidents import services as incident_services
-from incidents.models import Incident
+from incidents.models import Incident, IncidentUpdate
 from maintenance import services as maintenance_services
 from maintenance.models import Maintenance
 from pages.models import Page
@@ -50,6 +50,18 @@ def open_api_incident(
         "actor": "tests",
     }
     return incident_services.open_incident(**defaults | fields)
+
+
+def post_identified(incident: Incident, body: str, **fields: Any) -> IncidentUpdate:
+    """The cause found: an "identified" update to `incident` saying `body`; `fields` change or
+    add to that."""
+    defaults: dict[str, Any] = {
+        "incident": incident,
+        "status": "identified",
+        "body": body,
+        "actor": "tests",
+    }
+    return incident_services.post_incident_update(**defaults | fields)
 
 
 def past_incident(page: Page, name: str, started_at: datetime, **fields: Any) -> Incident:
