@@ -13,26 +13,36 @@ from maintenance.models import Maintenance
 from pages.models import Page
 
 
+def add_status_changes(
+    changes: Iterable[tuple[Component, str, str, datetime]], *, batch_size: int | None = None
+) -> None:
+    """Status changes set by hand, each (component, old status, new status, when), written in
+    bulk: the history the uptime bars and the component pages read."""
+    ComponentStatusChange.objects.bulk_create(
+        [
+            ComponentStatusChange(
+                component=component, old_status=old, new_status=new, changed_at=at, cause="manual"
+            )
+            for component, old, new, at in changes
+        ],
+        batch_size=batch_size,
+    )
+
+
 def add_status_history(
     components: Iterable[Component], now: datetime, *, batch_size: int | None = None
 ) -> None:
     """An hour of partial outage for each component, on days spread over the 90-day window,
     written in bulk: the uptime bars' data for a page grown large at once."""
-    ComponentStatusChange.objects.bulk_create(
-        [
-            ComponentStatusChange(
-                component=component,
-                old_status=old,
-                new_status=new,
-                changed_at=now - timedelta(days=n % 80 + 1, hours=hours),
-                cause="manual",
-            )
+    add_status_changes(
+        (
+            (component, old, new, now - timedelta(days=n % 80 + 1, hours=hours))
             for n, component in enumerate(components)
             for old, new, hours in (
                 ("operational", "partial_outage", 2),
                 ("partial_outage", "operational", 1),
             )
-        ],
+        ),
         batch_size=batch_size,
     )
 
