@@ -22,10 +22,8 @@ class ThirdPartySite(LocalHTTPServer):
 
 
 @pytest.fixture
-def third_party_site():
-    site = ThirdPartySite().start()
-    yield site
-    site.stop()
+def third_party_site(stop_at_end):
+    return stop_at_end(ThirdPartySite().start())
 
 
 @pytest.fixture

@@ -73,8 +73,6 @@ def check(monitor: Monitor, *, times: int = 1, region: str = "") -> Monitor:
 
 
 @pytest.fixture
-def service(settings):
+def service(settings, stop_at_end):
     settings.MONITOR_ALLOW_PRIVATE_TARGETS = True
-    server = ServiceServer().start()
-    yield server
-    server.stop()
+    return stop_at_end(ServiceServer().start())

@@ -5,11 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from components.models import ComponentStatusChange
 from monitors import rollups
 from monitors.models import Verdict
 from monitors.uptime import measured_uptime, watches
 from tests.support.results import add_results, make_monitor
+from tests.support.scenes import add_status_changes
 
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=UTC)
 PARIS = ZoneInfo("Europe/Paris")
@@ -66,22 +66,10 @@ def test_time_under_maintenance_is_left_out_as_for_the_history(settings, page, a
     add_results(monitor, hour, 60, verdict=Verdict.DOWN, latency=None)
     rollups.roll_up(start=hour, end=NOW, now=NOW)
     # Under maintenance for the second half of that hour.
-    ComponentStatusChange.objects.bulk_create(
+    add_status_changes(
         [
-            ComponentStatusChange(
-                component=api,
-                old_status="operational",
-                new_status="under_maintenance",
-                changed_at=hour + timedelta(minutes=30),
-                cause="manual",
-            ),
-            ComponentStatusChange(
-                component=api,
-                old_status="under_maintenance",
-                new_status="operational",
-                changed_at=hour + timedelta(hours=2),
-                cause="manual",
-            ),
+            (api, "operational", "under_maintenance", hour + timedelta(minutes=30)),
+            (api, "under_maintenance", "operational", hour + timedelta(hours=2)),
         ]
     )
 

@@ -2,6 +2,7 @@
 
 from incidents import services as incidents
 from subscribers.models import Subscriber, SubscriberState
+from tests.support.api_client import add_without_confirmation
 
 
 def test_an_incident_subscriber_is_added_listed_and_removed(operator, base, page):
@@ -39,9 +40,7 @@ def test_incident_subscriber_errors(operator, base, page):
     assert operator.post(url, {"subscriber": {"email": "not-an-address"}}).status == 422
     assert operator.get(f"{base}/incidents/nope/subscribers").status == 404
     assert operator.get(f"{url}/nope").status == 404
-    active = operator.post(
-        url, {"subscriber": {"email": "bo@example.com", "skip_confirmation_notification": True}}
-    )
+    active = add_without_confirmation(operator, url, email="bo@example.com")
     assert active.status == 201
     again = operator.post(f"{url}/{active.json['id']}/resend_confirmation")
     assert again.status == 422

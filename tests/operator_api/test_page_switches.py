@@ -7,6 +7,7 @@ import pytest
 from incidents import services as incidents
 from operator_api.openapi import openapi_document
 from subscribers.models import Subscriber
+from tests.support.api_client import add_without_confirmation
 
 SWITCHES = [
     "allow_page_subscribers",
@@ -123,10 +124,7 @@ def test_operators_add_page_subscribers_whatever_the_switches_say(operator, base
     off = dict.fromkeys(["allow_page_subscribers", "allow_email_subscribers"], False)
     operator.patch(base, {"page": {**off, "allow_webhook_subscribers": False}})
 
-    email = operator.post(
-        f"{base}/subscribers",
-        {"subscriber": {"email": "ana@example.com", "skip_confirmation_notification": True}},
-    )
+    email = add_without_confirmation(operator, f"{base}/subscribers", email="ana@example.com")
     hook = operator.post(
         f"{base}/subscribers", {"subscriber": {"endpoint": "https://hooks.example.org/status"}}
     )

@@ -1,18 +1,12 @@
 """Operators' scripts add, list, rescope and remove subscribers through the API."""
 
 from subscribers.models import Subscriber, SubscriberState
+from tests.support.api_client import add_without_confirmation
 
 
 def test_an_email_subscriber_added_without_confirmation_is_active(operator, base, api, website):
-    reply = operator.post(
-        f"{base}/subscribers",
-        {
-            "subscriber": {
-                "email": "ana@example.com",
-                "skip_confirmation_notification": True,
-                "component_ids": [api.pk],
-            }
-        },
+    reply = add_without_confirmation(
+        operator, f"{base}/subscribers", email="ana@example.com", component_ids=[api.pk]
     )
     assert reply.status == 201, reply.raw
     assert reply.json["mode"] == "email"

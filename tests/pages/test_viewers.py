@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from incidents import services as incident_services
 from pages import tasks, viewers
 from pages.forms import PageForm
 from pages.models import Page, ViewerLink
 from pages.services import save_page
 from subscribers.models import Subscriber
+from tests.support.scenes import open_api_incident
 
 SIGN_IN_NEXT_HOME = "/viewer/sign-in?next=%2F"
 
@@ -31,12 +31,12 @@ def fresh_limits(settings):
 
 @pytest.fixture
 def private_page(page, api) -> Page:
-    incident_services.open_incident(
-        page=page,
+    open_api_incident(
+        page,
+        api,
+        api_status="degraded_performance",
         name="Payroll export delayed",
         body="Looking into it.",
-        actor="tests",
-        component_statuses={api: "degraded_performance"},
     )
     page.is_private = True
     page.viewer_emails = ["ann@example.com", "@staff.example.org"]

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from components.models import Component, ComponentGroup, ComponentStatusChange
+from components.models import Component, ComponentGroup
 from incidents.models import Incident, IncidentUpdate
 from maintenance.models import Maintenance, MaintenanceUpdate
 from pages.models import Page
 from public.documents import render_home
+from tests.support.scenes import add_status_changes
 
 FIXTURE = Path(__file__).parent / "fixtures" / "home.html"
 # Nov 8, 2026 13:00 in Paris; the 90-day window spans the Oct 25 change from CEST to CET.
@@ -138,14 +139,7 @@ def busy_page(db) -> Page:
         (cdn, "operational", "degraded_performance", at(1, 0, month=9)),
         (cdn, "degraded_performance", "operational", at(30, 23, 59, month=9)),
     ]
-    ComponentStatusChange.objects.bulk_create(
-        [
-            ComponentStatusChange(
-                component=component, old_status=old, new_status=new, changed_at=when, cause="manual"
-            )
-            for component, old, new, when in changes
-        ]
-    )
+    add_status_changes(changes)
     active = add_incident(
         page, "active", f"Errors on {HOSTILE}", at(8, 9, 30), status="identified", impact="major"
     )

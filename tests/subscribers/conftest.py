@@ -1,18 +1,15 @@
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.chat_providers import ChatProvider, chat_hosts
-from tests.support.receivers import HostileHTTPServer, WebhookReceiver
+from tests.support.receivers import HostileHTTPServer, StartedServers, WebhookReceiver
 
 
 @pytest.fixture
-def receiver(settings):
+def receiver(settings, stop_at_end):
     settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
+    return stop_at_end(WebhookReceiver().start())
 
 
 @pytest.fixture
@@ -27,7 +24,7 @@ def hostile(settings, stop_at_end):
 
 
 @pytest.fixture
-def twilio(settings):
+def twilio(settings, stop_at_end):
     """A fake Twilio Messages API, with Beacon's TWILIO_* settings pointing at it."""
     from tests.support.twilio import SENDER, SID, TOKEN, FakeTwilio
 
@@ -36,21 +33,18 @@ def twilio(settings):
     settings.TWILIO_ACCOUNT_SID = SID
     settings.TWILIO_AUTH_TOKEN = TOKEN
     settings.TWILIO_FROM = SENDER
-    server = FakeTwilio().start()
+    server = stop_at_end(FakeTwilio().start())
     settings.TWILIO_API_BASE = server.base
-    yield server
-    server.stop()
+    return server
 
 
 def chat_provider(provider: str) -> Any:
     """A fixture named `provider`: a server that answers as that provider's webhooks do, which
     chat channels may post to."""
 
-    def serve(settings: Any) -> Iterator[ChatProvider]:
+    def serve(settings: Any, stop_at_end: StartedServers) -> ChatProvider:
         chat_hosts(settings)
-        server = ChatProvider(provider).start()
-        yield server
-        server.stop()
+        return stop_at_end(ChatProvider(provider).start())
 
     return pytest.fixture(serve, name=provider)
 

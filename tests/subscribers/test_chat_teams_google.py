@@ -20,7 +20,6 @@ from markdown_it import MarkdownIt
 
 from components.models import ComponentStatus
 from events.models import OutboxEvent
-from incidents import services as incidents
 from subscribers import services, tasks
 from subscribers.chat import notice as notices
 from subscribers.chat.google_chat import GoogleChatTransport
@@ -32,7 +31,7 @@ from subscribers.transports import Answer, Outcome
 from tests.support import chat_servers_teams as providers
 from tests.support.chat_servers_teams import ChatProviderServer
 from tests.support.delivery import deliver_all
-from tests.support.scenes import open_api_incident, schedule_upgrade
+from tests.support.scenes import open_api_incident, post_identified, schedule_upgrade
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "adaptive-card-1.5.json").read_text())
 CARD_VALIDATOR = jsonschema.Draft6Validator(SCHEMA)
@@ -523,21 +522,17 @@ def test_google_chat_answers_are_read_as_google_means_them(reply, outcome, retry
 
 
 @pytest.fixture
-def teams(settings):
+def teams(settings, stop_at_end):
     settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
     settings.NOTIFY_RATE_PER_SECOND = 1000
-    server = ChatProviderServer("teams").start()
-    yield server
-    server.stop()
+    return stop_at_end(ChatProviderServer("teams").start())
 
 
 @pytest.fixture
-def google_chat(settings):
+def google_chat(settings, stop_at_end):
     settings.NOTIFY_ALLOW_PRIVATE_WEBHOOKS = True
     settings.NOTIFY_RATE_PER_SECOND = 1000
-    server = ChatProviderServer("google_chat").start()
-    yield server
-    server.stop()
+    return stop_at_end(ChatProviderServer("google_chat").start())
 
 
 def chat_subscriber(page, channel: str, endpoint: str) -> Subscriber:
@@ -558,12 +553,10 @@ def test_an_incident_update_reaches_teams_and_google_chat_as_their_cards(
     incident = open_api_incident(page, api)
     deliver_all()
 
-    incidents.post_incident_update(
-        incident=incident,
-        status="identified",
-        body="A bad **deploy** _in EU_:\n\n- rolled back\n- [status](https://grafana.example.com)",
+    post_identified(
+        incident,
+        "A bad **deploy** _in EU_:\n\n- rolled back\n- [status](https://grafana.example.com)",
         component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
-        actor="tests",
     )
     deliver_all()
 
@@ -623,9 +616,7 @@ def test_a_deleted_workflow_or_space_suppresses_its_subscriber_and_hears_no_more
 
     incident = open_api_incident(page, api)
     deliver_all()
-    incidents.post_incident_update(
-        incident=incident, status="identified", body="Found it.", actor="tests"
-    )
+    post_identified(incident, "Found it.")
     deliver_all()
 
     assert len(server.requests) == 1

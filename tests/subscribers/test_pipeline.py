@@ -14,7 +14,12 @@ from maintenance import services as maintenance
 from subscribers import services, tasks
 from subscribers.models import Delivery, DeliveryStatus, SubscriberState
 from tests.support.delivery import deliver_all
-from tests.support.scenes import open_api_incident, past_incident, schedule_upgrade
+from tests.support.scenes import (
+    open_api_incident,
+    past_incident,
+    post_identified,
+    schedule_upgrade,
+)
 
 
 def test_an_opened_incident_reaches_every_subscriber_once_with_a_branded_message(
@@ -78,13 +83,7 @@ def test_backfilled_incidents_and_quiet_updates_notify_nobody(smtp, page, api, s
     # Still open, as entered: a backfilled incident tells nobody whatever its status.
     past_incident(page, "Last year's outage", last_year, status="investigating")
     incident = open_api_incident(page, api)
-    incidents.post_incident_update(
-        incident=incident,
-        status="identified",
-        body="Typo fix, nobody needs an email.",
-        deliver_notifications=False,
-        actor="tests",
-    )
+    post_identified(incident, "Typo fix, nobody needs an email.", deliver_notifications=False)
     deliver_all()
 
     assert smtp.recorder.counts() == {"ana@example.org": 1}  # only the opening
@@ -132,9 +131,7 @@ def test_a_permanent_rejection_suppresses_the_address_and_is_not_retried(
 
     incident = open_api_incident(page, api)
     deliver_all()
-    incidents.post_incident_update(
-        incident=incident, status="identified", body="Found it.", actor="tests"
-    )
+    post_identified(incident, "Found it.")
     deliver_all()
 
     gone.refresh_from_db()

@@ -15,6 +15,7 @@ from snapshots import publisher, store
 from subscribers import services, tasks
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber
 from tests.support.delivery import deliver_all
+from tests.support.scenes import post_identified
 
 SWITCHES = [
     "allow_page_subscribers",
@@ -176,13 +177,7 @@ def test_existing_subscribers_keep_getting_notifications_with_every_switch_off(
     }
 
     switch(page, **dict.fromkeys(SWITCHES, False))
-    incidents.post_incident_update(
-        incident=incident,
-        status="identified",
-        body="Found it.",
-        component_statuses={api: ComponentStatus.PARTIAL_OUTAGE},
-        actor="tests",
-    )
+    post_identified(incident, "Found it.", component_statuses={api: ComponentStatus.PARTIAL_OUTAGE})
     deliver_all()
 
     for subscriber in [reader, hook, follower]:

@@ -11,13 +11,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from components.models import ComponentStatus
-from incidents import services as incidents
 from subscribers import tasks
 from subscribers.models import Channel, Delivery, DeliveryStatus, Subscriber, SubscriberState
 from subscribers.sms import services as sms
 from subscribers.sms.text import fit, segments
 from tests.support.delivery import deliver_all
-from tests.support.scenes import open_api_incident, past_incident
+from tests.support.scenes import open_api_incident, past_incident, post_identified
 from tests.support.twilio import SENDER, SID, TOKEN
 
 NUMBER = "+14155550100"
@@ -298,13 +297,7 @@ def test_sms_subscribers_follow_components_quiet_updates_and_hear_no_component_e
     whole = "+14155550101"
     verified(page, whole)
     incident = open_api_incident(page, api)  # touches the API only
-    incidents.post_incident_update(
-        incident=incident,
-        status="identified",
-        body="Quiet fix.",
-        deliver_notifications=False,
-        actor="tests",
-    )
+    post_identified(incident, "Quiet fix.", deliver_notifications=False)
     components.set_component_statuses(
         page=page, statuses={dashboard: ComponentStatus.MAJOR_OUTAGE}, actor="tests"
     )

@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from subscribers.models import Subscriber, SubscriberState
 from tests.subscribers.test_sms import NUMBER, send_owed_codes
+from tests.support.api_client import add_without_confirmation
 
 
 @pytest.fixture(autouse=True)
@@ -30,15 +31,8 @@ def test_the_api_adds_a_number_that_confirms_by_code_or_at_once_when_the_operato
     send_owed_codes()
     assert len(twilio.texts_to(NUMBER)) == 1
 
-    vouched = operator.post(
-        f"{base}/subscribers",
-        {
-            "subscriber": {
-                "phone_number": "+14155550101",
-                "skip_confirmation_notification": True,
-                "component_ids": [api.pk],
-            }
-        },
+    vouched = add_without_confirmation(
+        operator, f"{base}/subscribers", phone_number="+14155550101", component_ids=[api.pk]
     )
     assert vouched.status == 201, vouched.raw
     assert vouched.json["components"] == [api.pk]

@@ -245,6 +245,13 @@ def with_tampered_state(callback: str) -> str:
     return f"{parsed.path}?{urlencode(query, doseq=True)}"
 
 
+def made_up_callback(callback: str, **params: str) -> str:
+    """Beacon's `callback` (a path) with `params` as no provider sent them: a state Beacon never
+    issued, and an error description in HTML that no page may echo."""
+    query = {**params, "state": "forged", "error_description": "<b>x"}
+    return f"{callback}?{urlencode(query)}"
+
+
 def form_on(html: str, base_url: str, form_id: str = "") -> tuple[str, dict[str, str]]:
     """A page's first form (or the one with that id): its absolute action and its named inputs'
     values."""

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components import services as component_services
-from incidents import services as incident_services
-from tests.support.scenes import open_api_incident
+from tests.support.scenes import open_api_incident, post_identified
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,11 +53,9 @@ def test_a_viewer_signs_in_with_the_provider_and_sees_the_page_refresh_live(
     tab.evaluate("window.beaconMark = 'still here'")
 
     [api] = incident.components.all()
-    incident_services.post_incident_update(
-        incident=incident,
-        status="identified",
-        body="A bad deploy was identified and is being rolled back.",
-        actor="tests",
+    post_identified(
+        incident,
+        "A bad deploy was identified and is being rolled back.",
         component_statuses={api: "major_outage"},
     )
 

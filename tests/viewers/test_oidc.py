@@ -19,6 +19,7 @@ from tests.support.oidc import (
     Browser,
     OIDCProvider,
     cancel_at_idp,
+    made_up_callback,
     sign_in_at_idp,
     with_tampered_state,
 )
@@ -127,9 +128,8 @@ def test_a_viewer_who_cancels_at_the_provider_gets_a_clear_page(oidc, private_pa
 
 def test_a_made_up_callback_is_refused_without_asking_the_provider(oidc, private_page, viewer):
     start(viewer)
-    query = urlencode({"code": "made-up", "state": "forged", "error_description": "<b>x"})
 
-    reply = viewer.get(f"{VIEWER_CALLBACK}?{query}")
+    reply = viewer.get(made_up_callback(VIEWER_CALLBACK, code="made-up"))
 
     assert reply.status_code == 400
     assert "This sign-in has expired or was already used." in reply.text
