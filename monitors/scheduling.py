@@ -1,19 +1,20 @@
 """When checks run, and who runs them: planning, claiming with leases, recording.
 
 Beat runs `plan` every MONITOR_PLAN_SECONDS (10 s). It reads, per region, the schedules that
-fall due before the next plan, and publishes enough `run_due` tasks (one per
-MONITOR_BATCH_SIZE, to the region's queue) for the first check of each CLAIM_AHEAD_SECONDS
-(2 s) window they fall due in, as Celery etas the worker holds until then. A worker's `run_due`
-claims a batch with a lease (`claim_due`): what is due, and the checks falling due within the
-window. It runs them with `probes.run_when_due` on one event loop, each started on the
-START_TICK_SECONDS tick after it falls due, records the outcomes (`record`) and lets
-`decisions` judge them. Heartbeats are claimed only once due (a ping may still come before
-the deadline): their tasks are planned for the PLAN_STEP_SECONDS step after it. Nothing here
-relies on the broker for correctness: a lost task is planned again at the next plan (a worker
-plans a check whose interval is shorter than beat's period again itself), and a claim is a
-conditional UPDATE on the lease, so that however many beats and workers run, one schedule is
-checked by one worker at a time. A worker that dies leaves its lease behind; once it runs out
-the schedule is due again and claimed anew.
+fall due before the next plan, and publishes a `run_due` task (to the region's queue) for the
+first check of each window they fall due in, with the window's end, as Celery etas the worker
+holds until then: a window is CLAIM_AHEAD_SECONDS (2 s), or longer, up to MAX_WINDOW_SECONDS,
+where its checks come densely enough to fill a batch of MONITOR_BATCH_SIZE (`_windows`). A
+worker's `run_due` claims a batch with a lease (`claim_due`): what is due, and the checks
+falling due up to the window's end. It runs them with `probes.run_when_due` on one event
+loop, each started on the START_TICK_SECONDS tick after it falls due, records the outcomes
+(`record`) and lets `decisions` judge them. Heartbeats are claimed only once due (a ping may
+still come before the deadline): their tasks are planned for the PLAN_STEP_SECONDS step after
+it. Nothing here relies on the broker for correctness: a lost task is planned again at the
+next plan (a worker plans a check whose interval is shorter than beat's period again itself),
+and a claim is a conditional UPDATE on the lease, so that however many beats and workers run,
+one schedule is checked by one worker at a time. A worker that dies leaves its lease behind;
+once it runs out the schedule is due again and claimed anew.
 
 Why beat planning and short tasks rather than a long-running claim loop in a worker: each task
 is a batch that ends, so no pool slot is pinned for good (fan-out and senders share the pool),
@@ -26,9 +27,9 @@ every 10 s rather than every second (a task a second cost 6% of a CPU on an idle
 installation). Why a window
 claimed ahead rather than a task for each moment checks fall due: at 1,000 monitors every
 30 s a task a half-second ran some 17 checks and paid a Celery task, a claim and a
-transaction for them, more CPU than the checks themselves; a task a window runs some 67, and
-a check starts no later for it, a tick (0.25 s) plus the worker's hop at most
-(docs/performance.md, "Monitors").
+transaction for them, more CPU than the checks themselves; a task a window runs a full batch
+(a window of some 3 s), and a check starts no later for it, a tick (0.25 s) plus the
+worker's hop at most (docs/performance.md, "Monitors").
 
 Due times advance from the due time, not from when the check ended, so a schedule keeps its
 phase; after downtime the slots missed are skipped (one check now, then on its phase again)
@@ -80,6 +81,10 @@ RUN_EXPIRES_SECONDS = 10.0
 # A run_due task claims the checks falling due within this many seconds and starts each at its
 # own due time, on one event loop: fewer, larger batches, none of them later for it.
 CLAIM_AHEAD_SECONDS = 2.0
+# Where checks come densely enough to fill a batch within this many seconds of a window's
+# first, the window goes on past CLAIM_AHEAD_SECONDS until it holds MONITOR_BATCH_SIZE: a
+# batch's fixed cost (a task, a claim, a transaction) is then paid once for a full batch.
+MAX_WINDOW_SECONDS = 5.0
 # Heartbeats are judged once due, not ahead (a ping may still come): their tasks are planned
 # for the step of this many seconds after their deadline.
 PLAN_STEP_SECONDS = 0.5
@@ -89,7 +94,7 @@ PLAN_STEP_SECONDS = 0.5
 START_TICK_SECONDS = 0.25
 # How far past the next plan one plan reaches, so that a late beat tick leaves no gap.
 PLAN_OVERLAP_SECONDS = 2.0
-# At most this many run_due tasks per region and step.
+# At most this many run_due tasks per region published for one moment.
 MAX_RUNS_PER_TICK = 16
 
 
@@ -125,41 +130,97 @@ def claimable(now: datetime, *, ahead: float = 0.0) -> Any:
 AHEAD_KINDS = [kind for kind in MonitorKind.values if kind != MonitorKind.HEARTBEAT]
 
 
-def _window(due: datetime, now: datetime, kind: str) -> tuple[float, float]:
-    """Which window a schedule due at `due` is planned in (its start, in seconds from `now`),
-    and when its task may be published for at the latest to start it on time. A check's
-    window is the CLAIM_AHEAD_SECONDS it falls due in, and its task is due at the first check
-    of the window (on a START_TICK_SECONDS tick, not after it): the task claims the window's
-    checks ahead and starts each when due, so it waits only between the checks it runs, and a
-    lone check is not waited for. A heartbeat's is the PLAN_STEP_SECONDS step after its
-    deadline."""
-    seconds = max(0.0, (due - now).total_seconds())
-    if kind == MonitorKind.HEARTBEAT:
-        step = math.ceil(seconds / PLAN_STEP_SECONDS) * PLAN_STEP_SECONDS
-        return -1 - step, step  # apart from the checks' windows
-    start = math.floor(seconds / CLAIM_AHEAD_SECONDS) * CLAIM_AHEAD_SECONDS
-    return start, math.floor(seconds / START_TICK_SECONDS) * START_TICK_SECONDS
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One run_due task's share of a plan: published `at` seconds from the plan's now, it
+    claims the checks falling due up to `until` seconds from it (None: as a nudge does, the
+    due and CLAIM_AHEAD_SECONDS ahead); `count` schedules."""
+
+    at: float
+    until: float | None
+    count: int
 
 
-def _tasks(due_times: Iterable[tuple[datetime, str]], now: datetime) -> dict[float, list[float]]:
-    """The windows of `due_times` (as `_window` says), each with its schedules' publish times."""
-    windows: dict[float, list[float]] = {}
+def _heartbeat_step(seconds: float) -> float:
+    return math.ceil(seconds / PLAN_STEP_SECONDS) * PLAN_STEP_SECONDS
+
+
+def _tick(seconds: float) -> float:
+    return math.floor(seconds / START_TICK_SECONDS) * START_TICK_SECONDS
+
+
+def _windows(due_times: Iterable[tuple[datetime, str]], now: datetime) -> list[Window]:
+    """The run_due tasks for `due_times`, in order of when they are published.
+
+    A check's window opens at its first check, and its task is published for the
+    START_TICK_SECONDS tick of that check (not after it): the task claims the window's checks
+    ahead and starts each when due, so it waits only between the checks it runs, and a lone
+    check is not waited for. A window holds the checks falling due within CLAIM_AHEAD_SECONDS
+    of its first, at most MONITOR_BATCH_SIZE of them; where they come densely enough that a
+    batch would be full within MAX_WINDOW_SECONDS, it goes on until it is. A sparse
+    installation keeps 2 s windows; at 1,000 checks every 30 s a window is some 3 s and holds
+    a full batch. A heartbeat's task is the PLAN_STEP_SECONDS step after its deadline, and
+    claims what is due then."""
+    batch = settings.MONITOR_BATCH_SIZE
+    checks: list[float] = []
+    steps: Counter[float] = Counter()
     for due, kind in due_times:
-        window, at = _window(due, now, kind)
-        windows.setdefault(window, []).append(at)
-    return windows
+        seconds = max(0.0, (due - now).total_seconds())
+        if kind == MonitorKind.HEARTBEAT:
+            steps[_heartbeat_step(seconds)] += 1
+        else:
+            checks.append(seconds)
+    checks.sort()
+    windows: list[Window] = []
+    # Dense enough: the checks within CLAIM_AHEAD_SECONDS would fill a batch by this share.
+    dense = math.ceil(batch * CLAIM_AHEAD_SECONDS / MAX_WINDOW_SECONDS)
+    first = 0
+    while first < len(checks):
+        opens = checks[first]
+        last = first
+        while (
+            last + 1 < len(checks)
+            and last + 1 - first < batch
+            and checks[last + 1] - opens <= CLAIM_AHEAD_SECONDS
+        ):
+            last += 1
+        if last + 1 - first >= dense:
+            while (
+                last + 1 < len(checks)
+                and last + 1 - first < batch
+                and checks[last + 1] - opens <= MAX_WINDOW_SECONDS
+            ):
+                last += 1
+        windows.append(Window(_tick(opens), checks[last], last + 1 - first))
+        first = last + 1
+    for step, count in steps.items():
+        windows.extend(Window(step, None, min(batch, count - n)) for n in range(0, count, batch))
+    return sorted(windows, key=lambda w: w.at)
+
+
+def _publish(region: str, window: Window, now: datetime, *, at_least: float = 0.0) -> None:
+    offset = max(window.at, at_least)
+    eta = now + timedelta(seconds=offset) if offset else None
+    expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
+    if window.until is None:
+        broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+        return
+    # The window's end as a time of the clock (epoch seconds), however late the task runs.
+    until = (now + timedelta(seconds=window.until)).timestamp()
+    broker.publish("monitors.tasks.run_due", region, until, eta=eta, expires=expires)
 
 
 def plan(*, now: datetime | None = None) -> dict[str, int]:
     """Publish run_due tasks for the schedules due before the next plan, by region; the counts.
 
-    Each task is published (Celery's eta, held by the worker) for the first check of the
-    CLAIM_AHEAD_SECONDS window its checks fall due in, and claims them ahead, so a check
-    starts on time while beat wakes only every MONITOR_PLAN_SECONDS; a heartbeat's task is
-    published for the PLAN_STEP_SECONDS step after its deadline. The plan reaches
-    PLAN_OVERLAP_SECONDS past the next plan, so a late tick leaves no gap: a check planned
-    twice finds its schedule claimed the second time. Schedules already due (a worker died
-    holding them, the workers were down) are planned for now."""
+    Each task is published (Celery's eta, held by the worker) for the first check of its
+    window (`_windows`), and claims the window's checks ahead, so a check starts on time while
+    beat wakes only every MONITOR_PLAN_SECONDS; a heartbeat's task is published for the
+    PLAN_STEP_SECONDS step after its deadline. The plan reaches PLAN_OVERLAP_SECONDS past the
+    next plan, so a late tick leaves no gap: a check planned twice finds its schedule claimed
+    the second time, and a window's task claims nothing past the window's end. Schedules
+    already due (a worker died holding them, the workers were down) are planned for now, at
+    most MAX_RUNS_PER_TICK tasks at once."""
     now = now or timezone.now()
     horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS + PLAN_OVERLAP_SECONDS)
     soon = MonitorSchedule.objects.filter(
@@ -172,14 +233,12 @@ def plan(*, now: datetime | None = None) -> dict[str, int]:
         by_region.setdefault(region, []).append((due, kind))
     counts: Counter[str] = Counter()
     for region, due_times in sorted(by_region.items()):
-        for _, times in sorted(_tasks(due_times, now).items()):
-            counts[region] += len(times)
-            offset = min(times)
-            eta = now + timedelta(seconds=offset) if offset else None
-            expires = (eta or now) + timedelta(seconds=RUN_EXPIRES_SECONDS)
-            runs = math.ceil(len(times) / settings.MONITOR_BATCH_SIZE)
-            for _ in range(min(MAX_RUNS_PER_TICK, runs)):
-                broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+        runs: Counter[float] = Counter()
+        for window in _windows(due_times, now):
+            counts[region] += window.count
+            runs[window.at] += 1
+            if runs[window.at] <= MAX_RUNS_PER_TICK:
+                _publish(region, window, now)
     return dict(counts)
 
 
@@ -510,20 +569,32 @@ def plan_again(region: str, due_times: Sequence[datetime]) -> None:
     now = timezone.now()
     horizon = now + timedelta(seconds=settings.MONITOR_PLAN_SECONDS)
     soon = [(due, MonitorKind.HTTP) for due in due_times if due < horizon]
-    for times in _tasks(soon, now).values():
-        eta = now + timedelta(seconds=max(min(times), START_TICK_SECONDS))
-        expires = eta + timedelta(seconds=RUN_EXPIRES_SECONDS)
-        broker.publish("monitors.tasks.run_due", region, eta=eta, expires=expires)
+    for window in _windows(soon, now):
+        _publish(region, window, now, at_least=START_TICK_SECONDS)
 
 
-def run_due(*, region: str, budget: float = RUN_BUDGET_SECONDS) -> int:
-    """Run batches of `region` until none is due or the budget is spent; checks run."""
+# Added to a window's end when it is claimed: its last check is claimed whatever the rounding
+# of the end's time as epoch seconds.
+UNTIL_MARGIN_SECONDS = 0.001
+
+
+def run_due(*, region: str, until: float | None = None, budget: float = RUN_BUDGET_SECONDS) -> int:
+    """Run batches of `region`; checks run. With `until` (a planned window's end, epoch
+    seconds), the due checks and those falling due by then: one batch, or batch after batch
+    while they come back full and the window's end has passed (a backlog). Without (a nudge),
+    the due and CLAIM_AHEAD_SECONDS ahead, batch after batch while they come back full. Never
+    past the budget."""
     started = time.monotonic()
     total = 0
     while time.monotonic() - started < budget:
-        ran = run_batch(region=region)
+        if until is None:
+            ahead, behind = CLAIM_AHEAD_SECONDS, True
+        else:
+            left = until - time.time()
+            ahead, behind = max(0.0, left + UNTIL_MARGIN_SECONDS), left <= 0
+        ran = run_batch(region=region, ahead=ahead)
         total += ran
-        if ran < settings.MONITOR_BATCH_SIZE:
+        if ran < settings.MONITOR_BATCH_SIZE or not behind:
             break
     return total
 

@@ -22,8 +22,9 @@ def plan_checks() -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True, expires=scheduling.RUN_EXPIRES_SECONDS)
-def run_due(region: str = "") -> None:
-    """Run the due checks of `region`, if this worker is started for it (MONITOR_REGION)."""
+def run_due(region: str = "", until: float | None = None) -> None:
+    """Run the due checks of `region`, if this worker is started for it (MONITOR_REGION): with
+    `until` (epoch seconds), the window planned up to then."""
     if region != settings.MONITOR_REGION:
         logger.warning(
             "a worker of region %r was handed checks of region %r; start it with -Q %s",
@@ -32,7 +33,7 @@ def run_due(region: str = "") -> None:
             scheduling.queue_for(settings.MONITOR_REGION),
         )
         return
-    scheduling.run_due(region=region)
+    scheduling.run_due(region=region, until=until)
 
 
 @shared_task(acks_late=True, ignore_result=True)

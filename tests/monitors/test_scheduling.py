@@ -1,6 +1,7 @@
 """Planning, claiming with leases, and the phase of due times."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from monitors import scheduling
-from monitors.models import MonitorResult, MonitorSchedule, Verdict
+from monitors.models import MonitorKind, MonitorResult, MonitorSchedule, Verdict
 from monitors.tasks import run_due
 from tests.monitors.factories import heartbeat_monitor, http_monitor, service
 from tests.support import personas
@@ -197,13 +198,14 @@ def test_checks_falling_due_before_the_next_plan_are_published_for_the_window_th
     assert scheduling.plan() == {"": 1}
 
     [(args, options)] = published
-    assert args == ("monitors.tasks.run_due", "")
+    assert args[:2] == ("monitors.tasks.run_due", "")
     due = MonitorSchedule.objects.get(monitor=soon).next_due_at
     # Published for the first check of its window, on the tick before it falls due, never
-    # after: the task does not wait for a lone check.
+    # after: the task does not wait for a lone check. It claims up to its window's end.
     tick = timedelta(seconds=scheduling.START_TICK_SECONDS)
     assert timedelta(0) <= due - options["eta"] < tick
     assert options["expires"] > options["eta"]
+    assert args[2] == pytest.approx(due.timestamp(), abs=1e-6)
 
 
 def test_checks_of_one_window_share_a_task_published_for_the_first_of_them(
@@ -212,7 +214,7 @@ def test_checks_of_one_window_share_a_task_published_for_the_first_of_them(
     first = http_monitor(api, service.url_for("first"))
     second = http_monitor(website, service.url_for("second"))
     now = timezone.now()
-    for monitor, due_in in ((first, 4.3), (second, 5.6)):  # both in the window from 4 s to 6 s
+    for monitor, due_in in ((first, 4.3), (second, 5.6)):  # within 2 s of the first
         MonitorSchedule.objects.filter(monitor=monitor).update(
             next_due_at=now + timedelta(seconds=due_in)
         )
@@ -221,8 +223,67 @@ def test_checks_of_one_window_share_a_task_published_for_the_first_of_them(
 
     assert scheduling.plan(now=now) == {"": 2}
 
-    [(_, options)] = published
+    [(args, options)] = published
     assert options["eta"] == now + timedelta(seconds=4.25)
+    assert args[2] == pytest.approx((now + timedelta(seconds=5.6)).timestamp(), abs=1e-6)
+
+
+def windows(offsets, now, kind=MonitorKind.HTTP):
+    return scheduling._windows([(now + timedelta(seconds=s), kind) for s in offsets], now)
+
+
+def test_a_sparse_installations_windows_stay_short(settings):
+    settings.MONITOR_BATCH_SIZE = 100
+    now = timezone.now()
+    # A few checks: a window is the 2 s after its first check, and a lone one is not waited for.
+    found = windows([0.3, 1.9, 2.6, 7.0], now)
+    expected = [(0.25, 1.9, 2), (2.5, 2.6, 1), (7.0, 7.0, 1)]
+    assert [(w.at, w.until, w.count) for w in found] == expected
+
+
+def test_dense_checks_fill_a_window_up_to_a_batch_within_the_longest_window(settings):
+    settings.MONITOR_BATCH_SIZE = 100
+    now = timezone.now()
+    # 1,000 checks every 30 s: 33 a second, so a batch is full some 3 s after the first.
+    offsets = [n * 0.03 for n in range(400)]
+    found = windows(offsets, now)
+    assert [w.count for w in found] == [100, 100, 100, 100]
+    assert found[0].at == 0.0 and found[0].until == pytest.approx(2.97)
+    assert found[1].at == 3.0 and found[1].until == pytest.approx(5.97)
+    # Never longer than MAX_WINDOW_SECONDS: a burst of 50, then one every half-second.
+    found = windows([n * 0.02 for n in range(50)] + [1 + n * 0.5 for n in range(1, 12)], now)
+    assert [w.count for w in found] == [58, 3]
+    assert found[0].until == scheduling.MAX_WINDOW_SECONDS
+    # More than a batch within 2 s: one window after the other, none over a batch.
+    found = windows([n * 0.01 for n in range(250)], now)
+    assert [w.count for w in found] == [100, 100, 50]
+    assert [w.at for w in found] == [0.0, 1.0, 2.0]
+    assert sum(w.count for w in windows(offsets, now)) == len(offsets)
+
+
+def test_heartbeats_keep_their_step_after_the_deadline(settings):
+    now = timezone.now()
+    [found] = windows([4.2, 4.4], now, kind=MonitorKind.HEARTBEAT)
+    assert (found.at, found.until, found.count) == (4.5, None, 2)
+    settings.MONITOR_BATCH_SIZE = 2
+    found = windows([4.2, 4.3, 4.4], now, kind=MonitorKind.HEARTBEAT)
+    assert [(w.at, w.count) for w in found] == [(4.5, 2), (4.5, 1)]
+
+
+def test_a_windows_task_claims_its_window_and_not_the_next(service, api, website):
+    first = http_monitor(api, service.url_for("first"), due_in=0.5)
+    second = http_monitor(website, service.url_for("second"), due_in=1.5)
+    until = MonitorSchedule.objects.get(monitor=first).next_due_at.timestamp()
+
+    assert scheduling.run_due(region="", until=until) == 1
+
+    assert MonitorResult.objects.filter(monitor=first).count() == 1
+    assert not MonitorResult.objects.filter(monitor=second).exists()
+    assert MonitorSchedule.objects.get(monitor=second).lease_until is None
+    # The next window's task takes the other; a window planned twice claims nothing again.
+    assert scheduling.run_due(region="", until=time.time() + 2) == 1
+    assert scheduling.run_due(region="", until=until) == 0
+    assert MonitorResult.objects.filter(monitor=second).count() == 1
 
 
 def test_a_heartbeat_is_published_for_just_after_its_deadline(api, monkeypatch):
@@ -292,8 +353,9 @@ def test_a_worker_plans_again_a_check_whose_interval_is_shorter_than_beats(
     assert scheduling.run_batch(region="") == 1
 
     [(args, options)] = published
-    assert args == ("monitors.tasks.run_due", "")
+    assert args[:2] == ("monitors.tasks.run_due", "")
     due = MonitorSchedule.objects.get(monitor=monitor).next_due_at
+    assert args[2] == pytest.approx(due.timestamp(), abs=1e-6)
     ahead = timedelta(seconds=scheduling.CLAIM_AHEAD_SECONDS)
     assert timedelta(0) <= due - options["eta"] < ahead
 
