@@ -24,6 +24,7 @@ transaction leaves a gap for good).
 
 import logging
 import os
+import secrets
 import threading
 import time
 from collections import defaultdict
@@ -60,9 +61,16 @@ _deferring_since: dict[str, float] = {}
 
 # The pages this process has refreshed in full. The documents that do not age are kept across
 # restarts and rendered again only by events: so that what a new release renders differently
-# reaches them without waiting for one, each process's first refresh of a page renders all of
-# its eager documents, and the later ones only those that age.
+# reaches them without waiting for one, the first refresh of a page after a start renders all
+# of its eager documents, and the later ones only those that age.
 _refreshed_in_full: set[str] = set()
+# This start of the process, shared by the processes forked from it: the pool processes of a
+# Celery worker, also those it starts again in place of one that exited (the same code and
+# settings). The store's state names, for each page, the start that last rendered it in full,
+# so that of a worker's pool processes only the first renders the page in full, not each one
+# (a full round is some 0.3 s of CPU; docs/performance.md, "Monitors"). A process started
+# anew (a new release, a web process) has a start of its own and renders in full once.
+START = secrets.token_hex(8)
 
 
 def render(
@@ -165,6 +173,7 @@ def _publish(*, eager: bool) -> Published:
     state = store.read_state()
     versions = dict(state.versions or {})
     refreshed = dict(state.refreshed or {})
+    full = dict(state.full or {})
     gaps = {k: t for k, t in (state.gaps or {}).items() if now - t < GAP_SECONDS}
     dirty: dict[str, set[str]] = defaultdict(set)
     result = Published()
@@ -209,7 +218,9 @@ def _publish(*, eager: bool) -> Published:
         pages = list(Page.objects.filter(pk__in=wanted)) if wanted else []
         for page in pages:
             # An event may change any eager document; the clock alone, only those that age.
-            everything = page.pk in dirty or page.pk not in _refreshed_in_full
+            everything = page.pk in dirty or (
+                page.pk not in _refreshed_in_full and full.get(page.pk) != START
+            )
             subjects = dirty.get(page.pk, set())
             # Only a round for events stops for a newer one (a refresh has few documents), and
             # not the first round of a store, which reads no events and must record that it ran.
@@ -226,14 +237,16 @@ def _publish(*, eager: bool) -> Published:
                 refreshed[page.pk] = now
                 if everything:
                     _refreshed_in_full.add(page.pk)
+                    full[page.pk] = START
         for gone in wanted - {page.pk for page in pages}:  # deleted pages
             versions.pop(gone, None)
             refreshed.pop(gone, None)
+            full.pop(gone, None)
         published = [p for p in wanted if refreshed.get(p) == now]
         if published:
             mark_published(page_ids=published, up_to=seen)
 
-    new_state = store.State(seen=seen, gaps=gaps, versions=versions, refreshed=refreshed)
+    new_state = store.State(seen=seen, gaps=gaps, versions=versions, refreshed=refreshed, full=full)
     # Most rounds of a web process's check find nothing: writing the same state every second
     # was most of what an idle Beacon cost (docs/performance.md, footprint).
     if new_state != store.State(
@@ -241,6 +254,7 @@ def _publish(*, eager: bool) -> Published:
         gaps=state.gaps or {},
         versions=state.versions or {},
         refreshed=state.refreshed or {},
+        full=state.full or {},
     ):
         store.write_state(new_state)
     return result

@@ -286,6 +286,9 @@ class State:
     gaps: dict[int, float] | None = None
     versions: dict[str, int] | None = None
     refreshed: dict[str, float] | None = None
+    # Which start of Beacon's processes (snapshots/publisher.py) last rendered each page's
+    # documents in full.
+    full: dict[str, str] | None = None
 
     def version(self, page_id: str) -> int:
         return (self.versions or {}).get(page_id, 0)
@@ -298,13 +301,14 @@ def _parse_state(data: bytes) -> State:
         gaps={int(k): v for k, v in raw.get("gaps", {}).items()},
         versions=dict(raw.get("versions", {})),
         refreshed=dict(raw.get("refreshed", {})),
+        full=dict(raw.get("full", {})),
     )
 
 
 def read_state() -> State:
     """The publisher's state; shared by the readers of a process, so treat it as read-only."""
     state: State | None = _cached_read(os.path.join(_root_name(), "state.json"), _parse_state)
-    return state if state is not None else State(gaps={}, versions={}, refreshed={})
+    return state if state is not None else State(gaps={}, versions={}, refreshed={}, full={})
 
 
 def write_state(state: State) -> None:
@@ -313,6 +317,7 @@ def write_state(state: State) -> None:
         "gaps": state.gaps or {},
         "versions": state.versions or {},
         "refreshed": state.refreshed or {},
+        "full": state.full or {},
     }
     write_atomic(root() / "state.json", json.dumps(payload, sort_keys=True).encode())
 

@@ -211,6 +211,7 @@ def test_new_results_reach_the_charts_as_the_documents_age_without_an_outbox_row
             gaps=state.gaps or {},
             versions=state.versions or {},
             refreshed={**(state.refreshed or {}), page.pk: time.time() - 7200},
+            full=state.full or {},
         )
     )
     publisher.publish()

@@ -53,6 +53,7 @@ def make_refresh_due(page, settings):
             gaps=state.gaps or {},
             versions=state.versions or {},
             refreshed=refreshed,
+            full=state.full or {},
         )
     )
 
@@ -117,6 +118,7 @@ def test_a_processs_first_refresh_of_a_page_renders_everything(
     # A process just started (after an upgrade, say): the stored documents are an older
     # release's until each is rendered again.
     monkeypatch.setattr(publisher, "_refreshed_in_full", set())
+    monkeypatch.setattr(publisher, "START", "a new start")
 
     make_refresh_due(page, settings)
     result = publisher.publish()
@@ -127,6 +129,22 @@ def test_a_processs_first_refresh_of_a_page_renders_everything(
     assert all(after[key] > before[key] for key in NOT_AGEING)
     make_refresh_due(page, settings)
     assert publisher.publish().rendered == len(AGEING)
+
+
+def test_a_process_forked_from_the_same_start_renders_only_what_ages(
+    page, incident, settings, monkeypatch
+):
+    publisher.publish()
+    before = rendered_at(page, NOT_AGEING)
+    # Another pool process of the same worker, or one started in place of one that exited:
+    # the same code and settings as the process that rendered the page in full.
+    monkeypatch.setattr(publisher, "_refreshed_in_full", set())
+
+    make_refresh_due(page, settings)
+    result = publisher.publish()
+
+    assert result is not None and result.rendered == len(AGEING)
+    assert rendered_at(page, NOT_AGEING) == before
 
 
 def test_on_a_read_only_an_old_document_that_ages_is_stale(page, incident, settings):
