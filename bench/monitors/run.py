@@ -7,9 +7,9 @@
 
 A local aiohttp server (bench/monitors/target.py, its own process) stands in for the watched
 services. The run creates the monitors with their schedules spread evenly over one interval,
-then starts one Celery worker (prefork, --concurrency) with beat on a thread, exactly as
-deployed: beat plans the due checks every MONITOR_PLAN_SECONDS, the worker claims them on
-leases, runs them with probes.run_all, records every result and decides. The first
+then starts one Celery worker (prefork, --concurrency) with beat on a thread and the options
+`manage.py start` gives it: beat plans the due checks every MONITOR_PLAN_SECONDS, the worker
+claims them on leases, runs them with probes.run_all, records every result and decides. The first
 --warmup-rounds intervals decide the new monitors' states (reported on their own); after the
 --rounds intervals that follow it stops the worker and reads the results back:
 
@@ -195,6 +195,7 @@ def main() -> None:
     from django.utils import timezone
 
     from monitors.models import MonitorResult
+    from ops.management.commands.start import WORKER_OPTIONS
 
     call_command("migrate", verbosity=0)
     port = free_port()
@@ -214,6 +215,7 @@ def main() -> None:
             f"--concurrency={args.concurrency}",
             "--beat-thread",
             "--loglevel=WARNING",
+            *WORKER_OPTIONS,
         ],
         cwd=ROOT,
         env=os.environ.copy(),

@@ -130,3 +130,18 @@ def is_worker(pid: int) -> bool:
             return b"statuspage.worker" in fh.read().split(b"\0")
     except OSError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("broker", "embedded"),
+    [("redis://127.0.0.1:6379/0", False), ("filesystem://localhost//", True)],
+)
+def test_the_worker_runs_without_celerys_worker_to_worker_chatter(settings, broker, embedded):
+    from ops.management.commands.start import Command
+
+    settings.CELERY_BROKER_URL, settings.EMBEDDED = broker, embedded
+    children = Command().children("127.0.0.1:8000", 2)
+
+    [worker] = [child["args"] for child in children if child["name"] == "Celery worker"]
+    for option in ("--without-gossip", "--without-mingle", "--without-heartbeat"):
+        assert worker.count(option) == 1, option

@@ -26,6 +26,13 @@ from pages.models import Page
 from snapshots import publisher
 
 ADMIN_USERNAME = "admin"
+# Celery's worker-to-worker chatter, which Beacon uses none of, with either broker: gossip (the
+# other workers' events, for elections and clock sync), mingle (the revoked task ids and clock
+# of the workers running at start; Beacon never revokes a task) and heartbeat (an event every
+# 2 s for event monitors such as `celery events`). Remote control stays: `celery inspect ping`
+# still answers. Idle, they were a third of the worker's main process's CPU
+# (docs/performance.md, "Monitors"); the file broker has no broadcast for them anyway.
+WORKER_OPTIONS = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 
 
 def default_bind() -> str:
@@ -108,14 +115,12 @@ class Command(BaseCommand):
         # `celery -A statuspage worker` without the rest of Celery's command line, and without
         # the system checks this command has just run (statuspage/worker.py): less memory.
         worker = [python, "-m", "statuspage.worker", "--skip-checks", "--loglevel=INFO"]
+        worker += WORKER_OPTIONS
         if settings.EMBEDDED:
             # SQLite takes one writer at a time; a few threads in one process share it well.
             worker += ["--pool=threads", f"--concurrency={concurrency}"]
         else:
             worker += [f"--concurrency={concurrency}"]
-        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-            # The file broker has no broadcast; skip the worker-to-worker chatter that needs it.
-            worker += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
         web = {"name": "web server", "args": [python, "-m", "statuspage.web", "--bind", bind]}
         if settings.EMBEDDED:
             # One worker process runs beat too: one Django process fewer (docs/performance.md).
